@@ -1,0 +1,91 @@
+"""`create_app(settings)`: the only way a sandbox app is made."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from faker import Faker
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sandbox.control.api import ControlApi
+from sandbox.errors import ApiError, InternalError, from_status
+from sandbox.fixje.api import FixjeApi
+from sandbox.fixje.world import FixjeWorld, build_fixje_world
+from sandbox.fixtures import Fixtures, load_fixtures
+from sandbox.resources import spec_path
+from sandbox.settings import Settings
+from sandbox.spec.http import negotiate
+from sandbox.spec.loader import Spec, load_spec
+from sandbox.spec.router import ResponseContractError, SpecApi, build_routes, respond
+from sandbox.spec.xmlcodec import XmlWriter
+from sandbox.world.clock import Clock
+from sandbox.world.ids import IdSource
+
+
+@dataclass
+class Sandbox:
+    """Everything one sandbox instance holds; `app.state.sandbox`."""
+
+    settings: Settings
+    fixtures: Fixtures
+    seed: int
+    clock: Clock
+    fixje: FixjeWorld
+    specs: dict[str, Spec]
+
+
+class ErrorPages:
+    """Errors raised outside an operation (unknown path, wrong method, a bug) in the shape of
+    the API that owns the path."""
+
+    def __init__(self, owners: list[tuple[str, SpecApi, Spec, str]]) -> None:
+        self.owners = [(prefix, api, XmlWriter(spec), {"$ref": f"#/components/schemas/{schema}"})
+                       for prefix, api, spec, schema in owners]
+
+    def render(self, request: Request, error: ApiError) -> Response:
+        path = request.url.path
+        _, api, xml, schema = next(
+            (owner for owner in self.owners if path.startswith(owner[0])), self.owners[-1]
+        )
+        reply = api.error_reply(None, error)
+        return respond(reply, negotiate(request.headers.get("accept")), xml, schema)
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        detail = exc.detail if exc.status_code != 404 else f"No resource at {request.url.path}."
+        return self.render(request, from_status(exc.status_code, detail, exc.headers))
+
+    async def server_error(self, request: Request, exc: Exception) -> Response:
+        detail = str(exc) if isinstance(exc, ResponseContractError) else ""
+        return self.render(request, InternalError(detail))
+
+
+def create_app(settings: Settings) -> Starlette:
+    """A sandbox app with its own seeded world, built from `settings`."""
+    fixtures = load_fixtures(settings.fixtures)
+    seed = fixtures.seed if settings.seed is None else settings.seed
+    start = fixtures.clock_start or datetime.now(UTC).replace(microsecond=0)
+    clock = Clock(start, frozen=settings.freeze)
+    fake = Faker(fixtures.locale)
+    fake.seed_instance(seed)
+    world = build_fixje_world(fake, seed, fixtures.fixje, clock)
+    specs = {name: load_spec(spec_path(name)) for name in ("fixje", "sandbox")}
+    fixje = FixjeApi(world, IdSource(random.Random(f"{seed}:traces")))
+    control = ControlApi()
+    routes = []
+    for name, api in (("fixje", fixje), ("sandbox", control)):
+        routes += build_routes(specs[name], api, body_limit=settings.body_limit,
+                               check_responses=settings.check_responses)
+    pages = ErrorPages([(fixje.prefix, fixje, specs["fixje"], "ProblemDetails"),
+                        (control.prefix, control, specs["sandbox"], "Error")])
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: pages.http_error, Exception: pages.server_error},
+    )
+    app.state.sandbox = Sandbox(settings, fixtures, seed, clock, world, specs)
+    return app

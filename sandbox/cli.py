@@ -1,0 +1,91 @@
+"""The `sandbox` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from sandbox import __version__
+from sandbox.app import create_app
+from sandbox.fixtures import FixtureError
+from sandbox.settings import Settings, add_serve_arguments, settings_from
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="sandbox",
+        description="supplier-sandbox: a local emulation of the Fixje Partner Web API "
+                    "(and, later, the vidaXL customer API) for offline development and tests.",
+    )
+    top.add_argument("--version", action="version", version=f"supplier-sandbox {__version__}")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve", help="run the sandbox server",
+        description="Run the sandbox on HOST:PORT with a world generated from the fixtures and "
+                    "seed. Prints the base URL and the demo credentials when it is ready to serve.",
+    )
+    add_serve_arguments(serve, os.environ)
+    return top
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: any free port)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def banner(settings: Settings, port: int, seed: int, partners: list[tuple[str, str]]) -> str:
+    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    shown = f"[{shown}]" if ":" in shown else shown
+    base = f"http://{shown}:{port}"
+    lines = [
+        f"supplier-sandbox {__version__} listening on {settings.host}:{port} "
+        f"(seed {seed}, fixtures {settings.fixtures})",
+        f"  Fixje Partner Web API  {base}/api/v1   (token: POST {base}/api/v1/login)",
+    ]
+    for client_id, secret in partners:
+        lines.append(f"    client_id={client_id}  client_secret={secret}")
+    lines.append(f"  Health                 {base}/_sandbox/health")
+    return "\n".join(lines)
+
+
+def serve(settings: Settings) -> int:
+    try:
+        app = create_app(settings)
+    except FixtureError as error:
+        print(f"sandbox: {error}", file=sys.stderr)
+        return 2
+    try:
+        sock = bind(settings.host, settings.port)
+    except OSError as error:
+        print(f"sandbox: cannot listen on {settings.host}:{settings.port}: {error.strerror}",
+              file=sys.stderr)
+        return 2
+    sandbox = app.state.sandbox
+    partners = [(p.client_id, p.client_secret) for p in sandbox.fixje.partners]
+    print(banner(settings, sock.getsockname()[1], sandbox.seed, partners), flush=True)
+    config = uvicorn.Config(app, log_level=settings.log_level, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = parser().parse_args(argv)
+    if arguments.command == "serve":
+        return serve(settings_from(arguments))
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

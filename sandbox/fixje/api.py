@@ -1,0 +1,91 @@
+"""The Fixje Partner Web API: one handler per operationId of specs/fixje.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from starlette.requests import Request
+
+from sandbox.errors import ApiError, NotFound
+from sandbox.fixje import views
+from sandbox.fixje.auth import OAuth
+from sandbox.fixje.ordering import place_order
+from sandbox.fixje.problems import oauth_error, problem
+from sandbox.fixje.world import FixjeWorld, Partner
+from sandbox.spec.router import Call, Handler, Reply
+from sandbox.world.ids import IdSource
+
+DEFAULT_PAGE_SIZE = 100
+T = TypeVar("T")
+
+
+def paging(params: Mapping[str, Any], spelling: str, other: str) -> tuple[int, int]:
+    """(offset, limit) from `page` and the page size in either spelling, the documented first."""
+    size = params.get(spelling, params.get(other, DEFAULT_PAGE_SIZE))
+    return (params.get("page", 1) - 1) * size, size
+
+
+def page_of(items: Sequence[T], params: Mapping[str, Any], view: Callable[[T], dict[str, Any]],
+            spelling: str = "pageSize") -> Reply:
+    offset, limit = paging(params, spelling, "pagesize" if spelling == "pageSize" else "pageSize")
+    return Reply(views.page(map(view, items[offset:offset + limit]), len(items)))
+
+
+class FixjeApi:
+    prefix = "/api/v1"
+
+    def __init__(self, world: FixjeWorld, traces: IdSource) -> None:
+        self.world = world
+        self.oauth = OAuth(world)
+        self.traces = traces
+
+    def handlers(self) -> Mapping[str, Handler]:
+        return {
+            "login": self.oauth.login,
+            "listOrders": self.list_orders,
+            "createOrder": self.create_order,
+            "getOrder": self.get_order,
+            "listProducts": self.list_products,
+            "listShippingMethods": self.list_shipping_methods,
+            "listStoreFronts": self.list_storefronts,
+        }
+
+    def authenticate(self, schemes: list[str], request: Request) -> Partner:
+        return self.oauth.authenticate(request)
+
+    def error_reply(self, operation_id: str | None, error: ApiError) -> Reply:
+        if operation_id == "login":
+            headers = {"Cache-Control": "no-store", **error.headers}
+            return Reply(oauth_error(error), error.status, headers)
+        return Reply(problem(error, self.traces), error.status, dict(error.headers), problem=True)
+
+    def list_orders(self, call: Call) -> Reply:
+        partner: Partner = call.principal
+        offset, limit = paging(call.params, "pagesize", "pageSize")
+        orders = self.world.orders.newest_first(partner.id, offset, limit)
+        total = self.world.orders.count(partner.id)
+        return Reply(views.page(map(views.order, orders), total))
+
+    def create_order(self, call: Call) -> Reply:
+        placed = place_order(self.world, call.principal, call.body)
+        body = {"orderId": placed.order.id, "reference": placed.order.reference,
+                "creationWarnings": placed.warnings}
+        return Reply(body)
+
+    def get_order(self, call: Call) -> Reply:
+        partner: Partner = call.principal
+        order = self.world.orders.get(partner.id, call.params["orderId"].lower())
+        if order is None:
+            raise NotFound(f"Order '{call.params['orderId']}' was not found.")
+        return Reply(views.order(order))
+
+    def list_products(self, call: Call) -> Reply:
+        return page_of(self.world.catalogue.products, call.params, views.product)
+
+    def list_shipping_methods(self, call: Call) -> Reply:
+        return page_of(self.world.shipping_methods, call.params, views.shipping_method)
+
+    def list_storefronts(self, call: Call) -> Reply:
+        partner: Partner = call.principal
+        return page_of(partner.storefronts, call.params, views.storefront)

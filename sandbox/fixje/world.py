@@ -1,0 +1,284 @@
+"""The Fixje side of the world: partners, storefronts, shipping methods, catalogue and orders."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from faker import Faker
+
+from sandbox.fixje.statuses import OrderStatus
+from sandbox.fixtures import FixjeFixture
+from sandbox.world.carriers import tracking_number
+from sandbox.world.catalogue import CATEGORIES, Catalogue, Product, Warehouse, build_catalogue
+from sandbox.world.clock import Clock
+from sandbox.world.ids import IdSource
+from sandbox.world.orders import Address, Order, OrderBook, OrderLine, Shipment
+
+WAREHOUSES = [
+    Warehouse("Tilburg DC", Decimal("0.00")),
+    Warehouse("Venlo Fulfilment", Decimal("0.00")),
+    Warehouse("Duisburg Supplier Direct", Decimal("2.50")),
+    Warehouse("Antwerpen Crossdock", Decimal("1.25")),
+]
+EU_CORE = ["NL", "BE", "DE", "FR", "LU", "AT"]
+# name, carrier, countries, price, delivery days
+SHIPPING_METHODS = [
+    ("PostNL Standaard", "PostNL", ["NL", "BE"], "6.95", 1),
+    ("PostNL Europa", "PostNL", ["DE", "FR", "LU", "AT", "DK", "ES", "IT"], "13.50", 4),
+    ("DHL Parcel Connect", "DHL", [*EU_CORE, "ES", "IT", "PL", "CZ", "DK", "SE"], "9.95", 3),
+    ("DPD Classic", "DPD", [*EU_CORE, "PL"], "8.50", 2),
+    ("UPS Express Saver", "UPS", [*EU_CORE, "GB", "CH", "NO", "US"], "24.95", 1),
+    ("Rhenus Pallet Freight", "Rhenus", ["NL", "BE", "DE"], "89.00", 5),
+]
+STOREFRONT_COUNTRIES = [("NL", "nl-NL"), ("BE", "nl-BE"), ("DE", "de-DE")]
+
+
+@dataclass(frozen=True)
+class ShippingMethod:
+    id: str
+    name: str
+    carrier: str
+    countries: tuple[str, ...]
+    price: Decimal
+    delivery_days: int
+
+
+@dataclass(frozen=True)
+class StoreFront:
+    id: str
+    name: str
+    url: str
+    country_code: str
+    language: str
+    categories: tuple[str, ...]
+    currency: str = "EUR"
+
+
+@dataclass
+class Partner:
+    id: str
+    name: str
+    client_id: str
+    client_secret: str
+    storefronts: list[StoreFront] = field(default_factory=list)
+
+    def storefront(self, storefront_id: str) -> StoreFront | None:
+        return next((s for s in self.storefronts if s.id == storefront_id), None)
+
+
+@dataclass
+class LineRequest:
+    """One line of an order to place: a product, a quantity, and the stock to take it from."""
+
+    product: Product
+    quantity: int
+    stock_id: str | None = None
+    reference: str | None = None
+
+
+@dataclass
+class FixjeWorld:
+    catalogue: Catalogue
+    partners: list[Partner]
+    shipping_methods: list[ShippingMethod]
+    clock: Clock
+    ids: IdSource
+    """Ids of what the API creates, from a generator of their own."""
+    rng: random.Random
+    orders: OrderBook = field(default_factory=OrderBook)
+    placed: int = 0
+
+    def partner_by_client(self, client_id: str) -> Partner | None:
+        return next((p for p in self.partners if p.client_id == client_id), None)
+
+    def shipping_method(self, method_id: str) -> ShippingMethod | None:
+        return next((m for m in self.shipping_methods if m.id == method_id), None)
+
+    def next_reference(self) -> str:
+        return f"FX-{self.placed + 1:06d}"
+
+    def place(
+        self,
+        partner: Partner,
+        lines: list[LineRequest],
+        *,
+        reference: str | None,
+        shipping_address: Address,
+        shipping_method: ShippingMethod,
+        storefront: StoreFront,
+        billing_address: Address | None = None,
+        requested_delivery_date: date | None = None,
+        delivery_note: str | None = None,
+        created_at: datetime | None = None,
+    ) -> Order:
+        """Store a new order and reserve its stock; what stock lacks is backordered."""
+        order_lines = []
+        for line in lines:
+            product = line.product
+            stock = product.stock(line.stock_id) if line.stock_id else None
+            stock = stock or product.best_stock(line.quantity)
+            reserved = stock.reserve(line.quantity)
+            order_lines.append(
+                OrderLine(
+                    id=self.ids.uuid(),
+                    sku=product.sku,
+                    quantity=line.quantity,
+                    unit_price=product.price + stock.warehouse.additional_cost,
+                    vat_rate=product.vat_rate,
+                    stock_id=stock.id,
+                    reserved=reserved,
+                    backordered=line.quantity - reserved,
+                    reference=line.reference,
+                )
+            )
+        order = Order(
+            id=self.ids.uuid(),
+            owner=partner.id,
+            reference=reference or self.next_reference(),
+            status=OrderStatus.NEW,
+            created_at=created_at or self.clock.now(),
+            lines=order_lines,
+            shipping_address=shipping_address,
+            shipping_method_id=shipping_method.id,
+            storefront_id=storefront.id,
+            billing_address=billing_address,
+            requested_delivery_date=requested_delivery_date,
+            delivery_note=delivery_note,
+        )
+        self.orders.add(order)
+        self.placed += 1
+        return order
+
+    def ship(self, order: Order, quantities: dict[str, int], at: datetime) -> Shipment:
+        """Ship `quantities` (per SKU) of `order` in one parcel; reserved stock leaves."""
+        method = self.shipping_method(order.shipping_method_id)
+        carrier = method.carrier if method else "PostNL"
+        remaining = dict(quantities)
+        for line in order.lines:
+            taken = min(remaining.get(line.sku, 0), line.quantity - line.quantity_shipped)
+            if taken <= 0:
+                continue
+            remaining[line.sku] -= taken
+            product = self.catalogue.by_sku[line.sku]
+            stock = product.stock(line.stock_id) if line.stock_id else None
+            from_reserve = min(taken, line.reserved)
+            if stock is not None:
+                stock.consume(from_reserve)
+            line.reserved -= from_reserve
+            line.backordered -= taken - from_reserve
+            line.quantity_shipped += taken
+        shipment = Shipment(self.ids.uuid(), at, tracking_number(carrier, self.rng), carrier,
+                            dict(quantities))
+        order.shipments.append(shipment)
+        return shipment
+
+    def cancel(self, order: Order) -> None:
+        """Return every reserved unit of `order` to its stock."""
+        for line in order.lines:
+            product = self.catalogue.by_sku[line.sku]
+            stock = product.stock(line.stock_id) if line.stock_id else None
+            if stock is not None and line.reserved:
+                stock.release(line.reserved)
+            line.reserved = 0
+            line.backordered = 0
+        order.status = OrderStatus.CANCELLED
+
+
+def build_fixje_world(fake: Faker, seed: int, fixture: FixjeFixture, clock: Clock) -> FixjeWorld:
+    """The seeded Fixje world: the same seed gives the same world."""
+    rng: random.Random = fake.random
+    ids = IdSource(rng)
+    brands = sorted({fake.last_name().split()[-1] for _ in range(40)})
+    catalogue = build_catalogue(
+        rng, ids, brands, count=fixture.products, warehouses=WAREHOUSES,
+        sku_prefix="FX", ean_prefix="871", image_base="https://images.fixje.example/products",
+    )
+    methods = [
+        ShippingMethod(ids.uuid(), name, carrier, tuple(countries), Decimal(price), days)
+        for name, carrier, countries, price, days in SHIPPING_METHODS
+    ]
+    partners = []
+    for spec in fixture.partners:
+        partner = Partner(ids.uuid(), spec.name, spec.client_id, spec.client_secret)
+        slug = "".join(c for c in spec.name.lower().split(" b.v.")[0] if c.isalnum())
+        for country, language in STOREFRONT_COUNTRIES[: spec.storefronts]:
+            partner.storefronts.append(StoreFront(
+                id=ids.uuid(),
+                name=f"{spec.name} {country}",
+                url=f"https://{country.lower()}.{slug}.example",
+                country_code=country,
+                language=language,
+                categories=tuple(sorted(rng.sample(list(CATEGORIES), 4))),
+            ))
+        partners.append(partner)
+    world = FixjeWorld(catalogue, partners, methods, clock, IdSource(random.Random(f"{seed}:fixje")),
+                       random.Random(f"{seed}:fixje-tracking"))
+    _seed_orders(world, fake, rng, fixture.orders_per_partner)
+    return world
+
+
+# age in days of a seeded order -> the status it has reached
+def _status_for(age_days: float, rng: random.Random) -> OrderStatus:
+    if rng.random() < 0.08:
+        return OrderStatus.CANCELLED
+    if age_days > 7:
+        return OrderStatus.DELIVERED
+    if age_days > 3:
+        return OrderStatus.SHIPPED
+    if age_days > 1.5:
+        return OrderStatus.PARTIALLY_SHIPPED
+    if age_days > 0.5:
+        return OrderStatus.PROCESSING
+    return OrderStatus.NEW
+
+
+def _seed_orders(world: FixjeWorld, fake: Faker, rng: random.Random, per_partner: int) -> None:
+    start = world.clock.now()
+    domestic = [m for m in world.shipping_methods if "NL" in m.countries]
+    plans = []
+    for partner in world.partners:
+        for _ in range(per_partner):
+            age = timedelta(days=rng.uniform(0.05, 30))
+            plans.append((start - age, partner))
+    plans.sort(key=lambda plan: (plan[0], plan[1].id))
+    for created_at, partner in plans:
+        lines: list[LineRequest] = []
+        for product in rng.sample(world.catalogue.products, rng.randint(1, 3)):
+            stocked = [s for s in product.stocks if s.available >= 4]
+            if stocked:
+                lines.append(LineRequest(product, rng.randint(1, 4), rng.choice(stocked).id,
+                                         f"line-{len(lines) + 1}"))
+        if not lines:
+            continue
+        address = Address(
+            first_name=fake.first_name(), last_name=fake.last_name(), street=fake.street_name(),
+            house_number=str(fake.building_number()), zip_code=fake.postcode(), city=fake.city(),
+            country_code="NL", email=fake.email(),
+        )
+        order = world.place(
+            partner, lines, reference=f"PO-{created_at:%Y%m%d}-{rng.randint(1000, 9999)}",
+            shipping_address=address, shipping_method=rng.choice(domestic),
+            storefront=rng.choice(partner.storefronts), created_at=created_at,
+        )
+        status = _status_for((start - created_at).total_seconds() / 86400, rng)
+        if status is OrderStatus.CANCELLED:
+            world.cancel(order)
+            continue
+        shipped_at = created_at + timedelta(hours=rng.uniform(12, 30))
+        if status is OrderStatus.PARTIALLY_SHIPPED:
+            first = order.lines[0]
+            single = len(order.lines) == 1
+            part = {first.sku: max(1, first.quantity // 2) if single else first.quantity}
+            if single and first.quantity == 1:
+                status = OrderStatus.PROCESSING
+            else:
+                world.ship(order, part, shipped_at)
+        elif status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+            everything: dict[str, int] = {}
+            for line in order.lines:
+                everything[line.sku] = everything.get(line.sku, 0) + line.quantity
+            world.ship(order, everything, shipped_at)
+        order.status = status

@@ -1,0 +1,125 @@
+"""The fixtures file: seed, clock start, catalogue size and accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from sandbox.spec.messages import collect
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["fixje"],
+    "properties": {
+        "seed": {"type": "integer"},
+        "locale": {"type": "string", "minLength": 2},
+        "clock": {
+            "type": "object",
+            "properties": {"start": {"type": "string"}},
+        },
+        "fixje": {
+            "type": "object",
+            "required": ["partners"],
+            "properties": {
+                "products": {"type": "integer", "minimum": 1, "maximum": 100000},
+                "orders_per_partner": {"type": "integer", "minimum": 0, "maximum": 10000},
+                "partners": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["name", "client_id", "client_secret"],
+                        "properties": {
+                            "name": {"type": "string", "minLength": 1},
+                            "client_id": {"type": "string", "minLength": 1},
+                            "client_secret": {"type": "string", "minLength": 1},
+                            "storefronts": {"type": "integer", "minimum": 1, "maximum": 20},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+class FixtureError(ValueError):
+    """A fixtures file that cannot be used, with the reason."""
+
+
+@dataclass(frozen=True)
+class PartnerFixture:
+    name: str
+    client_id: str
+    client_secret: str
+    storefronts: int
+
+
+@dataclass(frozen=True)
+class FixjeFixture:
+    products: int
+    orders_per_partner: int
+    partners: tuple[PartnerFixture, ...]
+
+
+@dataclass(frozen=True)
+class Fixtures:
+    seed: int
+    locale: str
+    clock_start: datetime | None
+    """None: start at the real time."""
+    fixje: FixjeFixture
+
+
+def _instant(text: str) -> datetime | None:
+    if text == "now":
+        return None
+    try:
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise FixtureError(f"clock.start: {text!r} is not an RFC 3339 time or 'now'") from None
+    if instant.tzinfo is None:
+        raise FixtureError(f"clock.start: {text!r} needs a time zone (for example Z)")
+    return instant.astimezone(UTC)
+
+
+def parse_fixtures(data: Any, where: str = "fixtures") -> Fixtures:
+    errors = collect(Draft202012Validator(SCHEMA).iter_errors(data))
+    if errors:
+        lines = "; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in errors.items())
+        raise FixtureError(f"{where}: {lines}")
+    fixje = data["fixje"]
+    partners = tuple(
+        PartnerFixture(p["name"], p["client_id"], p["client_secret"], p.get("storefronts", 1))
+        for p in fixje["partners"]
+    )
+    ids = [p.client_id for p in partners]
+    if len(set(ids)) != len(ids):
+        raise FixtureError(f"{where}: fixje.partners: client_id values must be unique")
+    return Fixtures(
+        seed=data.get("seed", 42),
+        locale=data.get("locale", "nl_NL"),
+        clock_start=_instant(data.get("clock", {}).get("start", "now")),
+        fixje=FixjeFixture(
+            products=fixje.get("products", 600),
+            orders_per_partner=fixje.get("orders_per_partner", 24),
+            partners=partners,
+        ),
+    )
+
+
+def load_fixtures(path: Path) -> Fixtures:
+    """Read and check the fixtures file at `path`."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as error:
+        raise FixtureError(f"cannot read fixtures {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise FixtureError(f"{path} is not valid YAML: {error}") from None
+    return parse_fixtures(data, str(path))

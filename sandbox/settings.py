@@ -1,0 +1,75 @@
+"""Settings: a frozen dataclass, read from the command line and the environment in one place."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sandbox.resources import default_fixtures
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    seed: int | None = None
+    """Overrides the fixtures' seed when set."""
+    fixtures: Path = field(default_factory=default_fixtures)
+    body_limit: int = MIB
+    check_responses: bool = False
+    """Check every reply against the spec (the test suite turns this on)."""
+    freeze: bool = False
+    """Stop the virtual clock at its start."""
+    log_level: str = "info"
+
+
+ENVIRONMENT = {
+    "host": "SANDBOX_HOST",
+    "port": "SANDBOX_PORT",
+    "seed": "SANDBOX_SEED",
+    "fixtures": "SANDBOX_FIXTURES",
+    "log_level": "SANDBOX_LOG_LEVEL",
+}
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
+    """The `serve` options; each defaults to its SANDBOX_* environment variable when set."""
+    env = {name: environ.get(var) for name, var in ENVIRONMENT.items()}
+    parser.add_argument("--host", default=env["host"] or Settings.host,
+                        help="address to bind (default 127.0.0.1; env SANDBOX_HOST)")
+    parser.add_argument("--port", type=int, default=int(env["port"] or Settings.port),
+                        help="port to bind, 0 for any free port (default 8000; env SANDBOX_PORT)")
+    parser.add_argument("--seed", type=int, default=int(env["seed"]) if env["seed"] else None,
+                        help="seed for the generated world (default: the fixtures' seed, 42; "
+                             "env SANDBOX_SEED)")
+    parser.add_argument("--fixtures", type=Path,
+                        default=Path(env["fixtures"]) if env["fixtures"] else default_fixtures(),
+                        help="fixtures file (default fixtures/default.yaml; env SANDBOX_FIXTURES)")
+    parser.add_argument("--freeze", action="store_true",
+                        help="stop the virtual clock at the fixtures' start time")
+    parser.add_argument("--log-level", default=env["log_level"] or Settings.log_level,
+                        choices=["critical", "error", "warning", "info", "debug"],
+                        help="uvicorn log level (default info; env SANDBOX_LOG_LEVEL)")
+
+
+def settings_from(arguments: argparse.Namespace) -> Settings:
+    return Settings(
+        host=arguments.host,
+        port=arguments.port,
+        seed=arguments.seed,
+        fixtures=arguments.fixtures,
+        freeze=arguments.freeze,
+        log_level=arguments.log_level,
+    )
+
+
+def settings_from_environment(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings as `sandbox serve` would read them with no options."""
+    parser = argparse.ArgumentParser()
+    add_serve_arguments(parser, os.environ if environ is None else environ)
+    return settings_from(parser.parse_args([]))

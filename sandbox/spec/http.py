@@ -1,0 +1,132 @@
+"""Reading requests: body size limit, content types, body parsing, and the Accept header."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.types import Message
+
+from sandbox.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+
+JSON_ALIASES = ("application/json", "text/json")
+XML_TYPES = ("application/xml", "text/xml")
+
+
+def media_type(header: str | None) -> tuple[str, dict[str, str]]:
+    """`"Application/JSON; charset=UTF-8"` -> `("application/json", {"charset": "utf-8"})`."""
+    if not header:
+        return "", {}
+    name, _, rest = header.partition(";")
+    params = {}
+    for part in rest.split(";"):
+        key, _, value = part.partition("=")
+        if key.strip():
+            params[key.strip().lower()] = value.strip().strip('"').lower()
+    return name.strip().lower(), params
+
+
+def match_content_type(name: str, declared: tuple[str, ...]) -> str | None:
+    """The declared media type that `name` satisfies; JSON also as text/json and */*+json."""
+    if name in declared:
+        return name
+    if "application/json" in declared and (
+        name in JSON_ALIASES or (name.startswith("application/") and name.endswith("+json"))
+    ):
+        return "application/json"
+    return None
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, refusing more than `limit` bytes before reading them all."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    size, chunks = 0, []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(body: bytes, charset: str | None) -> Any:
+    if charset not in (None, "utf-8", "utf8"):
+        raise UnsupportedMediaType(f"The charset {charset!r} is not supported; send UTF-8.")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest.field("$", f"The body is not valid UTF-8 (byte {error.start}).") from None
+    try:
+        return json.loads(text, parse_constant=_no_constants)
+    except json.JSONDecodeError as error:
+        message = f"The JSON body is malformed: {error.msg} at line {error.lineno}, column {error.colno}."
+        raise BadRequest.field("$", message) from None
+    except ValueError as error:
+        raise BadRequest.field("$", f"The JSON body is malformed: {error}.") from None
+    except RecursionError:
+        raise BadRequest.field("$", "The JSON body is nested too deeply.") from None
+
+
+def parse_urlencoded(body: bytes) -> dict[str, str]:
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest.field("$", "The form body is not valid UTF-8.") from None
+    return _single_values(pairs)
+
+
+async def parse_multipart(request: Request, body: bytes) -> dict[str, str]:
+    async def replay() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form()
+    except Exception as error:  # the multipart parser raises several kinds of error
+        raise BadRequest.field("$", f"The multipart body is malformed: {error}") from None
+    pairs = []
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            raise BadRequest.field(key, f"The {key} field must be a text field, not a file.")
+        pairs.append((key, value))
+    return _single_values(pairs)
+
+
+def _single_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for key, value in pairs:
+        if key in values:
+            raise BadRequest.field(key, f"The {key} parameter is included more than once.")
+        values[key] = value
+    return values
+
+
+@lru_cache(maxsize=512)
+def negotiate(accept: str | None) -> str:
+    """`"xml"` when the Accept header prefers XML to JSON, else `"json"`."""
+    if not accept:
+        return "json"
+    ranked = []
+    for position, item in enumerate(accept.split(",")):
+        name, params = media_type(item)
+        try:
+            quality = float(params.get("q", "1"))
+        except ValueError:
+            quality = 1.0
+        if quality > 0:
+            ranked.append((-quality, position, name))
+    for _, _, name in sorted(ranked):
+        if name in XML_TYPES or name.endswith("+xml"):
+            return "xml"
+        if name in JSON_ALIASES or name.endswith("+json") or name in ("*/*", "application/*"):
+            return "json"
+    return "json"

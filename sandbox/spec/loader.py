@@ -1,0 +1,191 @@
+"""Load an OpenAPI 3.1 document and compile its operations, once, at start-up."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker(["uuid"])
+
+    @checker.checks("email")
+    def is_email(value: object) -> bool:
+        return not isinstance(value, str) or bool(EMAIL.match(value))
+
+    @checker.checks("date", raises=ValueError)
+    def is_date(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        if not DATE.match(value):
+            return False
+        datetime.date.fromisoformat(value)
+        return True
+
+    @checker.checks("date-time", raises=ValueError)
+    def is_date_time(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        if not DATE_TIME.match(value):
+            return False
+        datetime.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        return True
+
+    return checker
+
+
+FORMATS = _format_checker()
+
+
+def escape_pointer(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: str
+    required: bool
+    schema: dict[str, Any]
+    pointer: str
+
+
+@dataclass(frozen=True)
+class MediaType:
+    name: str
+    validator: Draft202012Validator
+    schema: dict[str, Any]
+
+
+@dataclass
+class OperationSpec:
+    """What the spec says of one operation, with its validators compiled."""
+
+    operation_id: str
+    method: str
+    path: str
+    security: list[str]
+    parameters: list[Parameter]
+    params_validator: Draft202012Validator | None
+    body_required: bool
+    bodies: dict[str, MediaType]
+    responses: dict[str, dict[str, MediaType]] = field(default_factory=dict)
+    headers: dict[str, list[str]] = field(default_factory=dict)
+
+
+class Spec:
+    """An OpenAPI document, its `$ref` registry and its operations in document order."""
+
+    def __init__(self, document: dict[str, Any], uri: str) -> None:
+        self.document = document
+        self.uri = uri
+        self.registry: Registry[Any] = Registry().with_resource(
+            uri, Resource.from_contents(document, default_specification=DRAFT202012)
+        )
+        self.operations = [
+            self._operation(path, method, item[method], item)
+            for path, item in document.get("paths", {}).items()
+            for method in METHODS
+            if method in item
+        ]
+
+    def resolve(self, node: Any, pointer: str) -> tuple[Any, str]:
+        """Follow local `$ref`s from `node` (found at `pointer`) to what they name."""
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if not ref.startswith("#/"):
+                raise ValueError(f"only local $refs are supported, not {ref!r}")
+            pointer = ref[1:]
+            node = self.registry.resolver().lookup(f"{self.uri}#{pointer}").contents
+        return node, pointer
+
+    def validator(self, pointer: str) -> Draft202012Validator:
+        """A validator for the schema at `pointer`; its `$ref`s resolve within this spec."""
+        return Draft202012Validator(
+            {"$ref": f"{self.uri}#{pointer}"}, registry=self.registry, format_checker=FORMATS
+        )
+
+    def schema(self, pointer: str) -> dict[str, Any]:
+        node, _ = self.resolve({"$ref": "#" + pointer}, pointer)
+        return node  # type: ignore[no-any-return]
+
+    def _media(self, content: dict[str, Any], pointer: str) -> dict[str, MediaType]:
+        media = {}
+        for name, item in content.items():
+            schema_pointer = f"{pointer}/{escape_pointer(name)}/schema"
+            schema, schema_pointer = self.resolve(item.get("schema", {}), schema_pointer)
+            media[name] = MediaType(name, self.validator(schema_pointer), schema)
+        return media
+
+    def _operation(
+        self, path: str, method: str, node: dict[str, Any], item: dict[str, Any]
+    ) -> OperationSpec:
+        base = f"/paths/{escape_pointer(path)}"
+        pointer = f"{base}/{method}"
+        security = node.get("security", self.document.get("security", []))
+        parameters = [
+            self._parameter(raw, f"{where}/parameters/{index}")
+            for where, owner in ((base, item), (pointer, node))
+            for index, raw in enumerate(owner.get("parameters", []))
+        ]
+        body, body_pointer = self.resolve(node.get("requestBody", {}), f"{pointer}/requestBody")
+        responses: dict[str, dict[str, MediaType]] = {}
+        headers: dict[str, list[str]] = {}
+        for status, raw in node.get("responses", {}).items():
+            response, response_pointer = self.resolve(raw, f"{pointer}/responses/{status}")
+            content = response.get("content", {})
+            responses[status] = self._media(content, f"{response_pointer}/content")
+            headers[status] = list(response.get("headers", {}))
+        return OperationSpec(
+            operation_id=node["operationId"],
+            method=method.upper(),
+            path=path,
+            security=[name for requirement in security for name in requirement],
+            parameters=parameters,
+            params_validator=self._params_validator(parameters),
+            body_required=bool(body.get("required", False)),
+            bodies=self._media(body.get("content", {}), f"{body_pointer}/content"),
+            responses=responses,
+            headers=headers,
+        )
+
+    def _parameter(self, raw: dict[str, Any], pointer: str) -> Parameter:
+        node, pointer = self.resolve(raw, pointer)
+        schema, _ = self.resolve(node.get("schema", {}), f"{pointer}/schema")
+        return Parameter(
+            name=node["name"],
+            location=node["in"],
+            required=bool(node.get("required", False)),
+            schema=schema,
+            pointer=f"{pointer}/schema",
+        )
+
+    def _params_validator(self, parameters: list[Parameter]) -> Draft202012Validator | None:
+        if not parameters:
+            return None
+        schema = {
+            "type": "object",
+            "properties": {p.name: {"$ref": f"{self.uri}#{p.pointer}"} for p in parameters},
+            "required": [p.name for p in parameters if p.required],
+        }
+        return Draft202012Validator(schema, registry=self.registry, format_checker=FORMATS)
+
+
+def load_spec(path: Path) -> Spec:
+    """Read and compile the OpenAPI document at `path`."""
+    with path.open(encoding="utf-8") as handle:
+        document = yaml.safe_load(handle)
+    return Spec(document, f"urn:supplier-sandbox:spec:{path.stem}")

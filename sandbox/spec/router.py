@@ -1,0 +1,247 @@
+"""Build Starlette routes from a spec: each operation is matched, authenticated, validated, then
+handed to the handler named by its `operationId`; the handler's reply is rendered as JSON or XML."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from sandbox.errors import ApiError, BadRequest, InternalError, UnsupportedMediaType
+from sandbox.spec import http
+from sandbox.spec.loader import OperationSpec, Spec
+from sandbox.spec.messages import collect
+from sandbox.spec.xmlcodec import XmlWriter
+
+INTEGER = re.compile(r"^[+-]?\d{1,18}$")
+NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+CONTENT_TYPES = {
+    ("json", False): "application/json; charset=utf-8",
+    ("xml", False): "application/xml; charset=utf-8",
+    ("json", True): "application/problem+json; charset=utf-8",
+    ("xml", True): "application/problem+xml; charset=utf-8",
+}
+
+
+@dataclass
+class Call:
+    """One validated request as a handler sees it."""
+
+    request: Request
+    principal: Any
+    params: dict[str, Any]
+    body: Any
+
+
+@dataclass
+class Reply:
+    """What a handler answers: a status, a JSON-shaped body, and extra headers."""
+
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    problem: bool = False
+    media: str | None = None
+
+
+Handler = Callable[[Call], Reply]
+
+
+class SpecApi(Protocol):
+    """What an emulated API gives the router."""
+
+    def handlers(self) -> Mapping[str, Handler]: ...
+
+    def authenticate(self, schemes: list[str], request: Request) -> Any: ...
+
+    def error_reply(self, operation_id: str | None, error: ApiError) -> Reply: ...
+
+
+class ResponseContractError(AssertionError):
+    """A reply that breaks the spec (raised only when responses are checked)."""
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class Operation:
+    """The endpoint of one operation."""
+
+    def __init__(
+        self, spec: Spec, op: OperationSpec, api: SpecApi, handler: Handler, *,
+        body_limit: int, check_responses: bool,
+    ) -> None:
+        self.spec = spec
+        self.op = op
+        self.api = api
+        self.handler = handler
+        self.body_limit = body_limit
+        self.check_responses = check_responses
+        self.xml = XmlWriter(spec)
+        self.declared = tuple(op.bodies)
+        self.query = [p for p in op.parameters if p.location == "query"]
+        self.path_params = [p for p in op.parameters if p.location == "path"]
+
+    async def endpoint(self, request: Request) -> Response:
+        fmt = http.negotiate(request.headers.get("accept"))
+        try:
+            principal = self.api.authenticate(self.op.security, request) if self.op.security else None
+            params = self.read_params(request)
+            body = await self.read_body(request) if self.declared else None
+            reply = self.handler(Call(request, principal, params, body))
+        except ApiError as error:
+            reply = self.api.error_reply(self.op.operation_id, error)
+        return self.render(reply, fmt)
+
+    def read_params(self, request: Request) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
+        for param in self.path_params:
+            values[param.name] = request.path_params[param.name]
+        query = request.query_params
+        for param in self.query:
+            if param.name.endswith("[]"):
+                raw_list = query.getlist(param.name)
+                if raw_list:
+                    values[param.name] = raw_list
+                continue
+            raw = query.get(param.name)
+            if raw is None:
+                continue
+            coerced = coerce(raw, param.schema)
+            if coerced is _INVALID:
+                errors[param.name] = [f"The value '{raw}' is not valid for {param.name}."]
+            else:
+                values[param.name] = coerced
+        if errors:
+            raise BadRequest(errors=errors)
+        if self.op.params_validator is not None:
+            found = collect(self.op.params_validator.iter_errors(values))
+            if found:
+                raise BadRequest(errors=found)
+        for param in self.query:
+            if param.name not in values and "default" in param.schema:
+                values[param.name] = param.schema["default"]
+        return values
+
+    async def read_body(self, request: Request) -> Any:
+        raw = await http.read_body(request, self.body_limit)
+        name, params = http.media_type(request.headers.get("content-type"))
+        if not raw and (not name or self.op.body_required):
+            if self.op.body_required:
+                raise BadRequest.field("$", "A non-empty request body is required.")
+            return None
+        declared = http.match_content_type(name, self.declared)
+        if declared is None:
+            accepted = ", ".join(self.declared)
+            shown = name or "none"
+            raise UnsupportedMediaType(
+                f"Content type {shown!r} is not supported here; send {accepted}.",
+                errors={"Content-Type": [f"Expected one of: {accepted}."]},
+            )
+        if declared == "application/x-www-form-urlencoded":
+            body: Any = http.parse_urlencoded(raw)
+        elif declared == "multipart/form-data":
+            body = await http.parse_multipart(request, raw)
+        else:
+            body = http.parse_json(raw, params.get("charset"))
+        found = collect(self.op.bodies[declared].validator.iter_errors(body))
+        if found:
+            raise BadRequest(errors=found)
+        return body
+
+    def render(self, reply: Reply, fmt: str) -> Response:
+        media = CONTENT_TYPES[(fmt, reply.problem)].split(";")[0]
+        if self.check_responses:
+            self.check(reply, media)
+        return respond(reply, fmt, self.xml, self.response_schema(reply.status, media))
+
+    def response_schema(self, status: int, media: str) -> Any:
+        content = self.op.responses.get(str(status)) or self.op.responses.get("default") or {}
+        found = content.get(media)
+        return found.schema if found else {}
+
+    def check(self, reply: Reply, media: str) -> None:
+        content = self.op.responses.get(str(reply.status)) or self.op.responses.get("default")
+        where = f"{self.op.operation_id} {reply.status} {media}"
+        if content is None:
+            raise ResponseContractError(f"{where}: status not documented")
+        if reply.media is not None:
+            if reply.media.split(";")[0] not in content:
+                raise ResponseContractError(f"{where}: media {reply.media} not documented")
+            return
+        if media not in content:
+            raise ResponseContractError(f"{where}: media not documented")
+        errors = collect(content[media].validator.iter_errors(reply.body))
+        if errors:
+            raise ResponseContractError(f"{where}: {errors}")
+
+
+_INVALID = object()
+
+
+def respond(reply: Reply, fmt: str, xml: XmlWriter, schema: Any = None) -> Response:
+    """The HTTP response for `reply`, as JSON or as XML named after `schema`."""
+    if reply.media is not None:
+        content = reply.body if isinstance(reply.body, bytes) else str(reply.body).encode()
+        return Response(content, reply.status, reply.headers, media_type=reply.media)
+    if fmt == "xml":
+        content = xml.document(reply.body, schema or {}, "problem" if reply.problem else "response")
+    else:
+        content = _json_bytes(reply.body)
+    response = Response(content, reply.status, reply.headers)
+    response.headers["content-type"] = CONTENT_TYPES[(fmt, reply.problem)]
+    return response
+
+
+def coerce(raw: str, schema: Mapping[str, Any]) -> Any:
+    """A query string value as the type its schema names, or `_INVALID`."""
+    kinds = schema.get("type", "string")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    if "integer" in kinds:
+        return int(raw) if INTEGER.match(raw.strip()) else _INVALID
+    if "number" in kinds:
+        return float(raw) if NUMBER.match(raw.strip()) else _INVALID
+    if "boolean" in kinds:
+        lowered = raw.lower()
+        return {"true": True, "false": False}.get(lowered, _INVALID)
+    return raw
+
+
+class PathEndpoint:
+    """All operations on one path, chosen by method (Starlette answers 405 for the others)."""
+
+    def __init__(self, operations: dict[str, Operation]) -> None:
+        self.operations = operations
+        if "GET" in operations and "HEAD" not in operations:
+            self.operations = {**operations, "HEAD": operations["GET"]}
+
+    async def __call__(self, request: Request) -> Response:
+        return await self.operations[request.method].endpoint(request)
+
+
+def build_routes(
+    spec: Spec, api: SpecApi, *, body_limit: int, check_responses: bool = False
+) -> list[Route]:
+    """One route per path of `spec`; every operationId must have a handler."""
+    handlers = api.handlers()
+    missing = [op.operation_id for op in spec.operations if op.operation_id not in handlers]
+    if missing:
+        raise InternalError(f"no handler for operations: {', '.join(missing)}")
+    by_path: dict[str, dict[str, Operation]] = {}
+    for op in spec.operations:
+        by_path.setdefault(op.path, {})[op.method] = Operation(
+            spec, op, api, handlers[op.operation_id],
+            body_limit=body_limit, check_responses=check_responses,
+        )
+    return [
+        Route(path, PathEndpoint(operations).__call__, methods=list(operations))
+        for path, operations in by_path.items()
+    ]

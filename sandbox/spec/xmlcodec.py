@@ -1,0 +1,75 @@
+"""Serialise a JSON-shaped value as XML, naming elements from the schema's `xml` hints.
+
+Objects become elements with one child per property, in order; arrays are wrapped in their
+property's element with one child per item (named by the item schema's `xml.name`, else `item`);
+maps (`additionalProperties`) give one `<item key="...">` per entry; null is `xsi:nil="true"`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from sandbox.spec.loader import Spec
+
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape(ILLEGAL.sub("\ufffd", str(value)))
+
+
+class XmlWriter:
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+
+    def _schema(self, schema: Any) -> dict[str, Any]:
+        node, _ = self.spec.resolve(schema or {}, "")
+        return node if isinstance(node, dict) else {}
+
+    def _name(self, schema: dict[str, Any], fallback: str) -> str:
+        name = schema.get("xml", {}).get("name")
+        return name if isinstance(name, str) else fallback
+
+    def document(self, value: Any, schema: Any, fallback: str = "response") -> bytes:
+        resolved = self._schema(schema)
+        name = self._name(resolved, fallback)
+        namespace = resolved.get("xml", {}).get("namespace")
+        attributes = f' xmlns:xsi="{XSI}"'
+        if namespace:
+            attributes = f" xmlns={quoteattr(namespace)}" + attributes
+        parts = ['<?xml version="1.0" encoding="utf-8"?>']
+        self._element(parts, name, value, resolved, attributes)
+        return "".join(parts).encode("utf-8")
+
+    def _element(
+        self, parts: list[str], name: str, value: Any, schema: dict[str, Any], attributes: str = ""
+    ) -> None:
+        if not NAME.match(name):
+            attributes = f" key={quoteattr(name)}" + attributes
+            name = "item"
+        if value is None:
+            parts.append(f'<{name}{attributes} xsi:nil="true"/>')
+            return
+        parts.append(f"<{name}{attributes}>")
+        if isinstance(value, dict):
+            properties = schema.get("properties", {})
+            extra = schema.get("additionalProperties")
+            for key, child in value.items():
+                if key in properties or not isinstance(extra, dict):
+                    self._element(parts, key, child, self._schema(properties.get(key, {})))
+                else:
+                    self._element(parts, "item", child, self._schema(extra), f" key={quoteattr(key)}")
+        elif isinstance(value, list):
+            items = self._schema(schema.get("items", {}))
+            item_name = self._name(items, "item")
+            for child in value:
+                self._element(parts, item_name, child, items)
+        else:
+            parts.append(_text(value))
+        parts.append(f"</{name}>")

@@ -1,0 +1,25 @@
+"""Tracking numbers in each carrier's own format."""
+
+from __future__ import annotations
+
+import random
+import string
+
+ALNUM = string.ascii_uppercase + string.digits
+
+
+def tracking_number(carrier: str, rng: random.Random) -> str:
+    """A plausible tracking number for `carrier` (PostNL, DHL, DPD, UPS, others)."""
+
+    def digits(count: int) -> str:
+        return "".join(rng.choice(string.digits) for _ in range(count))
+    match carrier:
+        case "PostNL":
+            return f"3S{''.join(rng.choice(string.ascii_uppercase) for _ in range(4))}{digits(9)}"
+        case "DHL":
+            return f"JVGL{digits(16)}"
+        case "DPD":
+            return f"0{digits(13)}"
+        case "UPS":
+            return f"1Z{''.join(rng.choice(ALNUM) for _ in range(16))}"
+    return f"{carrier[:3].upper()}{digits(10)}"

@@ -1,0 +1,44 @@
+"""The sandbox's clock: every time the sandbox shows or uses comes from here."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+
+class Clock:
+    """Virtual time: starts at `start`, then runs at `scale` times real time unless frozen."""
+
+    def __init__(
+        self,
+        start: datetime,
+        *,
+        frozen: bool = False,
+        scale: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if start.tzinfo is None:
+            raise ValueError("the clock's start must carry a time zone")
+        self._monotonic = monotonic
+        self._base = start.astimezone(UTC)
+        self._mark = monotonic()
+        self.frozen = frozen
+        self.scale = scale
+
+    def now(self) -> datetime:
+        if self.frozen:
+            return self._base
+        return self._base + timedelta(seconds=(self._monotonic() - self._mark) * self.scale)
+
+    def set(self, instant: datetime) -> None:
+        self._base = instant.astimezone(UTC)
+        self._mark = self._monotonic()
+
+    def advance(self, delta: timedelta) -> None:
+        self.set(self.now() + delta)
+
+
+def rfc3339(instant: datetime) -> str:
+    """`2026-11-02T09:00:00Z`: UTC, whole seconds."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,110 @@
+"""Orders, their lines and shipments, and each owner's order book."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sandbox.world.money import vat
+
+
+@dataclass(frozen=True)
+class Address:
+    last_name: str | None
+    street: str
+    house_number: str
+    zip_code: str
+    city: str
+    country_code: str
+    first_name: str | None = None
+    company: str | None = None
+    house_number_extension: str | None = None
+    extra: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    vat_number: str | None = None
+    chamber_of_commerce: str | None = None
+
+
+@dataclass
+class OrderLine:
+    id: str
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    vat_rate: Decimal
+    stock_id: str | None
+    reserved: int
+    backordered: int
+    reference: str | None = None
+    quantity_shipped: int = 0
+
+    @property
+    def tax(self) -> Decimal:
+        return vat(self.unit_price, self.vat_rate)
+
+    @property
+    def total_unit_price(self) -> Decimal:
+        return self.unit_price + self.tax
+
+    @property
+    def total(self) -> Decimal:
+        return self.total_unit_price * self.quantity
+
+
+@dataclass
+class Shipment:
+    id: str
+    shipped_at: datetime
+    tracking_number: str
+    provider: str
+    quantities: dict[str, int]
+
+
+@dataclass
+class Order:
+    id: str
+    owner: str
+    reference: str
+    status: str
+    created_at: datetime
+    lines: list[OrderLine]
+    shipping_address: Address
+    shipping_method_id: str
+    storefront_id: str
+    billing_address: Address | None = None
+    requested_delivery_date: date | None = None
+    delivery_note: str | None = None
+    shipments: list[Shipment] = field(default_factory=list)
+
+
+class OrderBook:
+    """Every order by id, and each owner's orders in the order they were placed."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Order] = {}
+        self._by_owner: dict[str, list[Order]] = defaultdict(list)
+        self._references: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, order: Order) -> None:
+        self._by_id[order.id] = order
+        self._by_owner[order.owner].append(order)
+        self._references[order.owner].add(order.reference)
+
+    def get(self, owner: str, order_id: str) -> Order | None:
+        """The order if it exists and belongs to `owner`."""
+        order = self._by_id.get(order_id)
+        return order if order is not None and order.owner == owner else None
+
+    def count(self, owner: str) -> int:
+        return len(self._by_owner.get(owner, ()))
+
+    def newest_first(self, owner: str, offset: int, limit: int) -> list[Order]:
+        orders = self._by_owner.get(owner, [])
+        end = max(0, len(orders) - offset)
+        return orders[max(0, end - limit):end][::-1]
+
+    def has_reference(self, owner: str, reference: str) -> bool:
+        return reference in self._references.get(owner, ())
