@@ -21,7 +21,7 @@ from sandbox.resources import spec_path
 from sandbox.settings import Settings
 from sandbox.spec.http import negotiate
 from sandbox.spec.loader import Spec, load_spec
-from sandbox.spec.router import ResponseContractError, SpecApi, build_routes, respond
+from sandbox.spec.router import ResponseContractError, SpecApi, build_routes, offers_xml, respond
 from sandbox.spec.xmlcodec import XmlWriter
 from sandbox.world.clock import Clock
 from sandbox.world.ids import IdSource
@@ -44,8 +44,11 @@ class ErrorPages:
     the API that owns the path."""
 
     def __init__(self, owners: list[tuple[str, SpecApi, Spec, str]]) -> None:
-        self.owners = [(prefix, api, XmlWriter(spec), {"$ref": f"#/components/schemas/{schema}"})
-                       for prefix, api, spec, schema in owners]
+        self.owners = [
+            (prefix, api, XmlWriter(spec) if offers_xml(spec) else None,
+             {"$ref": f"#/components/schemas/{schema}"})
+            for prefix, api, spec, schema in owners
+        ]
 
     def render(self, request: Request, error: ApiError) -> Response:
         path = request.url.path

@@ -101,11 +101,6 @@ def place_order(world: FixjeWorld, partner: Partner, body: dict[str, Any]) -> Pl
                 f"orderItems[{index}]: the price {cents(Decimal(str(given)))} for SKU {line.sku} "
                 f"differs from the catalogue price {product.price}; the catalogue price is charged."
             )
-        if stock is not None and stock.warehouse.additional_cost:
-            warnings.append(
-                f"orderItems[{index}]: stock '{stock.warehouse.name}' adds "
-                f"{stock.warehouse.additional_cost} per unit to SKU {line.sku}."
-            )
         if line.backordered:
             where = stock.warehouse.name if stock else "any warehouse"
             warnings.append(

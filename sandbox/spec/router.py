@@ -88,9 +88,10 @@ class Operation:
         self.declared = tuple(op.bodies)
         self.query = [p for p in op.parameters if p.location == "query"]
         self.path_params = [p for p in op.parameters if p.location == "path"]
+        self.offers_xml = offers_xml(spec)
 
     async def endpoint(self, request: Request) -> Response:
-        fmt = http.negotiate(request.headers.get("accept"))
+        fmt = http.negotiate(request.headers.get("accept")) if self.offers_xml else "json"
         try:
             principal = self.api.authenticate(self.op.security, request) if self.op.security else None
             params = self.read_params(request)
@@ -126,9 +127,6 @@ class Operation:
             found = collect(self.op.params_validator.iter_errors(values))
             if found:
                 raise BadRequest(errors=found)
-        for param in self.query:
-            if param.name not in values and "default" in param.schema:
-                values[param.name] = param.schema["default"]
         return values
 
     async def read_body(self, request: Request) -> Any:
@@ -187,17 +185,23 @@ class Operation:
 _INVALID = object()
 
 
-def respond(reply: Reply, fmt: str, xml: XmlWriter, schema: Any = None) -> Response:
-    """The HTTP response for `reply`, as JSON or as XML named after `schema`."""
+def offers_xml(spec: Spec) -> bool:
+    """Whether the API answers XML at all (the control API does not)."""
+    return any(media.endswith("xml") for op in spec.operations
+               for content in op.responses.values() for media in content)
+
+
+def respond(reply: Reply, fmt: str, xml: XmlWriter | None = None, schema: Any = None) -> Response:
+    """The HTTP response for `reply`, as JSON or (given a writer) as XML named after `schema`."""
     if reply.media is not None:
         content = reply.body if isinstance(reply.body, bytes) else str(reply.body).encode()
         return Response(content, reply.status, reply.headers, media_type=reply.media)
-    if fmt == "xml":
+    if fmt == "xml" and xml is not None:
         content = xml.document(reply.body, schema or {}, "problem" if reply.problem else "response")
     else:
         content = _json_bytes(reply.body)
     response = Response(content, reply.status, reply.headers)
-    response.headers["content-type"] = CONTENT_TYPES[(fmt, reply.problem)]
+    response.headers["content-type"] = CONTENT_TYPES[(fmt if xml else "json", reply.problem)]
     return response
 
 

@@ -1,0 +1,95 @@
+"""Shared fixtures: a sandbox app per test, checked against its specs, and a logged-in client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from sandbox.app import create_app
+from sandbox.settings import Settings
+
+DEMO = ("fixje-demo-client", "fixje-demo-secret")
+OTHER = ("fixje-other-client", "fixje-other-secret")
+# Every reply is checked against the spec (a broken one becomes a 500 the test sees), and the
+# clock stands still so that times and ids repeat.
+TEST_SETTINGS = Settings(check_responses=True, freeze=True)
+
+
+def make_app(**changes: Any) -> Starlette:
+    return create_app(replace(TEST_SETTINGS, **changes))
+
+
+@pytest.fixture
+def app() -> Starlette:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Starlette) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def login(client: TestClient, credentials: tuple[str, str] = DEMO) -> str:
+    response = client.post("/api/v1/login", data={
+        "grant_type": "client_credentials",
+        "client_id": credentials[0],
+        "client_secret": credentials[1],
+    })
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+@dataclass
+class Partner:
+    """A logged-in partner: its client and bearer headers."""
+
+    client: TestClient
+    headers: dict[str, str]
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get(path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.client.post(path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+    def first(self, path: str) -> dict[str, Any]:
+        response = self.get(path, headers={"accept": "application/json"})
+        assert response.status_code == 200, response.text
+        item: dict[str, Any] = response.json()["data"][0]
+        return item
+
+    def order_body(self, **changes: Any) -> dict[str, Any]:
+        """A valid order: one unit of the first product, to NL, by a method that serves NL."""
+        methods = self.get("/api/v1/shipping-methods", headers={"accept": "application/json"})
+        methods = methods.json()["data"]
+        method = next(m for m in methods if "NL" in m["countries"])
+        body = {
+            "reference": "PO-TEST-1",
+            "shippingMethodId": method["shippingMethodId"],
+            "storeFrontId": self.first("/api/v1/storefronts")["storeFrontId"],
+            "shippingAddress": {
+                "firstName": "Sanne", "lastName": "de Vries", "street": "Stationsstraat",
+                "houseNumber": "12", "zipCode": "5038 EA", "city": "Tilburg", "countryCode": "NL",
+                "shipmentEmailAddress": "sanne@example.com",
+            },
+            "orderItems": [{"sku": self.first("/api/v1/products")["sku"], "quantity": 1}],
+        }
+        body.update(changes)
+        return body
+
+
+@pytest.fixture
+def demo(client: TestClient) -> Partner:
+    return Partner(client, {"Authorization": f"Bearer {login(client)}"})
+
+
+@pytest.fixture
+def other(client: TestClient) -> Partner:
+    return Partner(client, {"Authorization": f"Bearer {login(client, OTHER)}"})

@@ -1,0 +1,67 @@
+"""The `sandbox` command: help, options, and clear failures."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sandbox.cli import banner, main
+from sandbox.settings import Settings, settings_from_environment
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sandbox", *args], capture_output=True, text=True,
+                          timeout=30, check=False)
+
+
+def test_help_lists_the_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    assert "serve" in result.stdout and "run the sandbox server" in result.stdout
+
+
+def test_serve_help_describes_every_option() -> None:
+    result = run("serve", "--help")
+    assert result.returncode == 0
+    for option in ("--host", "--port", "--seed", "--fixtures", "--freeze", "--log-level"):
+        assert option in result.stdout
+    assert "default 127.0.0.1" in result.stdout and "default 8000" in result.stdout
+
+
+def test_a_broken_fixtures_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("fixje:\n  partners: []\n")
+    assert main(["serve", "--fixtures", str(broken)]) == 2
+    assert "fixje.partners: The field partners must have at least 1 item(s)." in capsys.readouterr().err
+
+
+def test_a_missing_fixtures_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--fixtures", str(tmp_path / "nope.yaml")]) == 2
+    assert "cannot read fixtures" in capsys.readouterr().err
+
+
+def test_a_busy_port_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_the_banner_shows_base_url_and_credentials() -> None:
+    text = banner(Settings(host="0.0.0.0"), 8123, 42, [("fixje-demo-client", "fixje-demo-secret")])
+    assert "listening on 0.0.0.0:8123 (seed 42" in text
+    assert "http://127.0.0.1:8123/api/v1" in text
+    assert "client_id=fixje-demo-client  client_secret=fixje-demo-secret" in text
+
+
+def test_options_default_to_the_environment() -> None:
+    settings = settings_from_environment({"SANDBOX_PORT": "9001", "SANDBOX_SEED": "7",
+                                          "SANDBOX_HOST": "0.0.0.0"})
+    assert (settings.port, settings.seed, settings.host) == (9001, 7, "0.0.0.0")
+    assert settings_from_environment({}).seed is None

@@ -1,0 +1,39 @@
+"""The same seed gives the same world, byte for byte; another seed gives another."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from tests.conftest import OTHER, Partner, login, make_app
+
+READS = ["/api/v1/products?pageSize=100&page=1", "/api/v1/products?pageSize=100&page=6",
+         "/api/v1/orders", "/api/v1/shipping-methods", "/api/v1/storefronts",
+         "/api/v1/orders/not-a-uuid"]
+
+
+def session(seed: int | None = None) -> list[bytes]:
+    """What a fixed series of requests answers, as raw bytes."""
+    with TestClient(make_app(seed=seed)) as client:
+        demo = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+        other = Partner(client, {"Authorization": f"Bearer {login(client, OTHER)}"})
+        answers = [demo.get(path).content for path in READS]
+        answers.append(other.get("/api/v1/orders").content)
+        created = demo.post("/api/v1/orders", json=demo.order_body())
+        answers.append(created.content)
+        answers.append(demo.get(f"/api/v1/orders/{created.json()['orderId']}").content)
+        answers.append(demo.get("/api/v1/orders/not-a-uuid", headers={"accept": "application/xml"}).content)
+        return answers
+
+
+def test_the_same_seed_gives_the_same_bytes() -> None:
+    first, second = session(), session()
+    assert len(first) == len(READS) + 4
+    for index, (one, two) in enumerate(zip(first, second, strict=True)):
+        assert one == two, f"answer {index} differs"
+
+
+def test_another_seed_gives_another_world() -> None:
+    default, other = session(), session(seed=7)
+    assert default[0] != other[0]
+    assert default[2] != other[2]
+    assert session(seed=42)[0] == default[0]

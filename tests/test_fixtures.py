@@ -1,0 +1,49 @@
+"""The fixtures file: what it may say, and the errors it gets when it is wrong."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from sandbox.fixtures import FixtureError, load_fixtures, parse_fixtures
+from sandbox.resources import default_fixtures
+
+PARTNER = {"name": "A", "client_id": "a", "client_secret": "s"}
+
+
+def test_the_default_fixtures() -> None:
+    fixtures = load_fixtures(default_fixtures())
+    assert fixtures.seed == 42
+    assert fixtures.clock_start == datetime(2026, 11, 2, 9, tzinfo=UTC)
+    assert fixtures.fixje.products >= 500
+    ids = [(p.client_id, p.client_secret) for p in fixtures.fixje.partners]
+    assert ids[0] == ("fixje-demo-client", "fixje-demo-secret")
+    assert len(ids) >= 2
+
+
+def test_defaults_for_what_is_left_out() -> None:
+    fixtures = parse_fixtures({"fixje": {"partners": [PARTNER]}})
+    assert (fixtures.seed, fixtures.locale, fixtures.clock_start) == (42, "nl_NL", None)
+    assert fixtures.fixje.partners[0].storefronts == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "fixje: The fixje field is required."),
+        ({"fixje": {"partners": []}}, "fixje.partners: The field partners must have at least 1 item(s)."),
+        ({"fixje": {"partners": [{"name": "A"}]}}, "fixje.partners[0].client_id: The client_id field is required."),
+        ({"fixje": {"partners": [PARTNER, PARTNER]}}, "client_id values must be unique"),
+        ({"seed": "x", "fixje": {"partners": [PARTNER]}}, "seed: Expected an integer"),
+        ({"clock": {"start": "yesterday"}, "fixje": {"partners": [PARTNER]}}, "is not an RFC 3339 time"),
+        ({"clock": {"start": "2026-01-01T00:00:00"}, "fixje": {"partners": [PARTNER]}}, "needs a time zone"),
+        ({"fixje": {"products": 0, "partners": [PARTNER]}}, "fixje.products: The field products must be at least 1."),
+        ([], "$: Expected an object"),
+    ],
+)
+def test_wrong_fixtures_say_what_is_wrong(data: Any, message: str) -> None:
+    with pytest.raises(FixtureError, match=None) as raised:
+        parse_fixtures(data)
+    assert message in str(raised.value)
