@@ -220,6 +220,10 @@ def build_fixje_world(fake: Faker, seed: int, fixture: FixjeFixture, clock: Cloc
     return world
 
 
+# ages in days that give a New, a Processing and a PartiallyShipped order
+RECENT = [(0.05, 0.45), (0.6, 1.4), (1.6, 2.9)]
+
+
 # age in days of a seeded order -> the status it has reached
 def _status_for(age_days: float, rng: random.Random) -> OrderStatus:
     if rng.random() < 0.08:
@@ -240,9 +244,10 @@ def _seed_orders(world: FixjeWorld, fake: Faker, rng: random.Random, per_partner
     domestic = [m for m in world.shipping_methods if "NL" in m.countries]
     plans = []
     for partner in world.partners:
-        for _ in range(per_partner):
-            age = timedelta(days=rng.uniform(0.05, 30))
-            plans.append((start - age, partner))
+        for number in range(per_partner):
+            # the first few are recent, so that every status is there to see
+            low, high = RECENT[number] if number < len(RECENT) else (0.05, 30.0)
+            plans.append((start - timedelta(days=rng.uniform(low, high)), partner))
     plans.sort(key=lambda plan: (plan[0], plan[1].id))
     for created_at, partner in plans:
         lines: list[LineRequest] = []

@@ -138,9 +138,11 @@ def build_catalogue(
         category = names[rng.randrange(len(names))]
         tax_class, (low, high), nouns = CATEGORIES[category]
         brand = brands[rng.randrange(len(brands))]
-        name = f"{brand} {rng.choice(ADJECTIVES)} {rng.choice(MATERIALS)} {rng.choice(nouns)}"
-        if tax_class != "high":
-            name = f"{brand} {rng.choice(nouns)} {rng.randint(1, 12) * 50}"
+        name = f"{brand} {rng.choice(nouns)}"
+        if category == "Food & drink":
+            name += f" {rng.randint(1, 12) * 50} g"
+        elif tax_class == "high":
+            name = f"{brand} {rng.choice(ADJECTIVES)} {rng.choice(MATERIALS)} {rng.choice(nouns)}"
         width = 12 - len(ean_prefix)
         while True:
             ean = ean13(ean_prefix + f"{rng.randrange(10**width):0{width}d}")
