@@ -34,16 +34,18 @@ def test_defaults_for_what_is_left_out() -> None:
     [
         ({}, "fixje: The fixje field is required."),
         ({"fixje": {"partners": []}}, "fixje.partners: The field partners must have at least 1 item(s)."),
-        ({"fixje": {"partners": [{"name": "A"}]}}, "fixje.partners[0].client_id: The client_id field is required."),
+        ({"fixje": {"partners": [{"name": "A"}]}},
+         "fixje.partners[0].client_id: The client_id field is required."),
         ({"fixje": {"partners": [PARTNER, PARTNER]}}, "client_id values must be unique"),
         ({"seed": "x", "fixje": {"partners": [PARTNER]}}, "seed: Expected an integer"),
         ({"clock": {"start": "yesterday"}, "fixje": {"partners": [PARTNER]}}, "is not an RFC 3339 time"),
         ({"clock": {"start": "2026-01-01T00:00:00"}, "fixje": {"partners": [PARTNER]}}, "needs a time zone"),
-        ({"fixje": {"products": 0, "partners": [PARTNER]}}, "fixje.products: The field products must be at least 1."),
+        ({"fixje": {"products": 0, "partners": [PARTNER]}},
+         "fixje.products: The field products must be at least 1."),
         ([], "$: Expected an object"),
     ],
 )
 def test_wrong_fixtures_say_what_is_wrong(data: Any, message: str) -> None:
-    with pytest.raises(FixtureError, match=None) as raised:
+    with pytest.raises(FixtureError) as raised:
         parse_fixtures(data)
     assert message in str(raised.value)

@@ -56,7 +56,7 @@ class OAuth:
                              "in the body, not both.", code="invalid_request")
         client_id, secret = basic or (form.get("client_id"), form.get("client_secret"))
         for name, value in (("client_id", client_id), ("client_secret", secret)):
-            if not value:
+            if not value and not basic:
                 raise BadRequest(f"The {name} parameter is missing.", code="invalid_request")
         partner = self.world.partner_by_client(client_id or "")
         if partner is None or not secrets.compare_digest(

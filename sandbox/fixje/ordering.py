@@ -10,7 +10,6 @@ from typing import Any
 from sandbox.errors import BadRequest
 from sandbox.fixje.world import FixjeWorld, LineRequest, Partner
 from sandbox.world.countries import ISO_3166_ALPHA2
-from sandbox.world.money import cents
 from sandbox.world.orders import Address, Order
 
 
@@ -39,6 +38,11 @@ def _address(data: dict[str, Any]) -> Address:
     )
 
 
+def _to_cents(price: float | int | None) -> Decimal | None:
+    """A given price to the cent (half even, as any size of number allows), None when absent."""
+    return None if price is None else Decimal(format(Decimal(str(price)), ".2f"))
+
+
 def place_order(world: FixjeWorld, partner: Partner, body: dict[str, Any]) -> Placed:
     """Check what the schema cannot, then store the order; nothing is stored on an error."""
     errors: dict[str, list[str]] = {}
@@ -46,10 +50,10 @@ def place_order(world: FixjeWorld, partner: Partner, body: dict[str, Any]) -> Pl
     def fail(path: str, message: str) -> None:
         errors.setdefault(path, []).append(message)
 
-    method = world.shipping_method(body["shippingMethodId"])
+    method = world.shipping_method(body["shippingMethodId"].lower())
     if method is None:
         fail("shippingMethodId", f"Shipping method '{body['shippingMethodId']}' does not exist.")
-    storefront = partner.storefront(body["storeFrontId"])
+    storefront = partner.storefront(body["storeFrontId"].lower())
     if storefront is None:
         fail("storeFrontId", f"Storefront '{body['storeFrontId']}' does not exist for this partner.")
     for key in ("shippingAddress", "billingAddress"):
@@ -73,7 +77,7 @@ def place_order(world: FixjeWorld, partner: Partner, body: dict[str, Any]) -> Pl
         if product is None:
             fail(f"orderItems[{index}].sku", f"Unknown SKU '{item['sku']}'.")
             continue
-        stock_id = item.get("stockId")
+        stock_id = (item.get("stockId") or "").lower() or None
         if stock_id and product.stock(stock_id) is None:
             held = ", ".join(s.id for s in product.stocks)
             fail(f"orderItems[{index}].stockId",
@@ -86,22 +90,23 @@ def place_order(world: FixjeWorld, partner: Partner, body: dict[str, Any]) -> Pl
     reference = body.get("reference")
     if reference and world.orders.has_reference(partner.id, reference):
         warnings.append(f"An order with reference '{reference}' already exists; this is a new order.")
+    price_notes = {
+        index: f"orderItems[{index}]: the price {given} for SKU {line.product.sku} differs from the "
+               f"catalogue price {line.product.price}; the catalogue price is charged."
+        for index, (item, line) in enumerate(zip(body["orderItems"], lines, strict=True))
+        if (given := _to_cents(item.get("price"))) is not None and given != line.product.price
+    }
     order = world.place(
         partner, lines, reference=reference, shipping_address=_address(body["shippingAddress"]),
         billing_address=_address(body["billingAddress"]) if body.get("billingAddress") else None,
         shipping_method=method, storefront=storefront, requested_delivery_date=requested_date,
         delivery_note=body.get("customerDeliveryNote"),
     )
-    for index, (item, line) in enumerate(zip(body["orderItems"], order.lines, strict=True)):
-        product = world.catalogue.by_sku[line.sku]
-        stock = product.stock(line.stock_id or "")
-        given = item.get("price")
-        if given is not None and cents(Decimal(str(given))) != product.price:
-            warnings.append(
-                f"orderItems[{index}]: the price {cents(Decimal(str(given)))} for SKU {line.sku} "
-                f"differs from the catalogue price {product.price}; the catalogue price is charged."
-            )
+    for index, line in enumerate(order.lines):
+        if index in price_notes:
+            warnings.append(price_notes[index])
         if line.backordered:
+            stock = world.catalogue.by_sku[line.sku].stock(line.stock_id or "")
             where = stock.warehouse.name if stock else "any warehouse"
             warnings.append(
                 f"orderItems[{index}]: only {line.reserved} of {line.quantity} x SKU {line.sku} "

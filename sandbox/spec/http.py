@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import sys
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
@@ -13,6 +15,7 @@ from starlette.types import Message
 
 from sandbox.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
+DOUBLE_MAX = int(sys.float_info.max)
 JSON_ALIASES = ("application/json", "text/json")
 XML_TYPES = ("application/xml", "text/xml")
 
@@ -59,15 +62,31 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _finite_int(text: str) -> int:
+    """An integer, refused when no double could hold it (as .NET refuses it)."""
+    value = int(text)
+    if abs(value) > DOUBLE_MAX:
+        raise ValueError(f"the number {text[:40]}... is out of range")
+    return value
+
+
 def parse_json(body: bytes, charset: str | None) -> Any:
     if charset not in (None, "utf-8", "utf8"):
-        raise UnsupportedMediaType(f"The charset {charset!r} is not supported; send UTF-8.")
+        message = f"The charset {charset!r} is not supported; send UTF-8."
+        raise UnsupportedMediaType(message, errors={"Content-Type": [message]})
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise BadRequest.field("$", f"The body is not valid UTF-8 (byte {error.start}).") from None
     try:
-        return json.loads(text, parse_constant=_no_constants)
+        return json.loads(text, parse_constant=_no_constants, parse_float=_finite, parse_int=_finite_int)
     except json.JSONDecodeError as error:
         message = f"The JSON body is malformed: {error.msg} at line {error.lineno}, column {error.colno}."
         raise BadRequest.field("$", message) from None
