@@ -1,0 +1,580 @@
+"""Benchmark the sandbox against the ceiling of its own stack (Starlette on one uvicorn worker).
+
+What it measures, in one run:
+
+* start-up: `sandbox serve` is spawned on a free port and timed from the spawn to the first 200
+  of GET /_sandbox/health (polled every 5 ms); repeated --startup-runs times, median and max;
+* throughput and latency, with wrk (2 threads, 32 connections, --duration, --latency), of
+  GET one order, GET a products page of 100 and POST an order: first against the sandbox, then
+  against bench/ceiling.py, a bare Starlette app that answers the same paths with the bytes the
+  sandbox gave (captured at the start of the run).
+
+Targets for the sandbox: GET one order at least 50% of the ceiling's requests per second; p99
+under 10 ms at 32 connections (checked for every request); start-up to first 200 under 1 s
+(checked on the slowest start).
+
+Run it with `make bench` or `.venv/bin/python bench/run.py [--duration 10s] [--startup-runs 5]`.
+It needs `wrk` (Debian: `apt-get install -y wrk`) and installs it itself when run as root.
+It prints a table and writes the same figures to bench/results/latest.json. It exits 0 when the
+figures were measured, even when a target fails; non-zero when the benchmark could not run or a
+run saw non-2xx answers or socket errors (its figures are then not trustworthy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results" / "latest.json"
+CEILING = BENCH / "ceiling.py"
+CEILING_ENV = "BENCH_CEILING_RESPONSES"  # read by bench/ceiling.py
+HOST = "127.0.0.1"
+API = "/api/v1"
+CLIENT_ID = "fixje-demo-client"
+CLIENT_SECRET = "fixje-demo-secret"
+THREADS = 2
+CONNECTIONS = 32
+POLL_INTERVAL = 0.005
+READY_TIMEOUT = 30.0
+STARTUP_TARGET_S = 1.0
+PRODUCTS_PAGE = 100
+ADDRESS = {"firstName": "Sanne", "lastName": "de Vries", "street": "Stationsstraat",
+           "houseNumber": "12", "zipCode": "5038 EA", "city": "Tilburg", "countryCode": "NL"}
+
+
+class BenchError(Exception):
+    """The benchmark itself could not run."""
+
+
+# --- what is measured ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    max_p99_ms: float
+    min_ratio: float | None = None
+
+    def describe(self) -> str:
+        p99 = f"p99<{self.max_p99_ms:g}ms"
+        return p99 if self.min_ratio is None else f">={self.min_ratio:.0%} of ceiling, {p99}"
+
+    def met(self, ratio: float, p99_ms: float) -> bool:
+        return p99_ms < self.max_p99_ms and (self.min_ratio is None or ratio >= self.min_ratio)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmarked request: its concrete path, the route the ceiling answers it on, and its
+    body (None for a GET)."""
+
+    key: str
+    label: str
+    method: str
+    path: str
+    route: str
+    target: Target
+    body: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Captured:
+    status: int
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    requests_per_sec: float
+    p99_ms: float
+    requests: int
+    non_2xx: int
+    socket_errors: dict[str, int]
+
+    def problems(self) -> list[str]:
+        found = [f"{self.non_2xx} non-2xx/3xx responses"] if self.non_2xx else []
+        errors = {kind: n for kind, n in self.socket_errors.items() if n}
+        if errors:
+            found.append("socket errors " + ", ".join(f"{k} {n}" for k, n in errors.items()))
+        return found
+
+
+@dataclass
+class Row:
+    case: Case
+    sandbox: WrkResult
+    ceiling: WrkResult
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        ceiling = self.ceiling.requests_per_sec
+        return self.sandbox.requests_per_sec / ceiling if ceiling else 0.0
+
+    @property
+    def result(self) -> str:
+        if self.problems:
+            return "INVALID"
+        return "PASS" if self.case.target.met(self.ratio, self.sandbox.p99_ms) else "FAIL"
+
+
+@dataclass(frozen=True)
+class Startup:
+    runs_s: list[float]
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(self.runs_s)
+
+    @property
+    def max_s(self) -> float:
+        return max(self.runs_s)
+
+    @property
+    def result(self) -> str:
+        return "PASS" if self.max_s < STARTUP_TARGET_S else "FAIL"
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def sandbox_command(port: int) -> list[str]:
+    """`sandbox serve` from the running interpreter's environment."""
+    script = Path(sys.executable).with_name("sandbox")
+    start = [str(script)] if script.exists() else [sys.executable, "-m", "sandbox"]
+    return [*start, "serve", "--host", HOST, "--port", str(port), "--log-level", "warning"]
+
+
+def ceiling_command(port: int) -> list[str]:
+    return [sys.executable, str(CEILING), "--host", HOST, "--port", str(port)]
+
+
+@dataclass
+class Server:
+    name: str
+    base: str
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+    def log_tail(self, lines: int = 20) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return "\n".join(self.log.read().decode("utf-8", "replace").splitlines()[-lines:])
+
+    def check_alive(self) -> None:
+        if self.process.poll() is not None:
+            raise BenchError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
+
+
+@contextmanager
+def spawn(name: str, command: list[str], port: int, env: dict[str, str] | None = None,
+          ) -> Iterator[Server]:
+    """Run `command` until the block ends; its output goes to a temporary log."""
+    with tempfile.TemporaryFile() as log:
+        try:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                                       env={**os.environ, **(env or {})})
+        except OSError as error:
+            raise BenchError(f"cannot start {name} ({command[0]}): {error}") from error
+        try:
+            yield Server(name, f"http://{HOST}:{port}", process, log)
+        finally:
+            stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_for_200(server: Server, path: str) -> None:
+    """Poll `path` every POLL_INTERVAL until it answers 200."""
+    deadline = time.perf_counter() + READY_TIMEOUT
+    while time.perf_counter() < deadline:
+        server.check_alive()
+        try:
+            with urllib.request.urlopen(server.base + path, timeout=READY_TIMEOUT) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(POLL_INTERVAL)
+    raise BenchError(f"{server.name} did not answer 200 on {path} within {READY_TIMEOUT:g} s:\n"
+                     f"{server.log_tail()}")
+
+
+def measure_startup(runs: int) -> Startup:
+    """Spawn-to-first-200 of GET /_sandbox/health, `runs` times."""
+    times = []
+    for _ in range(runs):
+        port = free_port()
+        started = time.perf_counter()
+        with spawn("sandbox", sandbox_command(port), port) as server:
+            wait_for_200(server, "/_sandbox/health")
+            times.append(time.perf_counter() - started)
+    return Startup(times)
+
+
+# --- the sandbox's API --------------------------------------------------------------------------
+
+class Client:
+    """The setup calls, with urllib."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.token = ""
+
+    def call(self, method: str, path: str, body: bytes | None = None,
+             content_type: str = "application/json") -> Captured:
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if body is not None:
+            headers["Content-Type"] = content_type
+        request = urllib.request.Request(self.base + path, data=body, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return Captured(response.status, response.headers.get("content-type", ""),
+                                response.read())
+        except urllib.error.HTTPError as error:
+            return Captured(error.code, error.headers.get("content-type", ""), error.read())
+        except (urllib.error.URLError, OSError) as error:
+            raise BenchError(f"{method} {path}: {error}") from error
+
+    def ok(self, method: str, path: str, body: bytes | None = None,
+           content_type: str = "application/json") -> Captured:
+        reply = self.call(method, path, body, content_type)
+        if reply.status != 200:
+            raise BenchError(f"{method} {path} answered {reply.status}: "
+                             f"{reply.body[:500].decode('utf-8', 'replace')}")
+        return reply
+
+    def json(self, path: str) -> Any:
+        return json.loads(self.ok("GET", path).body)
+
+    def login(self) -> str:
+        form = (f"grant_type=client_credentials&client_id={CLIENT_ID}"
+                f"&client_secret={CLIENT_SECRET}").encode()
+        reply = self.ok("POST", f"{API}/login", form, "application/x-www-form-urlencoded")
+        self.token = json.loads(reply.body)["access_token"]
+        return self.token
+
+
+def order_body(client: Client) -> bytes:
+    """A valid POST /api/v1/orders body from what the sandbox lists."""
+    try:
+        methods = client.json(f"{API}/shipping-methods")["data"]
+        method_id = next(m["shippingMethodId"] for m in methods if "NL" in m["countries"])
+        storefront_id = client.json(f"{API}/storefronts")["data"][0]["storeFrontId"]
+        sku = client.json(f"{API}/products?page=1&pageSize=1")["data"][0]["sku"]
+    except (KeyError, IndexError, StopIteration) as error:
+        raise BenchError(f"cannot build an order body from the sandbox's lists: {error!r}") from error
+    body = {"reference": "bench", "shippingMethodId": method_id, "storeFrontId": storefront_id,
+            "shippingAddress": ADDRESS, "orderItems": [{"sku": sku, "quantity": 1}]}
+    return json.dumps(body).encode()
+
+
+def make_cases(client: Client) -> list[Case]:
+    try:
+        order_id = client.json(f"{API}/orders?page=1&pagesize=100")["data"][0]["orderId"]
+    except (KeyError, IndexError) as error:
+        raise BenchError(f"the sandbox lists no order to fetch: {error!r}") from error
+    orders = Target(max_p99_ms=10, min_ratio=0.5)
+    others = Target(max_p99_ms=10)
+    return [
+        Case("get_order", "GET one order", "GET", f"{API}/orders/{order_id}",
+             f"{API}/orders/{{orderId}}", orders),
+        Case("get_products", f"GET products page of {PRODUCTS_PAGE}", "GET",
+             f"{API}/products?page=1&pageSize={PRODUCTS_PAGE}", f"{API}/products", others),
+        Case("post_order", "POST an order", "POST", f"{API}/orders", f"{API}/orders", others,
+             order_body(client)),
+    ]
+
+
+def capture(client: Client, cases: list[Case]) -> dict[str, Captured]:
+    """The sandbox's answer to each case; each must be a 200."""
+    captured = {case.key: client.ok(case.method, case.path, case.body) for case in cases}
+    products = json.loads(captured["get_products"].body)["data"]
+    if len(products) != PRODUCTS_PAGE:
+        raise BenchError(f"the products page holds {len(products)} products, not {PRODUCTS_PAGE}")
+    return captured
+
+
+def write_canned(path: Path, cases: list[Case], captured: dict[str, Captured]) -> None:
+    data = {
+        case.key: {"method": case.method, "route": case.route,
+                   "content_type": captured[case.key].content_type,
+                   "body": captured[case.key].body.decode("utf-8")}
+        for case in cases
+    }
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def check_ceiling(base: str, token: str, cases: list[Case], captured: dict[str, Captured]) -> None:
+    """The ceiling gives back the sandbox's bytes for every case."""
+    client = Client(base)
+    client.token = token
+    for case in cases:
+        reply = client.ok(case.method, case.path, case.body)
+        if reply.body != captured[case.key].body:
+            raise BenchError(f"the ceiling's answer to {case.label} differs from the sandbox's")
+
+
+# --- wrk ----------------------------------------------------------------------------------------
+
+def ensure_wrk() -> str:
+    """The path of wrk; installed with apt-get when missing and running as root."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("wrk is not on PATH; it is Debian's package wrk: apt-get install -y wrk", file=sys.stderr)
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        raise BenchError("wrk is missing: install it with `sudo apt-get install -y wrk`, then run again")
+    print("running as root, installing it: apt-get update && apt-get install -y wrk", file=sys.stderr)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "wrk"]):
+        try:
+            subprocess.run(command, env=env, check=True, stdout=sys.stderr)
+        except (OSError, subprocess.CalledProcessError) as error:
+            raise BenchError(f"could not install wrk ({' '.join(command)}): {error}") from error
+    found = shutil.which("wrk")
+    if not found:
+        raise BenchError("apt-get installed wrk but it is still not on PATH")
+    return found
+
+
+def lua_string(text: str) -> str:
+    """`text` as a Lua long-bracket string literal."""
+    level = 0
+    while f"]{'=' * level}]" in text:
+        level += 1
+    return f"[{'=' * level}[{text}]{'=' * level}]"
+
+
+def lua_script(case: Case, token: str) -> str:
+    lines = [f"wrk.method = {lua_string(case.method)}",
+             f'wrk.headers["Authorization"] = {lua_string("Bearer " + token)}',
+             'wrk.headers["Accept"] = "application/json"']
+    if case.body is not None:
+        lines += [f"wrk.body = {lua_string(case.body.decode('utf-8'))}",
+                  'wrk.headers["Content-Type"] = "application/json"']
+    return "\n".join(lines) + "\n"
+
+
+TIME_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+RPS = re.compile(r"^Requests/sec:\s+([\d.]+)\s*$", re.MULTILINE)
+P99 = re.compile(r"^\s*99(?:\.0+)?%\s+([\d.]+)([a-z]+)\s*$", re.MULTILINE)
+TOTAL = re.compile(r"^\s*(\d+) requests in ", re.MULTILINE)
+NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+
+
+def parse_wrk(output: str) -> WrkResult:
+    rps, p99, total = RPS.search(output), P99.search(output), TOTAL.search(output)
+    if not (rps and p99 and total) or p99.group(2) not in TIME_UNITS_MS:
+        raise BenchError(f"cannot read wrk's output:\n{output}")
+    non_2xx = NON_2XX.search(output)
+    sockets = SOCKET_ERRORS.search(output)
+    errors = [int(n) for n in sockets.groups()] if sockets else [0, 0, 0, 0]
+    return WrkResult(
+        requests_per_sec=float(rps.group(1)),
+        p99_ms=float(p99.group(1)) * TIME_UNITS_MS[p99.group(2)],
+        requests=int(total.group(1)),
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        socket_errors=dict(zip(("connect", "read", "write", "timeout"), errors, strict=True)),
+    )
+
+
+def run_wrk(wrk: str, base: str, case: Case, script: Path, duration: str, seconds: int) -> WrkResult:
+    command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}", "--latency",
+               "-s", str(script), base + case.path]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    except subprocess.TimeoutExpired as error:
+        raise BenchError(f"wrk did not finish: {' '.join(command)}") from error
+    if done.returncode != 0:
+        raise BenchError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    return parse_wrk(done.stdout)
+
+
+def wrk_version(wrk: str) -> str:
+    done = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False)
+    return (done.stdout or done.stderr).splitlines()[0].strip() if (done.stdout or done.stderr) else ""
+
+
+DURATION = re.compile(r"^(\d+)([smh]?)$")
+
+
+def duration_seconds(duration: str) -> int:
+    """wrk's duration (10, 10s, 2m, 1h) in seconds."""
+    found = DURATION.match(duration)
+    if not found or int(found.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"not a wrk duration: {duration!r} (e.g. 10s, 1m)")
+    return int(found.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[found.group(2)]
+
+
+def wrk_duration(text: str) -> str:
+    duration_seconds(text)
+    return text
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+def bench_requests(wrk: str, duration: str, work: Path) -> list[Row]:
+    """Start the sandbox, capture its answers, start the ceiling on them, and run wrk on both."""
+    port = free_port()
+    with spawn("sandbox", sandbox_command(port), port) as sandbox:
+        wait_for_200(sandbox, "/_sandbox/health")
+        client = Client(sandbox.base)
+        token = client.login()
+        cases = make_cases(client)
+        captured = capture(client, cases)
+        canned = work / "responses.json"
+        write_canned(canned, cases, captured)
+        ceiling_port = free_port()
+        with spawn("ceiling", ceiling_command(ceiling_port), ceiling_port,
+                   {CEILING_ENV: str(canned)}) as ceiling:
+            wait_for_200(ceiling, cases[0].path)
+            check_ceiling(ceiling.base, token, cases, captured)
+            return [bench_case(wrk, duration, work, case, token, sandbox, ceiling) for case in cases]
+
+
+def bench_case(wrk: str, duration: str, work: Path, case: Case, token: str, sandbox: Server,
+               ceiling: Server) -> Row:
+    script = work / f"{case.key}.lua"
+    script.write_text(lua_script(case, token), encoding="utf-8")
+    results = []
+    for server in (sandbox, ceiling):
+        print(f"  wrk {case.label} @ {server.name} ({duration}) ...", file=sys.stderr, flush=True)
+        results.append(run_wrk(wrk, server.base, case, script, duration, duration_seconds(duration)))
+        server.check_alive()
+    row = Row(case, results[0], results[1])
+    for server, result in zip((sandbox, ceiling), results, strict=True):
+        row.problems += [f"{server.name}: {problem}" for problem in result.problems()]
+    return row
+
+
+def report(rows: list[Row], startup: Startup) -> str:
+    header = ["request", "sandbox req/s", "ceiling req/s", "ratio", "sandbox p99", "ceiling p99",
+              "target (sandbox)", "result"]
+    table = [header] + [
+        [row.case.label, f"{row.sandbox.requests_per_sec:,.0f}", f"{row.ceiling.requests_per_sec:,.0f}",
+         f"{row.ratio:.0%}", f"{row.sandbox.p99_ms:.2f} ms", f"{row.ceiling.p99_ms:.2f} ms",
+         row.case.target.describe(), row.result]
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    numeric = {1, 2, 3, 4, 5}
+    lines = ["  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
+                       for i, (cell, w) in enumerate(zip(line, widths, strict=True))).rstrip()
+             for line in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines += ["", f"start-up to first 200, {len(startup.runs_s)} starts: median {startup.median_s:.3f} s, "
+                  f"max {startup.max_s:.3f} s; target < {STARTUP_TARGET_S:g} s (on max): {startup.result}"]
+    for row in rows:
+        lines += [f"!! {row.case.label}: {problem}" for problem in row.problems]
+    return "\n".join(lines)
+
+
+def source_state() -> dict[str, Any]:
+    """The commit measured, and whether the working tree differed from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "sandbox", "specs", "fixtures"],
+                               cwd=ROOT, capture_output=True, text=True)
+    except OSError:
+        return {}
+    return {"commit": head.stdout.strip(), "uncommitted_changes": bool(dirty.stdout.strip())}
+
+
+def results_json(rows: list[Row], startup: Startup, duration: str, wrk: str) -> dict[str, Any]:
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source": source_state(),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version(),
+                    "note": "wrk and both servers share this machine"},
+        "wrk": {"version": wrk_version(wrk), "threads": THREADS, "connections": CONNECTIONS,
+                "duration": duration},
+        "startup": {"runs_s": [round(t, 4) for t in startup.runs_s],
+                    "median_s": round(startup.median_s, 4), "max_s": round(startup.max_s, 4),
+                    "target_s": STARTUP_TARGET_S, "judged_on": "max", "result": startup.result},
+        "requests": [
+            {"key": row.case.key, "request": row.case.label, "method": row.case.method,
+             "path": row.case.path, "sandbox": asdict(row.sandbox), "ceiling": asdict(row.ceiling),
+             "ratio": round(row.ratio, 4), "target": asdict(row.case.target),
+             "problems": row.problems, "result": row.result}
+            for row in rows
+        ],
+    }
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/run.py", description="Benchmark the sandbox against a bare Starlette ceiling.")
+    parser.add_argument("--duration", type=wrk_duration, default="10s",
+                        help="wrk's duration of each run (default 10s)")
+    parser.add_argument("--startup-runs", type=int, default=5,
+                        help="how many times start-up is measured (default 5)")
+    arguments = parser.parse_args(argv)
+    if arguments.startup_runs < 1:
+        parser.error("--startup-runs must be at least 1")
+    return arguments
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    try:
+        wrk = ensure_wrk()
+        print(f"start-up: {arguments.startup_runs} runs ...", file=sys.stderr, flush=True)
+        startup = measure_startup(arguments.startup_runs)
+        with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as work:
+            rows = bench_requests(wrk, arguments.duration, Path(work))
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    print(report(rows, startup))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results_json(rows, startup, arguments.duration, wrk), indent=2) + "\n",
+                       encoding="utf-8")
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    if any(row.problems for row in rows):
+        print("bench: some runs saw errors (see !! above); their figures are not trustworthy",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
