@@ -13,8 +13,10 @@ from sandbox.fixje.auth import OAuth
 from sandbox.fixje.ordering import place_order
 from sandbox.fixje.problems import oauth_error, problem
 from sandbox.fixje.world import FixjeWorld, Partner
-from sandbox.spec.router import Call, Handler, Reply
+from sandbox.spec.router import Call, Handler, Reply, json_bytes
+from sandbox.world.catalogue import Product
 from sandbox.world.ids import IdSource
+from sandbox.world.orders import Order
 
 DEFAULT_PAGE_SIZE = 100
 T = TypeVar("T")
@@ -39,6 +41,8 @@ class FixjeApi:
         self.world = world
         self.oauth = OAuth(world)
         self.traces = traces
+        self._views: dict[str, tuple[tuple[str, int], dict[str, Any], bytes]] = {}
+        self._products: dict[str, tuple[tuple[int, ...], dict[str, Any], bytes]] = {}
 
     def handlers(self) -> Mapping[str, Handler]:
         return {
@@ -78,10 +82,35 @@ class FixjeApi:
         order = self.world.orders.get(partner.id, call.params["orderId"].lower())
         if order is None:
             raise NotFound(f"Order '{call.params['orderId']}' was not found.")
-        return Reply(views.order(order))
+        return self.order_reply(order)
+
+    def order_reply(self, order: Order) -> Reply:
+        """The order's view, kept (with its JSON) until the order's status or shipments change:
+        nothing else in the view can change after the order is placed."""
+        version = (order.status, len(order.shipments))
+        cached = self._views.get(order.id)
+        if cached is None or cached[0] != version:
+            view = views.order(order)
+            cached = self._views[order.id] = (version, view, json_bytes(view))
+        return Reply(cached[1], encoded=cached[2])
 
     def list_products(self, call: Call) -> Reply:
-        return page_of(self.world.catalogue.products, call.params, views.product)
+        offset, limit = paging(call.params, "pageSize", "pagesize")
+        products = self.world.catalogue.products
+        shown = [self.product_view(product) for product in products[offset:offset + limit]]
+        body = views.page((view for view, _ in shown), len(products))
+        encoded = b"".join((b'{"statusCode":"OK","totalCount":', str(len(products)).encode(),
+                            b',"data":[', b",".join(data for _, data in shown), b"]}"))
+        return Reply(body, encoded=encoded)
+
+    def product_view(self, product: Product) -> tuple[dict[str, Any], bytes]:
+        """A product's view and its JSON, kept until its stock changes (prices never do)."""
+        stock = tuple(s.available for s in product.stocks)
+        cached = self._products.get(product.sku)
+        if cached is None or cached[0] != stock:
+            view = views.product(product)
+            cached = self._products[product.sku] = (stock, view, json_bytes(view))
+        return cached[1], cached[2]
 
     def list_shipping_methods(self, call: Call) -> Reply:
         return page_of(self.world.shipping_methods, call.params, views.shipping_method)

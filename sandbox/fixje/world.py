@@ -250,14 +250,11 @@ def _seed_orders(world: FixjeWorld, fake: Faker, rng: random.Random, per_partner
             plans.append((start - timedelta(days=rng.uniform(low, high)), partner))
     plans.sort(key=lambda plan: (plan[0], plan[1].id))
     for created_at, partner in plans:
-        lines: list[LineRequest] = []
-        for product in rng.sample(world.catalogue.products, rng.randint(1, 3)):
-            stocked = [s for s in product.stocks if s.available >= 4]
-            if stocked:
-                lines.append(LineRequest(product, rng.randint(1, 4), rng.choice(stocked).id,
-                                         f"line-{len(lines) + 1}"))
-        if not lines:
-            continue
+        lines = []
+        stocked = [p for p in world.catalogue.products if any(s.available >= 4 for s in p.stocks)]
+        for number, product in enumerate(rng.sample(stocked, rng.randint(1, 3)), start=1):
+            stock = rng.choice([s for s in product.stocks if s.available >= 4])
+            lines.append(LineRequest(product, rng.randint(1, 4), stock.id, f"line-{number}"))
         address = Address(
             first_name=fake.first_name(), last_name=fake.last_name(), street=fake.street_name(),
             house_number=str(fake.building_number()), zip_code=fake.postcode(), city=fake.city(),

@@ -60,7 +60,7 @@ class Parameter:
     location: str
     required: bool
     schema: dict[str, Any]
-    pointer: str
+    validator: Draft202012Validator
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,6 @@ class OperationSpec:
     path: str
     security: list[str]
     parameters: list[Parameter]
-    params_validator: Draft202012Validator | None
     body_required: bool
     bodies: dict[str, MediaType]
     responses: dict[str, dict[str, MediaType]] = field(default_factory=dict)
@@ -92,6 +91,7 @@ class Spec:
     def __init__(self, document: dict[str, Any], uri: str) -> None:
         self.document = document
         self.uri = uri
+        self._inlined: dict[str, Any] = {}
         self.registry: Registry[Any] = Registry().with_resource(
             uri, Resource.from_contents(document, default_specification=DRAFT202012)
         )
@@ -113,14 +113,32 @@ class Spec:
         return node, pointer
 
     def validator(self, pointer: str) -> Draft202012Validator:
-        """A validator for the schema at `pointer`; its `$ref`s resolve within this spec."""
-        return Draft202012Validator(
-            {"$ref": f"{self.uri}#{pointer}"}, registry=self.registry, format_checker=FORMATS
-        )
+        """A validator for the schema at `pointer`, with its `$ref`s inlined so that validating
+        follows no reference (a recursive schema keeps its references, resolved in this spec)."""
+        try:
+            schema = self.inline({"$ref": f"#{pointer}"}, ())
+        except RecursionError:
+            schema = {"$ref": f"{self.uri}#{pointer}"}
+        return Draft202012Validator(schema, registry=self.registry, format_checker=FORMATS)
 
-    def schema(self, pointer: str) -> dict[str, Any]:
-        node, _ = self.resolve({"$ref": "#" + pointer}, pointer)
-        return node  # type: ignore[no-any-return]
+    def inline(self, node: Any, seen: tuple[str, ...]) -> Any:
+        """`node` with every local `$ref` replaced by a copy of what it names."""
+        if isinstance(node, list):
+            return [self.inline(item, seen) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if ref in seen:
+                raise RecursionError(f"recursive schema at {ref}")
+            if ref not in self._inlined:
+                target, _ = self.resolve({"$ref": ref}, "")
+                self._inlined[ref] = self.inline(target, (*seen, ref))
+            if len(node) == 1:
+                return self._inlined[ref]
+            siblings = {key: self.inline(value, seen) for key, value in node.items() if key != "$ref"}
+            return {**self._inlined[ref], **siblings}
+        return {key: self.inline(value, seen) for key, value in node.items()}
 
     def _media(self, content: dict[str, Any], pointer: str) -> dict[str, MediaType]:
         media = {}
@@ -155,7 +173,6 @@ class Spec:
             path=path,
             security=[name for requirement in security for name in requirement],
             parameters=parameters,
-            params_validator=self._params_validator(parameters),
             body_required=bool(body.get("required", False)),
             bodies=self._media(body.get("content", {}), f"{body_pointer}/content"),
             responses=responses,
@@ -170,22 +187,12 @@ class Spec:
             location=node["in"],
             required=bool(node.get("required", False)),
             schema=schema,
-            pointer=f"{pointer}/schema",
+            validator=self.validator(f"{pointer}/schema"),
         )
-
-    def _params_validator(self, parameters: list[Parameter]) -> Draft202012Validator | None:
-        if not parameters:
-            return None
-        schema = {
-            "type": "object",
-            "properties": {p.name: {"$ref": f"{self.uri}#{p.pointer}"} for p in parameters},
-            "required": [p.name for p in parameters if p.required],
-        }
-        return Draft202012Validator(schema, registry=self.registry, format_checker=FORMATS)
 
 
 def load_spec(path: Path) -> Spec:
     """Read and compile the OpenAPI document at `path`."""
     with path.open(encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
+        document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return Spec(document, f"urn:supplier-sandbox:spec:{path.stem}")

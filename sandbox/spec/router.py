@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -48,6 +49,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     problem: bool = False
     media: str | None = None
+    """Set for a body that is not JSON-shaped (bytes or text sent as they are)."""
+    encoded: bytes | None = None
+    """`body` already encoded as JSON, when the handler has it at hand."""
 
 
 Handler = Callable[[Call], Reply]
@@ -67,7 +71,7 @@ class ResponseContractError(AssertionError):
     """A reply that breaks the spec (raised only when responses are checked)."""
 
 
-def _json_bytes(value: Any) -> bytes:
+def json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -94,7 +98,7 @@ class Operation:
         fmt = http.negotiate(request.headers.get("accept")) if self.offers_xml else "json"
         try:
             principal = self.api.authenticate(self.op.security, request) if self.op.security else None
-            params = self.read_params(request)
+            params = self.read_params(request) if self.op.parameters else {}
             body = await self.read_body(request) if self.declared else None
             reply = self.handler(Call(request, principal, params, body))
         except ApiError as error:
@@ -102,32 +106,35 @@ class Operation:
         return self.render(reply, fmt)
 
     def read_params(self, request: Request) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        errors: dict[str, list[str]] = {}
-        for param in self.path_params:
-            values[param.name] = request.path_params[param.name]
-        query = request.query_params
+        values = {param.name: request.path_params[param.name] for param in self.path_params}
+        errors = self.read_query(request.query_params, values) if self.query else {}
+        for param in self.op.parameters:
+            value = values.get(param.name, _INVALID)
+            if value is not _INVALID and not param.validator.is_valid(value):
+                errors.update(collect(param.validator.iter_errors(value), [param.name]))
+        if errors:
+            raise BadRequest(errors=errors)
+        return values
+
+    def read_query(self, query: QueryParams, values: dict[str, Any]) -> dict[str, list[str]]:
+        """Put the query parameters, as their schemas' types, into `values`; the errors."""
+        errors = {}
         for param in self.query:
             if param.name.endswith("[]"):
-                raw_list = query.getlist(param.name)
-                if raw_list:
+                if raw_list := query.getlist(param.name):
                     values[param.name] = raw_list
                 continue
             raw = query.get(param.name)
             if raw is None:
+                if param.required:
+                    errors[param.name] = [f"The {param.name} field is required."]
                 continue
             coerced = coerce(raw, param.schema)
             if coerced is _INVALID:
                 errors[param.name] = [f"The value '{raw}' is not valid for {param.name}."]
             else:
                 values[param.name] = coerced
-        if errors:
-            raise BadRequest(errors=errors)
-        if self.op.params_validator is not None:
-            found = collect(self.op.params_validator.iter_errors(values))
-            if found:
-                raise BadRequest(errors=found)
-        return values
+        return errors
 
     async def read_body(self, request: Request) -> Any:
         raw = await http.read_body(request, self.body_limit)
@@ -180,6 +187,8 @@ class Operation:
         errors = collect(content[media].validator.iter_errors(reply.body))
         if errors:
             raise ResponseContractError(f"{where}: {errors}")
+        if reply.encoded is not None and reply.encoded != json_bytes(reply.body):
+            raise ResponseContractError(f"{where}: the encoded body is not the body")
 
 
 _INVALID = object()
@@ -198,11 +207,9 @@ def respond(reply: Reply, fmt: str, xml: XmlWriter | None = None, schema: Any = 
         return Response(content, reply.status, reply.headers, media_type=reply.media)
     if fmt == "xml" and xml is not None:
         content = xml.document(reply.body, schema or {}, "problem" if reply.problem else "response")
-    else:
-        content = _json_bytes(reply.body)
-    response = Response(content, reply.status, reply.headers)
-    response.headers["content-type"] = CONTENT_TYPES[(fmt if xml else "json", reply.problem)]
-    return response
+        return Response(content, reply.status, reply.headers, CONTENT_TYPES[(fmt, reply.problem)])
+    content = reply.encoded if reply.encoded is not None else json_bytes(reply.body)
+    return Response(content, reply.status, reply.headers, CONTENT_TYPES[("json", reply.problem)])
 
 
 def coerce(raw: str, schema: Mapping[str, Any]) -> Any:

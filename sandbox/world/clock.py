@@ -41,4 +41,4 @@ class Clock:
 
 def rfc3339(instant: datetime) -> str:
     """`2026-11-02T09:00:00Z`: UTC, whole seconds."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return instant.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"

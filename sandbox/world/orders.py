@@ -40,18 +40,15 @@ class OrderLine:
     backordered: int
     reference: str | None = None
     quantity_shipped: int = 0
+    tax: Decimal = field(init=False)
+    """VAT on one unit."""
+    total_unit_price: Decimal = field(init=False)
+    total: Decimal = field(init=False)
 
-    @property
-    def tax(self) -> Decimal:
-        return vat(self.unit_price, self.vat_rate)
-
-    @property
-    def total_unit_price(self) -> Decimal:
-        return self.unit_price + self.tax
-
-    @property
-    def total(self) -> Decimal:
-        return self.total_unit_price * self.quantity
+    def __post_init__(self) -> None:
+        self.tax = vat(self.unit_price, self.vat_rate)
+        self.total_unit_price = self.unit_price + self.tax
+        self.total = self.total_unit_price * self.quantity
 
 
 @dataclass
