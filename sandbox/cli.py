@@ -7,6 +7,7 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 
@@ -52,9 +53,12 @@ def banner(settings: Settings, port: int, seed: int, partners: list[tuple[str, s
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     shown = f"[{shown}]" if ":" in shown else shown
     base = f"http://{shown}:{port}"
+    fixtures = settings.fixtures.resolve()
+    if fixtures.is_relative_to(Path.cwd()):
+        fixtures = fixtures.relative_to(Path.cwd())
     lines = [
         f"supplier-sandbox {__version__} listening on {settings.host}:{port} "
-        f"(seed {seed}, fixtures {settings.fixtures})",
+        f"(seed {seed}, fixtures {fixtures})",
         f"  Fixje Partner Web API  {base}/api/v1   (token: POST {base}/api/v1/login)",
     ]
     for client_id, secret in partners:

@@ -42,9 +42,10 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
     env = {name: environ.get(var) for name, var in ENVIRONMENT.items()}
     parser.add_argument("--host", default=env["host"] or Settings.host,
                         help="address to bind (default 127.0.0.1; env SANDBOX_HOST)")
-    parser.add_argument("--port", type=int, default=int(env["port"] or Settings.port),
+    # argparse converts (and reports) a string default with `type`, as it does an option
+    parser.add_argument("--port", type=int, default=env["port"] or Settings.port,
                         help="port to bind, 0 for any free port (default 8000; env SANDBOX_PORT)")
-    parser.add_argument("--seed", type=int, default=int(env["seed"]) if env["seed"] else None,
+    parser.add_argument("--seed", type=int, default=env["seed"],
                         help="seed for the generated world (default: the fixtures' seed, 42; "
                              "env SANDBOX_SEED)")
     parser.add_argument("--fixtures", type=Path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -93,3 +94,25 @@ def demo(client: TestClient) -> Partner:
 @pytest.fixture
 def other(client: TestClient) -> Partner:
     return Partner(client, {"Authorization": f"Bearer {login(client, OTHER)}"})
+
+
+PROBLEM_JSON = "application/problem+json; charset=utf-8"
+TRACE_ID = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-00$")
+
+
+def snapshot(partner: Partner) -> tuple[int, list[int]]:
+    """The partner's order count and the first product's stock quantities."""
+    count: int = partner.get("/api/v1/orders").json()["totalCount"]
+    return count, [stock["quantity"] for stock in partner.first("/api/v1/products")["stocks"]]
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    """The response is a ProblemDetails object with `status`."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("https://tools.ietf.org/html/rfc9110#section-15.")
+    assert isinstance(body["title"], str) and body["title"]
+    assert TRACE_ID.match(body["traceId"]), body["traceId"]
+    return body

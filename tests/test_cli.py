@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -58,6 +59,13 @@ def test_the_banner_shows_base_url_and_credentials() -> None:
     assert "listening on 0.0.0.0:8123 (seed 42" in text
     assert "http://127.0.0.1:8123/api/v1" in text
     assert "client_id=fixje-demo-client  client_secret=fixje-demo-secret" in text
+
+
+def test_a_malformed_environment_variable_is_a_usage_error() -> None:
+    result = subprocess.run([sys.executable, "-m", "sandbox", "serve"], capture_output=True, text=True,
+                            timeout=30, check=False, env={**os.environ, "SANDBOX_PORT": "eighty"})
+    assert result.returncode == 2
+    assert "argument --port: invalid int value: 'eighty'" in result.stderr
 
 
 def test_options_default_to_the_environment() -> None:

@@ -12,10 +12,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import DEMO, Partner
+from tests.conftest import DEMO, Partner, assert_problem, snapshot
 
-PROBLEM_JSON = "application/problem+json; charset=utf-8"
-TRACE_ID = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-00$")
 MISSING_ORDER = "5d1a3c9e-0000-4000-8000-000000000000"
 UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
 
@@ -203,23 +201,6 @@ CASES: list[tuple[str, str, str, Mutation | None, int, str, str]] = [
      "page", "at most 2147483647"),
     ("orderId not a uuid", "GET", "/api/v1/orders/not-a-uuid", None, 400, "orderId", "not a valid UUID"),
 ]
-
-
-def snapshot(partner: Partner) -> tuple[int, list[int]]:
-    """The partner's order count and the first product's stock quantities."""
-    count: int = partner.get(ORDERS).json()["totalCount"]
-    return count, [stock["quantity"] for stock in partner.first("/api/v1/products")["stocks"]]
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["type"].startswith("https://tools.ietf.org/html/rfc9110#section-15.")
-    assert isinstance(body["title"], str) and body["title"]
-    assert TRACE_ID.match(body["traceId"]), body["traceId"]
-    return body
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ nothing."""
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,33 +12,13 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import DEMO, Partner
+from tests.conftest import DEMO, TRACE_ID, Partner, assert_problem, snapshot
 
 MIB = 1024 * 1024
 ORDERS = "/api/v1/orders"
 LOGIN = "/api/v1/login"
 JSON = "application/json"
-PROBLEM_JSON = "application/problem+json; charset=utf-8"
-TRACE_ID = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-00$")
 PROBLEM_NS = "{urn:ietf:rfc:7807}"
-
-
-def snapshot(partner: Partner) -> tuple[int, list[int]]:
-    """The partner's order count and the first product's stock quantities."""
-    count: int = partner.get(ORDERS).json()["totalCount"]
-    return count, [stock["quantity"] for stock in partner.first("/api/v1/products")["stocks"]]
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    """The response is a ProblemDetails object with `status`."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["type"].startswith("https://tools.ietf.org/html/rfc9110#section-15.")
-    assert isinstance(body["title"], str) and body["title"]
-    assert TRACE_ID.match(body["traceId"]), body["traceId"]
-    return body
 
 
 def assert_oauth_error(response: Any, status: int, error: str) -> None:
