@@ -120,7 +120,7 @@ class Operation:
         """Put the query parameters, as their schemas' types, into `values`; the errors."""
         errors = {}
         for param in self.query:
-            if param.name.endswith("[]"):
+            if param.schema.get("type") == "array":
                 if raw_list := query.getlist(param.name):
                     values[param.name] = raw_list
                 continue
