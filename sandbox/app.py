@@ -22,7 +22,9 @@ from sandbox.settings import Settings
 from sandbox.spec.http import negotiate
 from sandbox.spec.loader import Spec, load_spec
 from sandbox.spec.router import ResponseContractError, SpecApi, build_routes, offers_xml, respond
-from sandbox.spec.xmlcodec import XmlWriter
+from sandbox.spec.xmlcodec import xml_writer
+from sandbox.vidaxl.api import VidaxlApi
+from sandbox.vidaxl.world import VidaxlWorld, build_vidaxl_world
 from sandbox.world.clock import Clock
 from sandbox.world.ids import IdSource
 
@@ -36,6 +38,7 @@ class Sandbox:
     seed: int
     clock: Clock
     fixje: FixjeWorld
+    vidaxl: VidaxlWorld
     specs: dict[str, Spec]
 
 
@@ -43,9 +46,9 @@ class ErrorPages:
     """Errors raised outside an operation (unknown path, wrong method, a bug) in the shape of
     the API that owns the path."""
 
-    def __init__(self, owners: list[tuple[str, SpecApi, Spec, str]]) -> None:
+    def __init__(self, owners: list[tuple[str | tuple[str, ...], SpecApi, Spec, str]]) -> None:
         self.owners = [
-            (prefix, api, XmlWriter(spec) if offers_xml(spec) else None,
+            (prefix, api, xml_writer(spec) if offers_xml(spec) else None,
              {"$ref": f"#/components/schemas/{schema}"})
             for prefix, api, spec, schema in owners
         ]
@@ -56,7 +59,7 @@ class ErrorPages:
             (owner for owner in self.owners if path.startswith(owner[0])), self.owners[-1]
         )
         reply = api.error_reply(None, error)
-        return respond(reply, negotiate(request.headers.get("accept")), xml, schema)
+        return respond(reply, reply.format or negotiate(request.headers.get("accept")), xml, schema)
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -77,18 +80,22 @@ def create_app(settings: Settings) -> Starlette:
     fake = Faker(fixtures.locale)
     fake.seed_instance(seed)
     world = build_fixje_world(fake, seed, fixtures.fixje, clock)
-    specs = {name: load_spec(spec_path(name)) for name in ("fixje", "sandbox")}
+    vidaxl_world = build_vidaxl_world(fake, seed, fixtures.vidaxl, clock)
+    specs = {name: load_spec(spec_path(name)) for name in ("fixje", "vidaxl", "sandbox")}
     fixje = FixjeApi(world, IdSource(random.Random(f"{seed}:traces")))
+    vidaxl = VidaxlApi(vidaxl_world, specs["vidaxl"])
     control = ControlApi()
     routes = []
-    for name, api in (("fixje", fixje), ("sandbox", control)):
+    apis: tuple[tuple[str, SpecApi], ...] = (("fixje", fixje), ("vidaxl", vidaxl), ("sandbox", control))
+    for name, api in apis:
         routes += build_routes(specs[name], api, body_limit=settings.body_limit,
                                check_responses=settings.check_responses)
     pages = ErrorPages([(fixje.prefix, fixje, specs["fixje"], "ProblemDetails"),
+                        (vidaxl.prefixes, vidaxl, specs["vidaxl"], "Error"),
                         (control.prefix, control, specs["sandbox"], "Error")])
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: pages.http_error, Exception: pages.server_error},
     )
-    app.state.sandbox = Sandbox(settings, fixtures, seed, clock, world, specs)
+    app.state.sandbox = Sandbox(settings, fixtures, seed, clock, world, vidaxl_world, specs)
     return app

@@ -20,8 +20,8 @@ from sandbox.settings import Settings, add_serve_arguments, settings_from
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="sandbox",
-        description="supplier-sandbox: a local emulation of the Fixje Partner Web API "
-                    "(and, later, the vidaXL customer API) for offline development and tests.",
+        description="supplier-sandbox: a local emulation of the Fixje Partner Web API and the "
+                    "vidaXL customer API for offline development and tests.",
     )
     top.add_argument("--version", action="version", version=f"supplier-sandbox {__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -49,7 +49,8 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def banner(settings: Settings, port: int, seed: int, partners: list[tuple[str, str]]) -> str:
+def banner(settings: Settings, port: int, seed: int, partners: list[tuple[str, str]],
+           customers: list[tuple[str, str]]) -> str:
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     shown = f"[{shown}]" if ":" in shown else shown
     base = f"http://{shown}:{port}"
@@ -63,6 +64,9 @@ def banner(settings: Settings, port: int, seed: int, partners: list[tuple[str, s
     ]
     for client_id, secret in partners:
         lines.append(f"    client_id={client_id}  client_secret={secret}")
+    lines.append(f"  vidaXL customer API    {base}/api_customer   (HTTP Basic: e-mail and API token)")
+    for email, token in customers:
+        lines.append(f"    {email}  {token}")
     lines.append(f"  Health                 {base}/_sandbox/health")
     return "\n".join(lines)
 
@@ -81,7 +85,8 @@ def serve(settings: Settings) -> int:
         return 2
     sandbox = app.state.sandbox
     partners = [(p.client_id, p.client_secret) for p in sandbox.fixje.partners]
-    print(banner(settings, sock.getsockname()[1], sandbox.seed, partners), flush=True)
+    customers = [(c.email, c.token) for c in sandbox.vidaxl.customers if c.api_enabled]
+    print(banner(settings, sock.getsockname()[1], sandbox.seed, partners, customers), flush=True)
     config = uvicorn.Config(app, log_level=settings.log_level, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
     return 0

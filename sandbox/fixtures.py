@@ -22,6 +22,29 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "properties": {"start": {"type": "string"}},
         },
+        "vidaxl": {
+            "type": "object",
+            "properties": {
+                "products": {"type": "integer", "minimum": 1, "maximum": 100000},
+                "orders_per_customer": {"type": "integer", "minimum": 0, "maximum": 10000},
+                "customers": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["name", "email", "token"],
+                        "properties": {
+                            "name": {"type": "string", "minLength": 1},
+                            "company": {"type": ["string", "null"]},
+                            "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
+                            "token": {"type": "string", "minLength": 1},
+                            "pricelist_id": {"type": "integer", "minimum": 1},
+                            "price_factor": {"type": "number", "exclusiveMinimum": 0},
+                            "api_enabled": {"type": "boolean"},
+                        },
+                    },
+                },
+            },
+        },
         "fixje": {
             "type": "object",
             "required": ["partners"],
@@ -68,12 +91,31 @@ class FixjeFixture:
 
 
 @dataclass(frozen=True)
+class CustomerFixture:
+    name: str
+    company: str | None
+    email: str
+    token: str
+    pricelist_id: int
+    price_factor: float
+    api_enabled: bool
+
+
+@dataclass(frozen=True)
+class VidaxlFixture:
+    products: int
+    orders_per_customer: int
+    customers: tuple[CustomerFixture, ...]
+
+
+@dataclass(frozen=True)
 class Fixtures:
     seed: int
     locale: str
     clock_start: datetime | None
     """None: start at the real time."""
     fixje: FixjeFixture
+    vidaxl: VidaxlFixture
 
 
 def _instant(text: str) -> datetime | None:
@@ -101,6 +143,15 @@ def parse_fixtures(data: Any, where: str = "fixtures") -> Fixtures:
     ids = [p.client_id for p in partners]
     if len(set(ids)) != len(ids):
         raise FixtureError(f"{where}: fixje.partners: client_id values must be unique")
+    vidaxl = data.get("vidaxl", {})
+    customers = tuple(
+        CustomerFixture(c["name"], c.get("company"), c["email"], c["token"], c.get("pricelist_id", 25),
+                        c.get("price_factor", 1.0), c.get("api_enabled", True))
+        for c in vidaxl.get("customers", [])
+    )
+    emails = [c.email.lower() for c in customers]
+    if len(set(emails)) != len(emails):
+        raise FixtureError(f"{where}: vidaxl.customers: email values must be unique")
     return Fixtures(
         seed=data.get("seed", 42),
         locale=data.get("locale", "nl_NL"),
@@ -109,6 +160,11 @@ def parse_fixtures(data: Any, where: str = "fixtures") -> Fixtures:
             products=fixje.get("products", 600),
             orders_per_partner=fixje.get("orders_per_partner", 24),
             partners=partners,
+        ),
+        vidaxl=VidaxlFixture(
+            products=vidaxl.get("products", 600),
+            orders_per_customer=vidaxl.get("orders_per_customer", 16),
+            customers=customers,
         ),
     )
 

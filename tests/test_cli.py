@@ -55,10 +55,13 @@ def test_a_busy_port_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_the_banner_shows_base_url_and_credentials() -> None:
-    text = banner(Settings(host="0.0.0.0"), 8123, 42, [("fixje-demo-client", "fixje-demo-secret")])
+    text = banner(Settings(host="0.0.0.0"), 8123, 42, [("fixje-demo-client", "fixje-demo-secret")],
+                  [("demo@vidaxl.sandbox", "vidaxl-demo-token")])
     assert "listening on 0.0.0.0:8123 (seed 42" in text
     assert "http://127.0.0.1:8123/api/v1" in text
     assert "client_id=fixje-demo-client  client_secret=fixje-demo-secret" in text
+    assert "http://127.0.0.1:8123/api_customer" in text
+    assert "demo@vidaxl.sandbox  vidaxl-demo-token" in text
 
 
 def test_a_malformed_environment_variable_is_a_usage_error() -> None:

@@ -88,7 +88,7 @@ class FixjeWorld:
     ids: IdSource
     """Ids of what the API creates, from a generator of their own."""
     rng: random.Random
-    orders: OrderBook = field(default_factory=OrderBook)
+    orders: OrderBook[Order] = field(default_factory=OrderBook)
     placed: int = 0
 
     def partner_by_client(self, client_id: str) -> Partner | None:

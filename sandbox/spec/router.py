@@ -18,7 +18,7 @@ from sandbox.errors import ApiError, BadRequest, InternalError, UnsupportedMedia
 from sandbox.spec import http
 from sandbox.spec.loader import OperationSpec, Spec
 from sandbox.spec.messages import collect
-from sandbox.spec.xmlcodec import XmlWriter
+from sandbox.spec.xmlcodec import XmlDocument, xml_writer
 
 INTEGER = re.compile(r"^[+-]?\d{1,18}$")
 NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -52,6 +52,8 @@ class Reply:
     """Set for a body that is not JSON-shaped (bytes or text sent as they are)."""
     encoded: bytes | None = None
     """`body` already encoded as JSON, when the handler has it at hand."""
+    format: str | None = None
+    """"json" or "xml" when the operation decides (a `.xml` path), not the Accept header."""
 
 
 Handler = Callable[[Call], Reply]
@@ -88,7 +90,7 @@ class Operation:
         self.handler = handler
         self.body_limit = body_limit
         self.check_responses = check_responses
-        self.xml = XmlWriter(spec)
+        self.xml = xml_writer(spec)
         self.declared = tuple(op.bodies)
         self.query = [p for p in op.parameters if p.location == "query"]
         self.path_params = [p for p in op.parameters if p.location == "path"]
@@ -103,7 +105,7 @@ class Operation:
             reply = self.handler(Call(request, principal, params, body))
         except ApiError as error:
             reply = self.api.error_reply(self.op.operation_id, error)
-        return self.render(reply, fmt)
+        return self.render(reply, reply.format or fmt)
 
     def read_params(self, request: Request) -> dict[str, Any]:
         values = {param.name: request.path_params[param.name] for param in self.path_params}
@@ -200,7 +202,7 @@ def offers_xml(spec: Spec) -> bool:
                for content in op.responses.values() for media in content)
 
 
-def respond(reply: Reply, fmt: str, xml: XmlWriter | None = None, schema: Any = None) -> Response:
+def respond(reply: Reply, fmt: str, xml: XmlDocument | None = None, schema: Any = None) -> Response:
     """The HTTP response for `reply`, as JSON or (given a writer) as XML named after `schema`."""
     if reply.media is not None:
         content = reply.body if isinstance(reply.body, bytes) else str(reply.body).encode()

@@ -8,7 +8,7 @@ maps (`additionalProperties`) give one `<item key="...">` per entry; null is `xs
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar, Protocol
 from xml.sax.saxutils import escape, quoteattr
 
 from sandbox.spec.loader import Spec
@@ -73,3 +73,72 @@ class XmlWriter:
         else:
             parts.append(_text(value))
         parts.append(f"</{name}>")
+
+
+class RailsXmlWriter(XmlWriter):
+    """XML as Rails' `to_xml` writes it: dashed names, `type` and `nil` attributes, arrays as
+    `<orders type="array">`, and a one-key wrapper (`{"order": {...}}`) as the item itself."""
+
+    TYPES: ClassVar[dict[str, str]] = {"decimal": "decimal", "date-time": "dateTime", "date": "date"}
+
+    def document(self, value: Any, schema: Any, fallback: str = "response") -> bytes:
+        resolved = self._schema(schema)
+        parts = ['<?xml version="1.0" encoding="UTF-8"?>']
+        self._element(parts, self._name(resolved, fallback), value, resolved)
+        return "".join(parts).encode("utf-8")
+
+    def _element(
+        self, parts: list[str], name: str, value: Any, schema: dict[str, Any], attributes: str = ""
+    ) -> None:
+        tag = name.replace("_", "-")
+        if not NAME.match(tag):
+            attributes = f" key={quoteattr(name)}" + attributes
+            tag = "item"
+        if value is None:
+            parts.append(f'<{tag}{attributes} nil="true"/>')
+        elif isinstance(value, dict):
+            parts.append(f"<{tag}{attributes}>")
+            properties = schema.get("properties", {})
+            extra = schema.get("additionalProperties")
+            for key, child in value.items():
+                if key in properties or not isinstance(extra, dict):
+                    self._element(parts, key, child, self._schema(properties.get(key, {})))
+                else:
+                    self._element(parts, "item", child, self._schema(extra), f" key={quoteattr(key)}")
+            parts.append(f"</{tag}>")
+        elif isinstance(value, list):
+            parts.append(f'<{tag}{attributes} type="array">')
+            items = self._schema(schema.get("items", {}))
+            inner = items.get("properties", {})
+            wrapped = len(inner) == 1
+            for child in value:
+                if wrapped and isinstance(child, dict) and len(child) == 1 and next(iter(child)) in inner:
+                    key, content = next(iter(child.items()))
+                    self._element(parts, key, content, self._schema(inner[key]))
+                else:
+                    self._element(parts, self._name(items, name.rstrip("s")), child, items)
+            parts.append(f"</{tag}>")
+        else:
+            kind = self._kind(value, schema)
+            typed = f' type="{kind}"' if kind else ""
+            parts.append(f"<{tag}{attributes}{typed}>{_text(value)}</{tag}>")
+
+    def _kind(self, value: Any, schema: dict[str, Any]) -> str | None:
+        if isinstance(value, bool):
+            return "boolean"
+        if isinstance(value, int):
+            return "integer"
+        if isinstance(value, float):
+            return "float"
+        return self.TYPES.get(str(schema.get("format")))
+
+
+class XmlDocument(Protocol):
+    def document(self, value: Any, schema: Any, fallback: str = "response") -> bytes: ...
+
+
+def xml_writer(spec: Spec) -> XmlDocument:
+    """The XML dialect the spec asks for (`info.x-sandbox-xml: rails`), else the plain one."""
+    if spec.document.get("info", {}).get("x-sandbox-xml") == "rails":
+        return RailsXmlWriter(spec)
+    return XmlWriter(spec)

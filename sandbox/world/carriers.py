@@ -23,3 +23,19 @@ def tracking_number(carrier: str, rng: random.Random) -> str:
         case "UPS":
             return f"1Z{''.join(rng.choice(ALNUM) for _ in range(16))}"
     return f"{carrier[:3].upper()}{digits(10)}"
+
+
+def tracking_url(carrier: str, number: str, postal_code: str = "") -> str:
+    """The page where a parcel of `carrier` can be followed."""
+    match carrier:
+        case "PostNL":
+            return f"https://jouw.postnl.nl/track-and-trace/{number}-NL-{postal_code.replace(' ', '')}"
+        case "DHL":
+            return f"https://www.dhl.com/nl-en/home/tracking.html?tracking-id={number}"
+        case "DPD":
+            return f"https://tracking.dpd.de/status/en_US/parcel/{number}"
+        case "UPS":
+            return f"https://www.ups.com/track?tracknum={number}"
+        case "GLS":
+            return f"https://gls-group.com/track/{number}"
+    return f"https://track.example/{carrier.lower()}/{number}"

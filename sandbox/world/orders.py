@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Generic, Protocol, TypeVar
 
 from sandbox.world.money import vat
 
@@ -77,20 +79,37 @@ class Order:
     shipments: list[Shipment] = field(default_factory=list)
 
 
-class OrderBook:
+class Booked(Protocol):
+    """What an order book needs of an order."""
+
+    @property
+    def id(self) -> Hashable: ...
+
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def reference(self) -> str | None: ...
+
+
+OrderT = TypeVar("OrderT", bound=Booked)
+
+
+class OrderBook(Generic[OrderT]):
     """Every order by id, and each owner's orders in the order they were placed."""
 
     def __init__(self) -> None:
-        self._by_id: dict[str, Order] = {}
-        self._by_owner: dict[str, list[Order]] = defaultdict(list)
+        self._by_id: dict[Hashable, OrderT] = {}
+        self._by_owner: dict[str, list[OrderT]] = defaultdict(list)
         self._references: dict[str, set[str]] = defaultdict(set)
 
-    def add(self, order: Order) -> None:
+    def add(self, order: OrderT) -> None:
         self._by_id[order.id] = order
         self._by_owner[order.owner].append(order)
-        self._references[order.owner].add(order.reference)
+        if order.reference is not None:
+            self._references[order.owner].add(order.reference)
 
-    def get(self, owner: str, order_id: str) -> Order | None:
+    def get(self, owner: str, order_id: Hashable) -> OrderT | None:
         """The order if it exists and belongs to `owner`."""
         order = self._by_id.get(order_id)
         return order if order is not None and order.owner == owner else None
@@ -98,7 +117,11 @@ class OrderBook:
     def count(self, owner: str) -> int:
         return len(self._by_owner.get(owner, ()))
 
-    def newest_first(self, owner: str, offset: int, limit: int) -> list[Order]:
+    def of(self, owner: str) -> list[OrderT]:
+        """The owner's orders, oldest first."""
+        return self._by_owner.get(owner, [])
+
+    def newest_first(self, owner: str, offset: int, limit: int) -> list[OrderT]:
         orders = self._by_owner.get(owner, [])
         end = max(0, len(orders) - offset)
         return orders[max(0, end - limit):end][::-1]

@@ -1,0 +1,137 @@
+"""The vidaXL customer API: one handler per operationId of specs/vidaxl.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from starlette.requests import Request
+
+from sandbox.errors import ApiError, BadRequest
+from sandbox.spec.loader import Spec
+from sandbox.spec.router import Call, Handler, Reply
+from sandbox.vidaxl import tabular, views
+from sandbox.vidaxl.auth import authenticate
+from sandbox.vidaxl.ordering import place_order
+from sandbox.vidaxl.world import Customer, Order, VidaxlWorld
+
+CSV = "text/csv; charset=utf-8"
+SUBMITTED_FROM = ("submitted_at_gteq", "submitted_at_gt_eq")
+SUBMITTED_ON = ("submitted_at_castedeq", "submitted_at_casted_eq")
+FILTERS = ("id_eq", "status_order_id_eq", "customer_order_reference_eq", *SUBMITTED_FROM,
+           "submitted_at_lteq", *SUBMITTED_ON)
+
+
+def filter_date(name: str, text: str) -> date:
+    """`2026-11-02` or `20261102`."""
+    try:
+        if len(text) == 8:
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadRequest.field(name, f"The value '{text}' is not a valid date (YYYY-MM-DD or YYYYMMDD).") \
+            from None
+
+
+def schema_fields(spec: Spec, name: str) -> list[str]:
+    properties: dict[str, Any] = spec.document["components"]["schemas"][name]["properties"]
+    return list(properties)
+
+
+class VidaxlApi:
+    prefixes = ("/api_customer/", "/api_customers/")
+
+    def __init__(self, world: VidaxlWorld, spec: Spec) -> None:
+        self.world = world
+        # the CSV columns: the order's fields, then its line's, then the line's addressbook's
+        line = tabular.ORDER_PRODUCT
+        self.order_columns = [
+            *(f for f in schema_fields(spec, "ListedOrder") if f != "order_products"),
+            *(f"{line}{f}" for f in schema_fields(spec, "ListedOrderProduct") if f != "addressbook"),
+            *(f"{line}addressbook_{f}" for f in schema_fields(spec, "Addressbook")),
+        ]
+        self.product_columns = schema_fields(spec, "Product")
+
+    def handlers(self) -> Mapping[str, Handler]:
+        listing: dict[str, Callable[[Call], Reply]] = {}
+        for suffix, fmt in (("", None), ("Json", "json"), ("Xml", "xml"), ("Csv", "csv")):
+            listing[f"listOrders{suffix}"] = self._with_format(self.list_orders, fmt)
+            listing[f"listOrdersPlural{suffix}"] = self._with_format(self.list_orders, fmt)
+            listing[f"listProducts{suffix}"] = self._with_format(self.list_products, fmt)
+        return {"createOrder": self.create_order, "createOrderJson": self.create_order, **listing}
+
+    @staticmethod
+    def _with_format(handler: Callable[[Call, str | None], Reply], fmt: str | None) -> Handler:
+        return lambda call: handler(call, fmt)
+
+    def authenticate(self, schemes: list[str], request: Request) -> Customer:
+        return authenticate(self.world, request)
+
+    def error_reply(self, operation_id: str | None, error: ApiError) -> Reply:
+        body: dict[str, Any] = {"error": error.detail or self._summary(error)}
+        if error.errors:
+            body["errors"] = error.errors
+        return Reply(body, error.status, dict(error.headers), format="json")
+
+    @staticmethod
+    def _summary(error: ApiError) -> str:
+        if not error.errors:
+            return error.title
+        return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.errors.items())
+
+    def create_order(self, call: Call) -> Reply:
+        order = place_order(self.world, call.principal, call.body)
+        return Reply(views.created(order), format="json")
+
+    def list_orders(self, call: Call, fmt: str | None) -> Reply:
+        customer: Customer = call.principal
+        days = {name: filter_date(name, call.params[name]) for name in FILTERS
+                if name.startswith("submitted_at") and name in call.params}
+        orders = [views.listed(o) for o in reversed(self.world.orders.of(customer.key))
+                  if self._matches(o, call.params, days)]
+        if fmt == "csv":
+            return Reply(tabular.to_csv(tabular.order_rows(orders), self.order_columns), media=CSV)
+        return Reply(orders, format=fmt)
+
+    def _matches(self, order: Order, params: Mapping[str, Any], days: Mapping[str, date]) -> bool:
+        if not any(name in params for name in FILTERS):
+            return order.created_at >= self.world.clock.now() - timedelta(hours=24)
+        if "id_eq" in params and order.id != params["id_eq"]:
+            return False
+        if "status_order_id_eq" in params and int(order.status) != params["status_order_id_eq"]:
+            return False
+        reference = params.get("customer_order_reference_eq")
+        if reference is not None and order.reference != reference:
+            return False
+        if not days:
+            return True
+        if order.submitted_at is None:
+            return False
+        submitted = order.submitted_at.date()
+        return all(
+            (submitted >= day) if name in SUBMITTED_FROM
+            else (submitted <= day) if name == "submitted_at_lteq"
+            else (submitted == day)
+            for name, day in days.items()
+        )
+
+    def list_products(self, call: Call, fmt: str | None) -> Reply:
+        customer: Customer = call.principal
+        params = call.params
+        products = self.world.products
+        if "id_eq" in params:
+            products = [p for p in products if p.id == params["id_eq"]]
+        if "id_in[]" in params:
+            wanted = {int(value) for value in params["id_in[]"]}
+            products = [p for p in products if p.id in wanted]
+        if "code_eq" in params:
+            products = [p for p in products if p.code == params["code_eq"]]
+        offset, limit = params.get("offset", 0), params.get("limit", 100)
+        data = [views.product(p, self.world.price_for(customer, p)) for p in products[offset:offset + limit]]
+        if fmt == "csv":
+            return Reply(tabular.to_csv(data, self.product_columns), media=CSV)
+        body = {"data": data, "pagination": {"offset": offset, "limit": limit, "total": len(products)}}
+        return Reply(body, format=fmt)
+
+

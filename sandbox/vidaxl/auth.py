@@ -1,0 +1,32 @@
+"""HTTP Basic: the customer's e-mail and API token."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+
+from starlette.requests import Request
+
+from sandbox.errors import Unauthorized
+from sandbox.vidaxl.world import Customer, VidaxlWorld
+
+CHALLENGE = {"WWW-Authenticate": 'Basic realm="Application"'}
+DENIED = "HTTP Basic: Access denied."
+
+
+def authenticate(world: VidaxlWorld, request: Request) -> Customer:
+    """The customer whose credentials the request carries; 401 for anything else."""
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() != "basic ":
+        raise Unauthorized(DENIED, headers=CHALLENGE)
+    try:
+        email, colon, token = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthorized(DENIED, headers=CHALLENGE) from None
+    customer = world.customer_by_email(email) if colon else None
+    if customer is None or not secrets.compare_digest(customer.token.encode(), token.encode()):
+        raise Unauthorized(DENIED, headers=CHALLENGE)
+    if not customer.api_enabled:
+        raise Unauthorized(DENIED, headers=CHALLENGE)
+    return customer

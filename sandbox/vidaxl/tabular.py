@@ -1,0 +1,55 @@
+"""Orders and products as CSV (RFC 4180): a header row, then one row per order line or product.
+
+An order row carries the order's own fields (named as in JSON), then the line's fields prefixed
+`order_product_` (its addressbook's prefixed `order_product_addressbook_`). Objects are JSON text,
+null is an empty cell, true and false are `true` and `false`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+ORDER_PRODUCT = "order_product_"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def flatten(prefix: str, fields: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if isinstance(value, dict) and key == "addressbook":
+            out.update(flatten(f"{prefix}{key}_", value))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def order_rows(orders: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per line of each listed order (`{"order": {...}}`)."""
+    rows = []
+    for listed in orders:
+        order = dict(listed["order"])
+        lines = order.pop("order_products")
+        for line in lines:
+            rows.append({**order, **flatten(ORDER_PRODUCT, line["order_product"])})
+    return rows
+
+
+def to_csv(rows: list[dict[str, Any]], header: list[str]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(row.get(name)) for name in header])
+    return out.getvalue().encode("utf-8")

@@ -1,0 +1,208 @@
+"""The world as the vidaXL API shows it: B2BWave's field names, decimals as strings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sandbox.vidaxl.world import SHIPPING_OPTIONS, Addressbook, Customer, Line, Order, Product
+
+ZERO = "0.0"
+
+
+def dec(amount: Decimal | int) -> str:
+    """A decimal as Ruby's BigDecimal prints it: `95.97`, `1.0`, `9.5`."""
+    text = f"{Decimal(amount):f}"
+    if "." not in text:
+        return text + ".0"
+    text = text.rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def time(instant: datetime | None) -> str | None:
+    """`2026-11-02T09:00:00.000Z`, as Rails renders a UTC time."""
+    if instant is None:
+        return None
+    utc = instant.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def addressbook(entry: Addressbook) -> dict[str, Any]:
+    return {"id": entry.id, "address": entry.address, "address2": entry.address2,
+            "province": entry.province, "city": entry.city, "postal_code": entry.postal_code,
+            "country": entry.country, "name": entry.name, "phone": entry.phone,
+            "comments": entry.comments}
+
+
+def _sum(values: list[Decimal]) -> Decimal:
+    return sum(values, Decimal(0))
+
+
+def order_fields(order: Order) -> dict[str, Any]:
+    """Every field of the docs' create sample, in its order."""
+    before_vat = _sum([line.total_before_vat for line in order.lines])
+    total_vat = _sum([line.total_vat for line in order.lines])
+    after_vat = before_vat + total_vat
+    address = order.addressbook or order.lines[0].addressbook
+    return {
+        "id": order.id,
+        "status_order_id": int(order.status),
+        "customer_id": order.customer.id,
+        "invoice_no": None,
+        "customer_reference_no": None,
+        "comments_customer": order.comments,
+        "comments_wholesaler": None,
+        "shipping_way": None,
+        "shipping_costs": ZERO,
+        "date_estimated": None,
+        "total_before_discount": dec(before_vat),
+        "discount_percentage": ZERO,
+        "discount_comments": None,
+        "discount_total": None,
+        "gross_total": dec(after_vat),
+        "address": address.address,
+        "address2": address.address2,
+        "city": address.city,
+        "province": address.province,
+        "country": address.country,
+        "postal_code": address.postal_code,
+        "created_at": time(order.created_at),
+        "updated_at": time(order.updated_at),
+        "addressbook_id": order.addressbook.id if order.addressbook else None,
+        "submitted_at": time(order.submitted_at),
+        "customer_order_reference": order.reference,
+        "total_before_vat": dec(before_vat),
+        "total_after_vat": dec(after_vat),
+        "vat_group_id": None,
+        "total_products_before_discount": dec(before_vat),
+        "total_vat": dec(total_vat),
+        "total_products_before_vat": dec(before_vat),
+        "total_products_after_vat": dec(after_vat),
+        "total_shipping_after_vat": ZERO,
+        "sales_rep_id": None,
+        "sales_rep_commission": ZERO,
+        "extra_fields": {},
+        "submitted_by": {},
+        "submitted_by_class": None,
+        "integration_ref": None,
+        "payment_way_id": None,
+        "payment_ip": None,
+        "payment_token": None,
+        "payment_payer_id": None,
+        "paid_amount": dec(after_vat) if order.payment_date else ZERO,
+        "is_paid": order.payment_date is not None,
+        "shipping_option_id": order.shipping_option_id,
+        "total_m3": ZERO,
+        "request_delivery_at": None,
+        "pricelist_id": order.customer.pricelist_id,
+        "shipping_tracking": ",".join(p.tracking_number for p in order.parcels) or None,
+        "coupon_id": None,
+        "brightpearl_sales_order_id": None,
+        "cc_first_name": None,
+        "cc_last_name": None,
+        "cc_city": None,
+        "cc_province": None,
+        "cc_postal_code": None,
+        "cc_country": None,
+        "cc_address": None,
+        "total_quantity": dec(sum(line.quantity for line in order.lines)),
+        "payment_date": time(order.payment_date),
+        "total_weight": ZERO,
+        "payment_requested": False,
+        "total_dimension": ZERO,
+        "coupon_amount": ZERO,
+        "coupon_vat": ZERO,
+        "custom_discount_amount": ZERO,
+        "save_for_later": order.submitted_at is None,
+        "integration_ref_status": None,
+        "shipping_service_code": None,
+        "shipping_service_name": None,
+        "integration_data": {},
+        "estimated_delivery_at": None,
+        "error_code": None,
+        "notes": None,
+    }
+
+
+def line_fields(order: Order, line: Line) -> dict[str, Any]:
+    """Every field of an order product in the docs' create sample, in its order."""
+    return {
+        "id": line.id,
+        "order_id": order.id,
+        "product_id": line.product.id,
+        "quantity": dec(line.quantity),
+        "price": dec(line.price),
+        "final_price": dec(line.price),
+        "discount_percentage": ZERO,
+        "vat_percentage": dec(line.vat_percentage),
+        "total_before_vat": dec(line.total_before_vat),
+        "comments_customer": None,
+        "comments_wholesaler": None,
+        "total_vat": dec(line.total_vat),
+        "total_after_vat": dec(line.total_after_vat),
+        "option_value_ids": None,
+        "created_at": time(line.created_at),
+        "updated_at": time(order.updated_at),
+        "option_values": {},
+        "product_variant_id": 0,
+        "has_custom_price": False,
+        "addressbook_id": line.addressbook.id,
+        "status_order_id": int(order.status),
+        "is_backorder": line.is_backorder,
+        "estimated_delivery_at": None,
+        "cost": ZERO,
+        "estimated_dispatch_at": None,
+    }
+
+
+def created(order: Order) -> dict[str, Any]:
+    """The answer to a create: `{"order": {...}, "order_products": [...]}`."""
+    return {"order": order_fields(order),
+            "order_products": [line_fields(order, line) for line in order.lines]}
+
+
+def customer_fields(customer: Customer) -> dict[str, Any]:
+    return {"customer_email": customer.email, "customer_company": customer.company,
+            "customer_name": customer.name, "customer_pricelist_id": customer.pricelist_id,
+            "customer_phone": customer.phone, "customer_reference_code": customer.reference_code}
+
+
+def listed(order: Order) -> dict[str, Any]:
+    """One element of the order list: `{"order": {..., "order_products": [{"order_product": ...}]}}`."""
+    fields = order_fields(order)
+    fields.update({
+        "status_order_name": order.status.label,
+        "order_number": order.order_number,
+        "shipping_option_name": SHIPPING_OPTIONS.get(order.shipping_option_id or 0),
+        "shipping_tracking_url": order.parcels[0].tracking_url if order.parcels else None,
+        "shipping_tracking_urls_by_number": {p.tracking_number: p.tracking_url for p in order.parcels},
+        "sent_date": time(order.sent_date),
+        **customer_fields(order.customer),
+        "order_products": [
+            {"order_product": {
+                **line_fields(order, line),
+                "product_name": line.product.name,
+                "product_code": line.product.code,
+                "status_order_name": order.status.label,
+                "addressbook": addressbook(line.addressbook),
+            }}
+            for line in order.lines
+        ],
+    })
+    return {"order": fields}
+
+
+def product(item: Product, price: Decimal) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "name": item.name,
+        "code": item.code,
+        "ean": item.ean,
+        "category_path": item.category_path,
+        "quantity": dec(item.stock.available),
+        "price": dec(price),
+        "active": item.active,
+        "created_at": time(item.created_at),
+        "updated_at": time(item.updated_at),
+    }

@@ -1,0 +1,339 @@
+"""The vidaXL side of the world: customers and their addressbooks, the catalogue, and orders."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from faker import Faker
+
+from sandbox.fixtures import VidaxlFixture
+from sandbox.vidaxl.statuses import StatusOrder
+from sandbox.world.carriers import tracking_number, tracking_url
+from sandbox.world.catalogue import ADJECTIVES, MATERIALS, Stock, Warehouse, ean13
+from sandbox.world.clock import Clock
+from sandbox.world.ids import IdSource
+from sandbox.world.money import cents, vat
+from sandbox.world.orders import OrderBook
+
+# Standard VAT rates of the countries vidaXL delivers to; deliveries outside the EU are exports
+# at 0 %. Any other country is unsupported ("Could not create order").
+VAT_BY_COUNTRY: dict[str, Decimal] = {code: Decimal(str(rate)) for code, rate in {
+    "AT": 20, "BE": 21, "BG": 20, "CY": 19, "CZ": 21, "DE": 19, "DK": 25, "EE": 24, "ES": 21,
+    "FI": "25.5", "FR": 20, "GR": 24, "HR": 25, "HU": 27, "IE": 23, "IT": 22, "LT": 21,
+    "LU": 17, "LV": 21, "MT": 18, "NL": 21, "PL": 23, "PT": 23, "RO": 21, "SE": 25, "SI": 22,
+    "SK": 23, "GB": 0, "CH": 0, "NO": 0,
+}.items()}
+CATEGORIES = {
+    "Garden > Garden Furniture > Garden Chairs": ("Garden Chair", 25, 180),
+    "Garden > Garden Furniture > Garden Tables": ("Garden Table", 40, 400),
+    "Garden > Parasols & Sunshades": ("Parasol", 20, 150),
+    "Home > Furniture > Bookcases & Shelving Units": ("Bookcase", 30, 250),
+    "Home > Furniture > Beds & Bed Frames": ("Bed Frame", 60, 500),
+    "Home > Lighting > Lamps": ("Floor Lamp", 15, 120),
+    "Home > Kitchen > Bar Stools": ("Bar Stool Set", 40, 200),
+    "Sporting Goods > Fitness > Weights": ("Dumbbell Set", 20, 160),
+    "Pet Supplies > Dog Supplies > Dog Beds": ("Dog Bed", 15, 90),
+    "Toys & Games > Outdoor Play > Playhouses": ("Playhouse", 80, 600),
+}
+CARRIERS = ["DHL", "PostNL", "DPD", "GLS"]
+SHIPPING_OPTIONS = {1: "Standard delivery", 2: "Express delivery"}
+WAREHOUSE = Warehouse("vidaXL Venlo", Decimal(0))
+
+
+@dataclass
+class Addressbook:
+    id: int
+    address: str
+    city: str
+    postal_code: str
+    country: str
+    name: str
+    phone: str
+    address2: str | None = None
+    province: str | None = None
+    comments: str | None = None
+
+
+@dataclass
+class Customer:
+    id: int
+    email: str
+    token: str
+    name: str
+    company: str | None
+    phone: str | None
+    reference_code: str
+    pricelist_id: int
+    price_factor: Decimal
+    api_enabled: bool
+    addressbooks: list[Addressbook] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return str(self.id)
+
+    def addressbook(self, addressbook_id: int) -> Addressbook | None:
+        return next((a for a in self.addressbooks if a.id == addressbook_id), None)
+
+
+@dataclass
+class Product:
+    id: int
+    code: str
+    name: str
+    ean: str
+    category_path: str
+    price: Decimal
+    """The base price before VAT; a customer pays it times the price list's factor."""
+    stock: Stock
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class Line:
+    id: int
+    product: Product
+    quantity: int
+    price: Decimal
+    vat_percentage: Decimal
+    addressbook: Addressbook
+    reserved: int
+    created_at: datetime
+    total_before_vat: Decimal = field(init=False)
+    total_vat: Decimal = field(init=False)
+    backordered: int = field(init=False)
+    """What stock lacked when the order was placed."""
+
+    def __post_init__(self) -> None:
+        self.backordered = self.quantity - self.reserved
+        self.total_before_vat = cents(self.price * self.quantity)
+        self.total_vat = vat(self.total_before_vat, self.vat_percentage)
+
+    @property
+    def total_after_vat(self) -> Decimal:
+        return self.total_before_vat + self.total_vat
+
+    @property
+    def is_backorder(self) -> bool:
+        return self.backordered > 0
+
+
+@dataclass
+class Parcel:
+    carrier: str
+    tracking_number: str
+    tracking_url: str
+
+
+@dataclass
+class Order:
+    id: int
+    customer: Customer
+    status: StatusOrder
+    reference: str | None
+    comments: str | None
+    addressbook: Addressbook | None
+    lines: list[Line]
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None = None
+    payment_date: datetime | None = None
+    sent_date: datetime | None = None
+    shipping_option_id: int | None = None
+    parcels: list[Parcel] = field(default_factory=list)
+
+    @property
+    def owner(self) -> str:
+        return self.customer.key
+
+    @property
+    def order_number(self) -> str:
+        return str(300000000 + self.id)
+
+
+@dataclass
+class NewLine:
+    """A line of an order to place, already checked."""
+
+    product: Product
+    quantity: int
+    addressbook: Addressbook
+
+
+@dataclass
+class VidaxlWorld:
+    products: list[Product]
+    customers: list[Customer]
+    clock: Clock
+    rng: random.Random
+    orders: OrderBook[Order] = field(default_factory=OrderBook)
+    next_id: dict[str, int] = field(default_factory=lambda: {"order": 70001, "line": 108001,
+                                                             "addressbook": 9001})
+
+    def __post_init__(self) -> None:
+        self.by_code = {p.code: p for p in self.products}
+        self.by_id = {p.id: p for p in self.products}
+
+    def new_id(self, kind: str) -> int:
+        self.next_id[kind] += 1
+        return self.next_id[kind] - 1
+
+    def customer_by_email(self, email: str) -> Customer | None:
+        email = email.lower()
+        return next((c for c in self.customers if c.email.lower() == email), None)
+
+    def price_for(self, customer: Customer, product: Product) -> Decimal:
+        """The customer's price list price, before VAT."""
+        return cents(product.price * customer.price_factor)
+
+    def add_addressbook(self, customer: Customer, **fields: str | None) -> Addressbook:
+        entry = Addressbook(id=self.new_id("addressbook"), **fields)  # type: ignore[arg-type]
+        customer.addressbooks.append(entry)
+        return entry
+
+    def place(self, customer: Customer, lines: list[NewLine], *, reference: str | None,
+              comments: str | None, addressbook: Addressbook | None,
+              created_at: datetime | None = None) -> Order:
+        """Store a new order (status 1, Temporary) and reserve its stock."""
+        now = created_at or self.clock.now()
+        order_id = self.new_id("order")
+        order_lines = [
+            Line(
+                id=self.new_id("line"),
+                product=line.product,
+                quantity=line.quantity,
+                price=self.price_for(customer, line.product),
+                vat_percentage=VAT_BY_COUNTRY[line.addressbook.country],
+                addressbook=line.addressbook,
+                reserved=line.product.stock.reserve(line.quantity),
+                created_at=now,
+            )
+            for line in lines
+        ]
+        order = Order(order_id, customer, StatusOrder.TEMPORARY, reference, comments,
+                      addressbook, order_lines, now, now)
+        self.orders.add(order)
+        return order
+
+    def ship(self, order: Order, parcels: int, at: datetime) -> None:
+        """Send the whole order in `parcels` parcels: reserved stock leaves the warehouse."""
+        address = order.addressbook or order.lines[0].addressbook
+        carrier = self.rng.choice(CARRIERS)
+        for _ in range(parcels):
+            number = tracking_number(carrier, self.rng)
+            order.parcels.append(Parcel(carrier, number, tracking_url(carrier, number, address.postal_code)))
+        for line in order.lines:
+            line.product.stock.consume(line.reserved)
+            line.reserved = 0
+        order.sent_date = at
+        order.status = StatusOrder.SENT
+
+    def release(self, order: Order) -> None:
+        """Return the order's reserved stock."""
+        for line in order.lines:
+            line.product.stock.release(line.reserved)
+            line.reserved = 0
+
+
+def build_vidaxl_world(fake: Faker, seed: int, fixture: VidaxlFixture, clock: Clock) -> VidaxlWorld:
+    """The seeded vidaXL world: the same seed gives the same world."""
+    rng: random.Random = fake.random
+    ids = IdSource(rng)
+    start = clock.now()
+    products = []
+    codes: set[str] = set()
+    categories = list(CATEGORIES)
+    for number in range(fixture.products):
+        category = categories[rng.randrange(len(categories))]
+        noun, low, high = CATEGORIES[category]
+        while (code := str(rng.randint(100000, 499999))) in codes:
+            pass
+        codes.add(code)
+        created = start - timedelta(days=rng.uniform(30, 900))
+        products.append(Product(
+            id=12000 + number,
+            code=code,
+            name=f"vidaXL {noun} {rng.choice(ADJECTIVES)} {rng.choice(MATERIALS)}",
+            ean=ean13(f"8719{rng.randrange(10**8):08d}"),
+            category_path=category,
+            price=cents(Decimal(str(round(rng.uniform(low, high), 2)))),
+            stock=Stock(ids.uuid(), WAREHOUSE, rng.choice([0, 3, 12, 40, 120, 701]) if rng.random() < 0.3
+                        else rng.randint(5, 900)),
+            active=rng.random() > 0.05,
+            created_at=created,
+            updated_at=created + timedelta(days=rng.uniform(0, (start - created).days)),
+        ))
+    customers = [
+        Customer(
+            id=9 + index, email=spec.email, token=spec.token, name=spec.name, company=spec.company,
+            phone=fake.phone_number(), reference_code=f"VX{rng.randint(100000, 999999)}",
+            pricelist_id=spec.pricelist_id, price_factor=Decimal(str(spec.price_factor)),
+            api_enabled=spec.api_enabled,
+        )
+        for index, spec in enumerate(fixture.customers)
+    ]
+    world = VidaxlWorld(products, customers, clock, random.Random(f"{seed}:vidaxl"))
+    _seed_orders(world, fake, rng, fixture.orders_per_customer)
+    return world
+
+
+# (days ago from, to) and the status an order of that age has reached
+AGES = [((0.02, 0.9), StatusOrder.TEMPORARY), ((0.1, 0.9), StatusOrder.SUBMITTED),
+        ((1, 2), StatusOrder.BEING_PREPARED), ((1.5, 3), StatusOrder.AWAITING_PAYMENT),
+        ((2, 12), StatusOrder.SENT), ((2, 12), StatusOrder.SENT), ((2, 12), StatusOrder.CANCELLED),
+        ((8, 20), StatusOrder.REFUNDED)]
+
+
+def _seed_orders(world: VidaxlWorld, fake: Faker, rng: random.Random, per_customer: int) -> None:
+    start = world.clock.now()
+    plans = []
+    for customer in world.customers:
+        if not customer.api_enabled:
+            continue
+        home = world.add_addressbook(
+            customer, address=f"{fake.street_name()[:22]} {rng.randint(1, 200)}", city=fake.city(),
+            postal_code=fake.postcode(), country="NL", name=customer.name,
+            phone=customer.phone or "0201234567",
+        )
+        for number in range(per_customer):
+            (low, high), status = AGES[number % len(AGES)]
+            plans.append((start - timedelta(days=rng.uniform(low, high)), customer, home, status))
+    plans.sort(key=lambda plan: (plan[0], plan[1].id))
+    for created_at, customer, home, status in plans:
+        stocked = [p for p in world.products if p.active and p.stock.available >= 4]
+        address = home if rng.random() < 0.3 else world.add_addressbook(
+            customer, address=f"{fake.street_name()[:22]} {rng.randint(1, 300)}", city=fake.city(),
+            postal_code=fake.postcode(), country=rng.choice(["NL", "NL", "BE", "DE", "FR"]),
+            name=fake.name(), phone=fake.phone_number(),
+        )
+        lines = [NewLine(product, rng.randint(1, 3), address)
+                 for product in rng.sample(stocked, rng.randint(1, 3))]
+        order = world.place(customer, lines, reference=f"{rng.randint(10000000, 99999999)}",
+                            comments=None, addressbook=address, created_at=created_at)
+        _progress(world, order, status, rng)
+
+
+def _progress(world: VidaxlWorld, order: Order, status: StatusOrder, rng: random.Random) -> None:
+    """Bring a seeded order to `status` with the times and parcels that go with it."""
+    if status is StatusOrder.TEMPORARY:
+        return
+    paid = order.created_at + timedelta(minutes=rng.randint(5, 90))
+    if status is StatusOrder.AWAITING_PAYMENT:
+        order.submitted_at = paid
+    elif status is not StatusOrder.CANCELLED:
+        order.submitted_at = order.payment_date = paid
+    order.shipping_option_id = rng.choice(list(SHIPPING_OPTIONS))
+    order.status = status
+    order.updated_at = paid
+    if status in (StatusOrder.SENT, StatusOrder.REFUNDED):
+        sent = paid + timedelta(hours=rng.uniform(20, 40))
+        world.ship(order, 2 if len(order.lines) > 1 and rng.random() < 0.5 else 1, sent)
+        order.status = status
+        order.updated_at = sent
+    elif status is StatusOrder.CANCELLED:
+        world.release(order)
