@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,15 +16,53 @@ from sandbox.spec.loader import load_spec
 from sandbox.spec.messages import collect
 from tests.conftest import DEMO, Partner, login, make_app
 
-SPECS = {name: load_spec(spec_path(name)) for name in ("fixje", "sandbox")}
+SPECS = {name: load_spec(spec_path(name)) for name in ("fixje", "vidaxl", "sandbox")}
 MISSING_ORDER = "5d1a3c9e-0000-4000-8000-000000000000"
+VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
+VIDAXL_ORDER = {
+    "customer_order_reference": 74160086,
+    "addressbook": {"address": "Covent Garden 100", "city": "London", "postal_code": "NR33 7NL",
+                    "country": "GB", "name": "John Wall", "phone": "0684541247"},
+    "order_products": [{"product_code": "407324", "quantity": 1}],
+}
 
 Request = Callable[[Partner], Any]
 
-# operationId -> requests that exercise it, successes and documented errors alike.
+
+def vidaxl_lists(path: str) -> list[tuple[str, Request, int]]:
+    """The cases of one order-list operation of the vidaXL API."""
+    return [
+        ("default window", lambda p: p.client.get(path, auth=VIDAXL), 200),
+        ("sent", lambda p: p.client.get(f"{path}?status_order_id_eq=5", auth=VIDAXL), 200),
+        ("dates", lambda p: p.client.get(f"{path}?submitted_at_gteq=20261020&submitted_at_lteq=2026-11-02",
+                                         auth=VIDAXL), 200),
+        ("bad date", lambda p: p.client.get(f"{path}?submitted_at_casted_eq=2026-02-30", auth=VIDAXL), 400),
+        ("no credentials", lambda p: p.client.get(path), 401),
+    ]
+
+
+def vidaxl_products(path: str) -> list[tuple[str, Request, int]]:
+    return [
+        ("page", lambda p: p.client.get(f"{path}?offset=10&limit=5", auth=VIDAXL), 200),
+        ("by ids", lambda p: p.client.get(f"{path}?id_in[]=12000&id_in[]=12001", auth=VIDAXL), 200),
+        ("bad limit", lambda p: p.client.get(f"{path}?limit=501", auth=VIDAXL), 400),
+        ("no credentials", lambda p: p.client.get(path), 401),
+    ]
+
+
+def vidaxl_create(path: str) -> list[tuple[str, Request, int]]:
+    return [
+        ("valid", lambda p: p.client.post(path, json=VIDAXL_ORDER, auth=VIDAXL), 200),
+        ("wrong type", lambda p: p.client.post(path, json={"order_products": {}}, auth=VIDAXL), 400),
+        ("unknown product", lambda p: p.client.post(path, auth=VIDAXL, json={
+            **VIDAXL_ORDER, "order_products": [{"product_code": "1", "quantity": 1}]}), 422),
+        ("no credentials", lambda p: p.client.post(path, json=VIDAXL_ORDER), 401),
+    ]
+
+# spec.operationId -> requests that exercise it, successes and documented errors alike.
 CASES: dict[str, list[tuple[str, Request, int]]] = {
-    "health": [("ok", lambda p: p.client.get("/_sandbox/health"), 200)],
-    "login": [
+    "sandbox.health": [("ok", lambda p: p.client.get("/_sandbox/health"), 200)],
+    "fixje.login": [
         ("form", lambda p: p.client.post("/api/v1/login", data={
             "grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]}), 200),
         ("json", lambda p: p.client.post("/api/v1/login", json={
@@ -36,14 +77,14 @@ CASES: dict[str, list[tuple[str, Request, int]]] = {
         ("text body", lambda p: p.client.post("/api/v1/login", content=b"x",
                                               headers={"content-type": "text/plain"}), 415),
     ],
-    "listOrders": [
+    "fixje.listOrders": [
         ("page", lambda p: p.get("/api/v1/orders?page=1&pagesize=5"), 200),
         ("pageSize", lambda p: p.get("/api/v1/orders?pageSize=5&page=2"), 200),
         ("past the end", lambda p: p.get("/api/v1/orders?page=99"), 200),
         ("bad size", lambda p: p.get("/api/v1/orders?pagesize=101"), 400),
         ("no token", lambda p: p.client.get("/api/v1/orders"), 401),
     ],
-    "createOrder": [
+    "fixje.createOrder": [
         ("valid", lambda p: p.post("/api/v1/orders", json=p.order_body()), 200),
         ("backorder", lambda p: p.post("/api/v1/orders", json=p.order_body(orderItems=[
             {"sku": p.first("/api/v1/products")["sku"], "quantity": 100000, "price": 0.5}])), 200),
@@ -54,59 +95,88 @@ CASES: dict[str, list[tuple[str, Request, int]]] = {
         ("xml body", lambda p: p.post("/api/v1/orders", content=b"<order/>",
                                       headers={"content-type": "application/xml"}), 415),
     ],
-    "getOrder": [
+    "fixje.getOrder": [
         ("seeded", lambda p: p.get(f"/api/v1/orders/{p.first('/api/v1/orders')['orderId']}"), 200),
         ("malformed", lambda p: p.get("/api/v1/orders/12345"), 400),
         ("unknown", lambda p: p.get(f"/api/v1/orders/{MISSING_ORDER}"), 404),
         ("no token", lambda p: p.client.get(f"/api/v1/orders/{MISSING_ORDER}"), 401),
     ],
-    "listProducts": [
+    "fixje.listProducts": [
         ("page of 100", lambda p: p.get("/api/v1/products?page=2&pageSize=100"), 200),
         ("lower-case spelling", lambda p: p.get("/api/v1/products?pagesize=3"), 200),
         ("bad page", lambda p: p.get("/api/v1/products?page=0"), 400),
         ("no token", lambda p: p.client.get("/api/v1/products"), 401),
     ],
-    "listShippingMethods": [
+    "fixje.listShippingMethods": [
         ("all", lambda p: p.get("/api/v1/shipping-methods"), 200),
         ("bad size", lambda p: p.get("/api/v1/shipping-methods?pageSize=abc"), 400),
         ("no token", lambda p: p.client.get("/api/v1/shipping-methods"), 401),
     ],
-    "listStoreFronts": [
+    "fixje.listStoreFronts": [
         ("all", lambda p: p.get("/api/v1/storefronts"), 200),
         ("bad page", lambda p: p.get("/api/v1/storefronts?page=-1"), 400),
         ("no token", lambda p: p.client.get("/api/v1/storefronts"), 401),
     ],
 }
-OPERATIONS = {op.operation_id: (name, op) for name, spec in SPECS.items() for op in spec.operations}
+for suffix, ext in (("", ""), ("Json", ".json"), ("Xml", ".xml"), ("Csv", ".csv")):
+    CASES[f"vidaxl.listOrders{suffix}"] = vidaxl_lists(f"/api_customer/orders{ext}")
+    CASES[f"vidaxl.listOrdersPlural{suffix}"] = vidaxl_lists(f"/api_customers/orders{ext}")
+    CASES[f"vidaxl.listProducts{suffix}"] = vidaxl_products(f"/api_customer/products{ext}")
+CASES["vidaxl.createOrder"] = vidaxl_create("/api_customer/orders")
+CASES["vidaxl.createOrderJson"] = vidaxl_create("/api_customer/orders.json")
+OPERATIONS = {f"{name}.{op.operation_id}": op for name, spec in SPECS.items() for op in spec.operations}
 
 
 def test_every_operation_has_cases() -> None:
     assert set(CASES) == set(OPERATIONS)
 
 
+@pytest.fixture(scope="module")
+def shared() -> Iterator[TestClient]:
+    # The app does not check its own replies here: this test checks them from outside.
+    with TestClient(make_app(check_responses=False), raise_server_exceptions=False) as client:
+        yield client
+
+
 @pytest.mark.parametrize("accept", ["application/json", "application/xml"])
 @pytest.mark.parametrize(
-    ("operation_id", "label", "send", "status"),
+    ("operation", "label", "send", "status"),
     [(op, label, send, status) for op, cases in CASES.items() for label, send, status in cases],
     ids=[f"{op}-{label}" for op, cases in CASES.items() for label, _, _ in cases],
 )
 def test_response_matches_spec(
-    operation_id: str, label: str, send: Request, status: int, accept: str
+    shared: TestClient, operation: str, label: str, send: Request, status: int, accept: str
 ) -> None:
-    # The app does not check its own replies here: this test checks them from outside.
-    with TestClient(make_app(check_responses=False), raise_server_exceptions=False) as client:
-        partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
-        client.headers["accept"] = accept
+    partner = Partner(shared, {"Authorization": f"Bearer {login(shared)}"})
+    shared.headers["accept"] = accept
+    try:
         response = send(partner)
+    finally:
+        del shared.headers["accept"]
     assert response.status_code == status, response.text
-    _, op = OPERATIONS[operation_id]
+    op = OPERATIONS[operation]
     documented = op.responses[str(status)]
     media = response.headers["content-type"].split(";")[0]
-    if accept == "application/xml" and operation_id != "health":
-        assert media.endswith("xml")
-        assert media in documented
-        return
-    assert media in documented, f"{media} not documented for {operation_id} {status}"
-    assert collect(documented[media].validator.iter_errors(response.json())) == {}
+    assert media in documented, f"{media} not documented for {operation} {status}"
+    if media.endswith("json"):
+        assert collect(documented[media].validator.iter_errors(response.json())) == {}
+    elif media.endswith("xml"):
+        assert ET.fromstring(response.content) is not None
+    else:
+        assert next(csv.reader(io.StringIO(response.text)))
     for header in op.headers[str(status)]:
         assert header.lower() in response.headers, f"documented header {header} missing"
+
+
+@pytest.mark.parametrize(
+    ("path", "media"),
+    [("/api/v1/storefronts", "application/xml"), ("/api_customer/orders", "application/xml"),
+     ("/api_customer/orders.json", "application/json"), ("/api_customer/orders.csv", "text/csv"),
+     ("/_sandbox/health", "application/json")],
+)
+def test_accept_xml_is_honoured_where_the_spec_offers_it(shared: TestClient, path: str, media: str) -> None:
+    headers = {"Authorization": f"Bearer {login(shared)}", "accept": "application/xml"}
+    auth = VIDAXL if path.startswith("/api_customer") else None
+    response = shared.get(path, headers=headers, auth=auth)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media

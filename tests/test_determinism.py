@@ -6,6 +6,10 @@ from starlette.testclient import TestClient
 
 from tests.conftest import OTHER, Partner, login, make_app
 
+VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
+VIDAXL_READS = ["/api_customer/products.json?limit=500",
+                "/api_customer/orders.xml?submitted_at_gteq=2026-10-01",
+                "/api_customer/orders.csv?submitted_at_gteq=20261001", "/api_customers/orders.json"]
 READS = ["/api/v1/products?pageSize=100&page=1", "/api/v1/products?pageSize=100&page=6",
          "/api/v1/orders", "/api/v1/shipping-methods", "/api/v1/storefronts",
          "/api/v1/orders/not-a-uuid"]
@@ -22,12 +26,18 @@ def session(seed: int | None = None) -> list[bytes]:
         answers.append(created.content)
         answers.append(demo.get(f"/api/v1/orders/{created.json()['orderId']}").content)
         answers.append(demo.get("/api/v1/orders/not-a-uuid", headers={"accept": "application/xml"}).content)
+        for path in VIDAXL_READS:
+            answers.append(client.get(path, auth=VIDAXL).content)
+        order = {"addressbook": {"address": "Dorpsstraat 1", "city": "Utrecht", "postal_code": "3511 AA",
+                                 "country": "NL", "name": "Eva", "phone": "0301234567"},
+                 "order_products": [{"product_code": "407324", "quantity": 1}]}
+        answers.append(client.post("/api_customer/orders", json=order, auth=VIDAXL).content)
         return answers
 
 
 def test_the_same_seed_gives_the_same_bytes() -> None:
     first, second = session(), session()
-    assert len(first) == len(READS) + 4
+    assert len(first) == len(READS) + len(VIDAXL_READS) + 5
     for index, (one, two) in enumerate(zip(first, second, strict=True)):
         assert one == two, f"answer {index} differs"
 
@@ -36,4 +46,5 @@ def test_another_seed_gives_another_world() -> None:
     default, other = session(), session(seed=7)
     assert default[0] != other[0]
     assert default[2] != other[2]
+    assert default[len(READS) + 4] != other[len(READS) + 4]  # the vidaXL catalogue
     assert session(seed=42)[0] == default[0]

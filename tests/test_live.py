@@ -91,3 +91,40 @@ def test_without_a_token_the_server_refuses(base_url: str) -> None:
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="fixje"'
     assert response.headers["Content-Type"] == "application/problem+json; charset=utf-8"
+
+
+VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
+
+
+def test_a_vidaxl_customer_walks_an_order_over_basic_auth(base_url: str) -> None:
+    product = requests.get(f"{base_url}/api_customer/products.json?limit=1", auth=VIDAXL,
+                           timeout=5).json()["data"][0]
+    created = requests.post(f"{base_url}/api_customer/orders.json", auth=VIDAXL, timeout=5, json={
+        "customer_order_reference": 74160086,
+        "addressbook": {"address": "Hauptstrasse 5", "city": "Berlin", "postal_code": "10115",
+                        "country": "DE", "name": "Jonas Weber", "phone": "+49 30 1234567"},
+        "order_products": [{"product_code": int(product["code"]), "quantity": 2}],
+    })
+    assert created.status_code == 200, created.text
+    order = created.json()["order"]
+    assert (order["status_order_id"], order["submitted_at"], order["is_paid"]) == (1, None, False)
+    assert created.json()["order_products"][0]["vat_percentage"] == "19.0"
+
+    listed = requests.get(f"{base_url}/api_customer/orders.json?id_eq={order['id']}", auth=VIDAXL, timeout=5)
+    assert [o["order"]["customer_order_reference"] for o in listed.json()] == ["74160086"]
+    as_xml = requests.get(f"{base_url}/api_customers/orders.xml?id_eq={order['id']}", auth=VIDAXL, timeout=5)
+    root = ET.fromstring(as_xml.content)
+    assert root.tag == "orders" and root.get("type") == "array"
+    assert root.findtext("order/order-products/order-product/product-code") == product["code"]
+    as_csv = requests.get(f"{base_url}/api_customer/orders.csv?id_eq={order['id']}", auth=VIDAXL, timeout=5)
+    assert as_csv.headers["Content-Type"] == "text/csv; charset=utf-8"
+    header, row = as_csv.text.splitlines()
+    assert dict(zip(header.split(","), row.split(","), strict=True))["id"] == str(order["id"])
+
+
+def test_a_disabled_vidaxl_customer_is_refused(base_url: str) -> None:
+    response = requests.get(f"{base_url}/api_customer/orders.json", timeout=5,
+                            auth=("disabled@vidaxl.sandbox", "vidaxl-disabled-token"))
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Basic realm="Application"'
+    assert response.json() == {"error": "HTTP Basic: Access denied."}
