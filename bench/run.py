@@ -5,13 +5,14 @@ What it measures, in one run:
 * start-up: `sandbox serve` is spawned on a free port and timed from the spawn to the first 200
   of GET /_sandbox/health (polled every 5 ms); repeated --startup-runs times, median and max;
 * throughput and latency, with wrk (2 threads, 32 connections, --duration, --latency), of
-  GET one order, GET a products page of 100 and POST an order: first against the sandbox, then
-  against bench/ceiling.py, a bare Starlette app that answers the same paths with the bytes the
-  sandbox gave (captured at the start of the run).
+  Fixje's GET one order, GET a products page of 100 and POST an order, and vidaXL's GET orders
+  list (the default 24-hour window) and POST an order: first against the sandbox, then against
+  bench/ceiling.py, a bare Starlette app that answers the same paths with the bytes the sandbox
+  gave (captured at the start of the run).
 
-Targets for the sandbox: GET one order at least 50% of the ceiling's requests per second; p99
-under 10 ms at 32 connections (checked for every request); start-up to first 200 under 1 s
-(checked on the slowest start).
+Targets for the sandbox: GET one order and the vidaXL orders list at least 50% of the ceiling's
+requests per second; p99 under 10 ms at 32 connections (checked for every request); start-up to
+first 200 under 1 s (checked on the slowest start).
 
 Run it with `make bench` or `.venv/bin/python bench/run.py [--duration 10s] [--startup-runs 5]`.
 It needs `wrk` (Debian: `apt-get install -y wrk`) and installs it itself when run as root.
@@ -23,6 +24,7 @@ run saw non-2xx answers or socket errors (its figures are then not trustworthy).
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import platform
@@ -58,6 +60,11 @@ POLL_INTERVAL = 0.005
 READY_TIMEOUT = 30.0
 STARTUP_TARGET_S = 1.0
 PRODUCTS_PAGE = 100
+VIDAXL_AUTH = "Basic " + base64.b64encode(b"demo@vidaxl.sandbox:vidaxl-demo-token").decode()
+VIDAXL_LIST = "/api_customer/orders.json"
+VIDAXL_CREATE = "/api_customer/orders.json"
+VIDAXL_ADDRESS = {"address": "Stationsstraat 12", "city": "Tilburg", "postal_code": "5038 EA",
+                  "country": "NL", "name": "Sanne de Vries", "phone": "0131234567"}
 ADDRESS = {"firstName": "Sanne", "lastName": "de Vries", "street": "Stationsstraat",
            "houseNumber": "12", "zipCode": "5038 EA", "city": "Tilburg", "countryCode": "NL"}
 
@@ -93,6 +100,8 @@ class Case:
     route: str
     target: Target
     body: bytes | None = None
+    auth: str = ""
+    """The Authorization header; empty: the Fixje bearer token."""
 
 
 @dataclass(frozen=True)
@@ -256,10 +265,10 @@ class Client:
         self.token = ""
 
     def call(self, method: str, path: str, body: bytes | None = None,
-             content_type: str = "application/json") -> Captured:
+             content_type: str = "application/json", auth: str = "") -> Captured:
         headers = {"Accept": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+        if auth or self.token:
+            headers["Authorization"] = auth or f"Bearer {self.token}"
         if body is not None:
             headers["Content-Type"] = content_type
         request = urllib.request.Request(self.base + path, data=body, headers=headers, method=method)
@@ -273,15 +282,15 @@ class Client:
             raise BenchError(f"{method} {path}: {error}") from error
 
     def ok(self, method: str, path: str, body: bytes | None = None,
-           content_type: str = "application/json") -> Captured:
-        reply = self.call(method, path, body, content_type)
+           content_type: str = "application/json", auth: str = "") -> Captured:
+        reply = self.call(method, path, body, content_type, auth)
         if reply.status != 200:
             raise BenchError(f"{method} {path} answered {reply.status}: "
                              f"{reply.body[:500].decode('utf-8', 'replace')}")
         return reply
 
-    def json(self, path: str) -> Any:
-        return json.loads(self.ok("GET", path).body)
+    def json(self, path: str, auth: str = "") -> Any:
+        return json.loads(self.ok("GET", path, auth=auth).body)
 
     def login(self) -> str:
         form = (f"grant_type=client_credentials&client_id={CLIENT_ID}"
@@ -305,6 +314,15 @@ def order_body(client: Client) -> bytes:
     return json.dumps(body).encode()
 
 
+def vidaxl_order_body(client: Client) -> bytes:
+    """A valid POST /api_customer/orders.json body: an active product in stock, to NL."""
+    products = client.json("/api_customer/products.json?limit=500", VIDAXL_AUTH)["data"]
+    code = next(p["code"] for p in products if p["active"] and float(p["quantity"]) > 0)
+    body = {"customer_order_reference": "bench", "addressbook": VIDAXL_ADDRESS,
+            "order_products": [{"product_code": code, "quantity": 1}]}
+    return json.dumps(body).encode()
+
+
 def make_cases(client: Client) -> list[Case]:
     try:
         order_id = client.json(f"{API}/orders?page=1&pagesize=100")["data"][0]["orderId"]
@@ -319,12 +337,17 @@ def make_cases(client: Client) -> list[Case]:
              f"{API}/products?page=1&pageSize={PRODUCTS_PAGE}", f"{API}/products", others),
         Case("post_order", "POST an order", "POST", f"{API}/orders", f"{API}/orders", others,
              order_body(client)),
+        # vidaXL: the list before the POST, which fills the list's 24-hour window
+        Case("vidaxl_list", "vidaXL GET orders list", "GET", VIDAXL_LIST, VIDAXL_LIST, orders,
+             auth=VIDAXL_AUTH),
+        Case("vidaxl_post", "vidaXL POST an order", "POST", VIDAXL_CREATE, VIDAXL_CREATE, others,
+             vidaxl_order_body(client), VIDAXL_AUTH),
     ]
 
 
 def capture(client: Client, cases: list[Case]) -> dict[str, Captured]:
     """The sandbox's answer to each case; each must be a 200."""
-    captured = {case.key: client.ok(case.method, case.path, case.body) for case in cases}
+    captured = {case.key: client.ok(case.method, case.path, case.body, auth=case.auth) for case in cases}
     products = json.loads(captured["get_products"].body)["data"]
     if len(products) != PRODUCTS_PAGE:
         raise BenchError(f"the products page holds {len(products)} products, not {PRODUCTS_PAGE}")
@@ -346,7 +369,7 @@ def check_ceiling(base: str, token: str, cases: list[Case], captured: dict[str, 
     client = Client(base)
     client.token = token
     for case in cases:
-        reply = client.ok(case.method, case.path, case.body)
+        reply = client.ok(case.method, case.path, case.body, auth=case.auth)
         if reply.body != captured[case.key].body:
             raise BenchError(f"the ceiling's answer to {case.label} differs from the sandbox's")
 
@@ -384,7 +407,7 @@ def lua_string(text: str) -> str:
 
 def lua_script(case: Case, token: str) -> str:
     lines = [f"wrk.method = {lua_string(case.method)}",
-             f'wrk.headers["Authorization"] = {lua_string("Bearer " + token)}',
+             f'wrk.headers["Authorization"] = {lua_string(case.auth or "Bearer " + token)}',
              'wrk.headers["Accept"] = "application/json"']
     if case.body is not None:
         lines += [f"wrk.body = {lua_string(case.body.decode('utf-8'))}",

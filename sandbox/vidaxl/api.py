@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from sandbox.errors import ApiError, BadRequest
 from sandbox.spec.loader import Spec
-from sandbox.spec.router import Call, Handler, Reply
+from sandbox.spec.router import Call, Handler, Reply, json_bytes
 from sandbox.vidaxl import tabular, views
 from sandbox.vidaxl.auth import authenticate
 from sandbox.vidaxl.ordering import place_order
@@ -52,6 +52,7 @@ class VidaxlApi:
             *(f"{line}addressbook_{f}" for f in schema_fields(spec, "Addressbook")),
         ]
         self.product_columns = schema_fields(spec, "Product")
+        self._listed: dict[int, tuple[tuple[Any, ...], dict[str, Any], bytes]] = {}
 
     def handlers(self) -> Mapping[str, Handler]:
         listing: dict[str, Callable[[Call], Reply]] = {}
@@ -86,13 +87,53 @@ class VidaxlApi:
 
     def list_orders(self, call: Call, fmt: str | None) -> Reply:
         customer: Customer = call.principal
-        days = {name: filter_date(name, call.params[name]) for name in FILTERS
-                if name.startswith("submitted_at") and name in call.params}
-        orders = [views.listed(o) for o in reversed(self.world.orders.of(customer.key))
-                  if self._matches(o, call.params, days)]
+        matches = self.order_filter(call.params)
+        shown = [self.listed(o) for o in reversed(self.world.orders.of(customer.key)) if matches(o)]
+        orders = [view for view, _ in shown]
         if fmt == "csv":
             return Reply(tabular.to_csv(tabular.order_rows(orders), self.order_columns), media=CSV)
-        return Reply(orders, format=fmt)
+        return Reply(orders, format=fmt, encoded=b"[" + b",".join(data for _, data in shown) + b"]")
+
+    def order_filter(self, params: Mapping[str, Any]) -> Callable[[Order], bool]:
+        """Which orders the filters in `params` keep; none given: those of the last 24 hours."""
+        if not any(name in params for name in FILTERS):
+            since = self.world.clock.now() - timedelta(hours=24)
+            return lambda order: order.created_at >= since
+        days = {name: filter_date(name, params[name]) for name in FILTERS
+                if name.startswith("submitted_at") and name in params}
+        order_id, status = params.get("id_eq"), params.get("status_order_id_eq")
+        reference = params.get("customer_order_reference_eq")
+
+        def matches(order: Order) -> bool:
+            if order_id is not None and order.id != order_id:
+                return False
+            if status is not None and int(order.status) != status:
+                return False
+            if reference is not None and order.reference != reference:
+                return False
+            if not days:
+                return True
+            if order.submitted_at is None:
+                return False
+            submitted = order.submitted_at.date()
+            return all(
+                (submitted >= day) if name in SUBMITTED_FROM
+                else (submitted <= day) if name == "submitted_at_lteq"
+                else (submitted == day)
+                for name, day in days.items()
+            )
+
+        return matches
+
+    def listed(self, order: Order) -> tuple[dict[str, Any], bytes]:
+        """An order's list view and its JSON, kept until the order changes (every change of an
+        order sets its `updated_at`; its parcels and status are checked too)."""
+        version = (order.status, order.updated_at, len(order.parcels))
+        cached = self._listed.get(order.id)
+        if cached is None or cached[0] != version:
+            view = views.listed(order)
+            cached = self._listed[order.id] = (version, view, json_bytes(view))
+        return cached[1], cached[2]
 
     def _matches(self, order: Order, params: Mapping[str, Any], days: Mapping[str, date]) -> bool:
         if not any(name in params for name in FILTERS):

@@ -132,6 +132,8 @@ class Parcel:
 
 @dataclass
 class Order:
+    """A vidaXL order. Whatever changes it sets `updated_at` too (views are kept until it moves)."""
+
     id: int
     customer: Customer
     status: StatusOrder
