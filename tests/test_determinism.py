@@ -48,3 +48,15 @@ def test_another_seed_gives_another_world() -> None:
     assert default[2] != other[2]
     assert default[len(READS) + 4] != other[len(READS) + 4]  # the vidaXL catalogue
     assert session(seed=42)[0] == default[0]
+
+
+def test_a_running_clock_does_not_change_the_seeded_world() -> None:
+    """The world is seeded from the clock's start, not from the moment each part is built."""
+    paths = ["/api_customer/products.json?limit=500", "/api_customer/orders.json?submitted_at_gteq=2026-10-01"]
+    answers = []
+    for _ in range(2):
+        with TestClient(make_app(freeze=False)) as client:
+            fixje = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+            answers.append([fixje.get("/api/v1/orders").content,
+                            *(client.get(path, auth=VIDAXL).content for path in paths)])
+    assert answers[0] == answers[1]

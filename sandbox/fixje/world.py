@@ -240,7 +240,7 @@ def _status_for(age_days: float, rng: random.Random) -> OrderStatus:
 
 
 def _seed_orders(world: FixjeWorld, fake: Faker, rng: random.Random, per_partner: int) -> None:
-    start = world.clock.now()
+    start = world.clock.start
     domestic = [m for m in world.shipping_methods if "NL" in m.countries]
     plans = []
     for partner in world.partners:

@@ -246,7 +246,7 @@ def build_vidaxl_world(fake: Faker, seed: int, fixture: VidaxlFixture, clock: Cl
     """The seeded vidaXL world: the same seed gives the same world."""
     rng: random.Random = fake.random
     ids = IdSource(rng)
-    start = clock.now()
+    start = clock.start
     products = []
     codes: set[str] = set()
     categories = list(CATEGORIES)
@@ -292,7 +292,7 @@ AGES = [((0.02, 0.9), StatusOrder.TEMPORARY), ((0.1, 0.9), StatusOrder.SUBMITTED
 
 
 def _seed_orders(world: VidaxlWorld, fake: Faker, rng: random.Random, per_customer: int) -> None:
-    start = world.clock.now()
+    start = world.clock.start
     plans = []
     for customer in world.customers:
         if not customer.api_enabled:

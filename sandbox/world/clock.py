@@ -21,7 +21,9 @@ class Clock:
         if start.tzinfo is None:
             raise ValueError("the clock's start must carry a time zone")
         self._monotonic = monotonic
-        self._base = start.astimezone(UTC)
+        self.start = start.astimezone(UTC)
+        """Where the clock started: the seeded world's "now", whatever the clock says later."""
+        self._base = self.start
         self._mark = monotonic()
         self.frozen = frozen
         self.scale = scale
