@@ -52,7 +52,8 @@ def test_another_seed_gives_another_world() -> None:
 
 def test_a_running_clock_does_not_change_the_seeded_world() -> None:
     """The world is seeded from the clock's start, not from the moment each part is built."""
-    paths = ["/api_customer/products.json?limit=500", "/api_customer/orders.json?submitted_at_gteq=2026-10-01"]
+    paths = ["/api_customer/products.json?limit=500",
+             "/api_customer/orders.json?submitted_at_gteq=2026-10-01"]
     answers = []
     for _ in range(2):
         with TestClient(make_app(freeze=False)) as client:
