@@ -86,7 +86,9 @@ def describe(error: ValidationError, prefix: Sequence[str | int] = ()) -> tuple[
         case "const":
             return field_path(parts), f"The value {_show(value)} must be {_show(rule)}."
         case "pattern":
-            return field_path(parts), f"The value {_show(value)} is not valid for {name}."
+            schema = error.schema if isinstance(error.schema, dict) else {}
+            rule_text = f" {schema['description']}" if schema.get("description") else ""
+            return field_path(parts), f"The value {_show(value)} is not valid for {name}.{rule_text}"
     return field_path(parts), error.message
 
 
