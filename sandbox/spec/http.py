@@ -62,11 +62,12 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _finite(text: str) -> float:
+def _finite(text: str) -> float | int:
+    """A JSON number with a fraction or exponent; an integral one (`2.0`) as the integer it is."""
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(f"the number {text[:40]} is out of range")
-    return value
+    return int(value) if value.is_integer() else value
 
 
 def _finite_int(text: str) -> int:

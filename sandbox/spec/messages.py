@@ -50,7 +50,7 @@ def describe(error: ValidationError, prefix: Sequence[str | int] = ()) -> tuple[
     parts = [*prefix, *error.absolute_path]
     value = error.instance
     rule: Any = error.validator_value
-    name = str(parts[-1]) if parts else "body"
+    name = next((str(part) for part in reversed(parts) if isinstance(part, str)), "body")
     match error.validator:
         case "required":
             missing = next(

@@ -21,7 +21,7 @@ NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return escape(ILLEGAL.sub("\ufffd", str(value)))
+    return escape(ILLEGAL.sub("\ufffd", str(value))).replace("\r", "&#13;")
 
 
 class XmlWriter:

@@ -49,7 +49,8 @@ class VidaxlApi:
         self.order_columns = [
             *(f for f in schema_fields(spec, "ListedOrder") if f != "order_products"),
             *(f"{line}{f}" for f in schema_fields(spec, "ListedOrderProduct") if f != "addressbook"),
-            *(f"{line}addressbook_{f}" for f in schema_fields(spec, "Addressbook")),
+            # the address's id is the line's addressbook_id, already there
+            *(f"{line}addressbook_{f}" for f in schema_fields(spec, "Addressbook") if f != "id"),
         ]
         self.product_columns = schema_fields(spec, "Product")
         self._listed: dict[int, tuple[tuple[Any, ...], dict[str, Any], bytes]] = {}
