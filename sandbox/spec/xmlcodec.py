@@ -36,6 +36,16 @@ class XmlWriter:
         name = schema.get("xml", {}).get("name")
         return name if isinstance(name, str) else fallback
 
+    def _members(self, parts: list[str], value: dict[str, Any], schema: dict[str, Any]) -> None:
+        """An object's members: one element per property, `<item key="...">` per map entry."""
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        for key, child in value.items():
+            if key in properties or not isinstance(extra, dict):
+                self._element(parts, key, child, self._schema(properties.get(key, {})))
+            else:
+                self._element(parts, "item", child, self._schema(extra), f" key={quoteattr(key)}")
+
     def document(self, value: Any, schema: Any, fallback: str = "response") -> bytes:
         resolved = self._schema(schema)
         name = self._name(resolved, fallback)
@@ -58,13 +68,7 @@ class XmlWriter:
             return
         parts.append(f"<{name}{attributes}>")
         if isinstance(value, dict):
-            properties = schema.get("properties", {})
-            extra = schema.get("additionalProperties")
-            for key, child in value.items():
-                if key in properties or not isinstance(extra, dict):
-                    self._element(parts, key, child, self._schema(properties.get(key, {})))
-                else:
-                    self._element(parts, "item", child, self._schema(extra), f" key={quoteattr(key)}")
+            self._members(parts, value, schema)
         elif isinstance(value, list):
             items = self._schema(schema.get("items", {}))
             item_name = self._name(items, "item")
@@ -98,13 +102,7 @@ class RailsXmlWriter(XmlWriter):
             parts.append(f'<{tag}{attributes} nil="true"/>')
         elif isinstance(value, dict):
             parts.append(f"<{tag}{attributes}>")
-            properties = schema.get("properties", {})
-            extra = schema.get("additionalProperties")
-            for key, child in value.items():
-                if key in properties or not isinstance(extra, dict):
-                    self._element(parts, key, child, self._schema(properties.get(key, {})))
-                else:
-                    self._element(parts, "item", child, self._schema(extra), f" key={quoteattr(key)}")
+            self._members(parts, value, schema)
             parts.append(f"</{tag}>")
         elif isinstance(value, list):
             parts.append(f'<{tag}{attributes} type="array">')

@@ -136,28 +136,6 @@ class VidaxlApi:
             cached = self._listed[order.id] = (version, view, json_bytes(view))
         return cached[1], cached[2]
 
-    def _matches(self, order: Order, params: Mapping[str, Any], days: Mapping[str, date]) -> bool:
-        if not any(name in params for name in FILTERS):
-            return order.created_at >= self.world.clock.now() - timedelta(hours=24)
-        if "id_eq" in params and order.id != params["id_eq"]:
-            return False
-        if "status_order_id_eq" in params and int(order.status) != params["status_order_id_eq"]:
-            return False
-        reference = params.get("customer_order_reference_eq")
-        if reference is not None and order.reference != reference:
-            return False
-        if not days:
-            return True
-        if order.submitted_at is None:
-            return False
-        submitted = order.submitted_at.date()
-        return all(
-            (submitted >= day) if name in SUBMITTED_FROM
-            else (submitted <= day) if name == "submitted_at_lteq"
-            else (submitted == day)
-            for name, day in days.items()
-        )
-
     def list_products(self, call: Call, fmt: str | None) -> Reply:
         customer: Customer = call.principal
         params = call.params
