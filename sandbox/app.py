@@ -79,10 +79,10 @@ def create_app(settings: Settings) -> Starlette:
     clock = Clock(start, frozen=settings.freeze)
     fake = Faker(fixtures.locale)
     fake.seed_instance(seed)
-    world = build_fixje_world(fake, seed, fixtures.fixje, clock)
+    fixje_world = build_fixje_world(fake, seed, fixtures.fixje, clock)
     vidaxl_world = build_vidaxl_world(fake, seed, fixtures.vidaxl, clock)
     specs = {name: load_spec(spec_path(name)) for name in ("fixje", "vidaxl", "sandbox")}
-    fixje = FixjeApi(world, IdSource(random.Random(f"{seed}:traces")))
+    fixje = FixjeApi(fixje_world, IdSource(random.Random(f"{seed}:traces")))
     vidaxl = VidaxlApi(vidaxl_world, specs["vidaxl"])
     control = ControlApi()
     routes = []
@@ -97,5 +97,5 @@ def create_app(settings: Settings) -> Starlette:
         routes=routes,
         exception_handlers={HTTPException: pages.http_error, Exception: pages.server_error},
     )
-    app.state.sandbox = Sandbox(settings, fixtures, seed, clock, world, vidaxl_world, specs)
+    app.state.sandbox = Sandbox(settings, fixtures, seed, clock, fixje_world, vidaxl_world, specs)
     return app
