@@ -71,16 +71,22 @@ class ErrorPages:
         return self.render(request, InternalError(detail))
 
 
+def faker(locale: str, seed: int | str) -> Faker:
+    """A Faker of its own (not the global one), seeded."""
+    fake = Faker(locale)
+    fake.seed_instance(seed)
+    return fake
+
+
 def create_app(settings: Settings) -> Starlette:
     """A sandbox app with its own seeded world, built from `settings`."""
     fixtures = load_fixtures(settings.fixtures)
     seed = fixtures.seed if settings.seed is None else settings.seed
     start = fixtures.clock_start or datetime.now(UTC).replace(microsecond=0)
     clock = Clock(start, frozen=settings.freeze)
-    fake = Faker(fixtures.locale)
-    fake.seed_instance(seed)
-    fixje_world = build_fixje_world(fake, seed, fixtures.fixje, clock)
-    vidaxl_world = build_vidaxl_world(fake, seed, fixtures.vidaxl, clock)
+    fixje_world = build_fixje_world(faker(fixtures.locale, seed), seed, fixtures.fixje, clock)
+    # each API draws from its own generator, so that a change to one leaves the other's world as it was
+    vidaxl_world = build_vidaxl_world(faker(fixtures.locale, f"{seed}:vidaxl"), seed, fixtures.vidaxl, clock)
     specs = {name: load_spec(spec_path(name)) for name in ("fixje", "vidaxl", "sandbox")}
     fixje = FixjeApi(fixje_world, IdSource(random.Random(f"{seed}:traces")))
     vidaxl = VidaxlApi(vidaxl_world, specs["vidaxl"])

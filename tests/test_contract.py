@@ -23,7 +23,7 @@ VIDAXL_ORDER = {
     "customer_order_reference": 74160086,
     "addressbook": {"address": "Covent Garden 100", "city": "London", "postal_code": "NR33 7NL",
                     "country": "GB", "name": "John Wall", "phone": "0684541247"},
-    "order_products": [{"product_code": "407324", "quantity": 1}],
+    "order_products": [{"product_code": "146400", "quantity": 1}],  # the first product (seed 42)
 }
 
 Request = Callable[[Partner], Any]

@@ -30,7 +30,7 @@ def session(seed: int | None = None) -> list[bytes]:
             answers.append(client.get(path, auth=VIDAXL).content)
         order = {"addressbook": {"address": "Dorpsstraat 1", "city": "Utrecht", "postal_code": "3511 AA",
                                  "country": "NL", "name": "Eva", "phone": "0301234567"},
-                 "order_products": [{"product_code": "407324", "quantity": 1}]}
+                 "order_products": [{"product_code": "146400", "quantity": 1}]}
         answers.append(client.post("/api_customer/orders", json=order, auth=VIDAXL).content)
         return answers
 

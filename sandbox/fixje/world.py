@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from faker import Faker
 
@@ -15,6 +16,7 @@ from sandbox.world.carriers import tracking_number
 from sandbox.world.catalogue import CATEGORIES, Catalogue, Product, Warehouse, build_catalogue
 from sandbox.world.clock import Clock
 from sandbox.world.ids import IdSource
+from sandbox.world.lifecycle import Lifecycle
 from sandbox.world.orders import Address, Order, OrderBook, OrderLine, Shipment
 
 WAREHOUSES = [
@@ -152,10 +154,11 @@ class FixjeWorld:
         self.placed += 1
         return order
 
-    def ship(self, order: Order, quantities: dict[str, int], at: datetime) -> Shipment:
+    def ship(self, order: Order, quantities: dict[str, int], at: datetime,
+             tracking: str | None = None, carrier: str | None = None) -> Shipment:
         """Ship `quantities` (per SKU) of `order` in one parcel; reserved stock leaves."""
         method = self.shipping_method(order.shipping_method_id)
-        carrier = method.carrier if method else "PostNL"
+        carrier = carrier or (method.carrier if method else "PostNL")
         remaining = dict(quantities)
         for line in order.lines:
             taken = min(remaining.get(line.sku, 0), line.quantity - line.quantity_shipped)
@@ -170,12 +173,12 @@ class FixjeWorld:
             line.reserved -= from_reserve
             line.backordered -= taken - from_reserve
             line.quantity_shipped += taken
-        shipment = Shipment(self.ids.uuid(), at, tracking_number(carrier, self.rng), carrier,
-                            dict(quantities))
+        shipment = Shipment(self.ids.uuid(), at, tracking or tracking_number(carrier, self.rng),
+                            carrier, dict(quantities))
         order.shipments.append(shipment)
         return shipment
 
-    def cancel(self, order: Order) -> None:
+    def release(self, order: Order) -> None:
         """Return every reserved unit of `order` to its stock."""
         for line in order.lines:
             product = self.catalogue.by_sku[line.sku]
@@ -184,7 +187,12 @@ class FixjeWorld:
                 stock.release(line.reserved)
             line.reserved = 0
             line.backordered = 0
-        order.status = OrderStatus.CANCELLED
+
+    @cached_property
+    def lifecycle(self) -> Lifecycle[OrderStatus, Order]:
+        from sandbox.fixje.lifecycle import lifecycle
+
+        return lifecycle(self)
 
 
 def build_fixje_world(fake: Faker, seed: int, fixture: FixjeFixture, clock: Clock) -> FixjeWorld:
@@ -265,22 +273,25 @@ def _seed_orders(world: FixjeWorld, fake: Faker, rng: random.Random, per_partner
             shipping_address=address, shipping_method=rng.choice(domestic),
             storefront=rng.choice(partner.storefronts), created_at=created_at,
         )
-        status = _status_for((start - created_at).total_seconds() / 86400, rng)
-        if status is OrderStatus.CANCELLED:
-            world.cancel(order)
-            continue
-        shipped_at = created_at + timedelta(hours=rng.uniform(12, 30))
-        if status is OrderStatus.PARTIALLY_SHIPPED:
-            first = order.lines[0]
-            single = len(order.lines) == 1
-            part = {first.sku: max(1, first.quantity // 2) if single else first.quantity}
-            if single and first.quantity == 1:
-                status = OrderStatus.PROCESSING
-            else:
-                world.ship(order, part, shipped_at)
-        elif status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-            everything: dict[str, int] = {}
-            for line in order.lines:
-                everything[line.sku] = everything.get(line.sku, 0) + line.quantity
-            world.ship(order, everything, shipped_at)
-        order.status = status
+        _progress(world, order, _status_for((start - created_at).total_seconds() / 86400, rng), rng)
+
+
+def _progress(world: FixjeWorld, order: Order, status: OrderStatus, rng: random.Random) -> None:
+    """Bring a seeded order to `status` through the lifecycle's own events."""
+    from sandbox.fixje.lifecycle import apply_event
+
+    if status is OrderStatus.CANCELLED:
+        apply_event(world, order, "cancel", {})
+        return
+    if status is OrderStatus.NEW:
+        return
+    apply_event(world, order, "process", {})
+    shipped_at = order.created_at + timedelta(hours=rng.uniform(12, 30))
+    first = order.lines[0]
+    if status is OrderStatus.PARTIALLY_SHIPPED and (len(order.lines) > 1 or first.quantity > 1):
+        part = first.quantity if len(order.lines) > 1 else max(1, first.quantity // 2)
+        apply_event(world, order, "ship", {"items": {first.sku: part}, "_at": shipped_at})
+    elif status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        apply_event(world, order, "ship", {"_at": shipped_at})
+        if status is OrderStatus.DELIVERED:
+            apply_event(world, order, "deliver", {})

@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from faker import Faker
 
@@ -15,6 +16,7 @@ from sandbox.world.carriers import tracking_number, tracking_url
 from sandbox.world.catalogue import ADJECTIVES, MATERIALS, Stock, Warehouse, ean13
 from sandbox.world.clock import Clock
 from sandbox.world.ids import IdSource
+from sandbox.world.lifecycle import Lifecycle
 from sandbox.world.money import cents, vat
 from sandbox.world.orders import OrderBook
 
@@ -222,24 +224,31 @@ class VidaxlWorld:
         self.orders.add(order)
         return order
 
-    def ship(self, order: Order, parcels: int, at: datetime) -> None:
-        """Send the whole order in `parcels` parcels: reserved stock leaves the warehouse."""
+    def ship(self, order: Order, parcels: int, at: datetime, numbers: list[str] | None = None,
+             carrier: str | None = None) -> None:
+        """Send the whole order in `parcels` parcels (with these tracking numbers, or new ones):
+        reserved stock leaves the warehouse."""
         address = order.addressbook or order.lines[0].addressbook
-        carrier = self.rng.choice(CARRIERS)
-        for _ in range(parcels):
-            number = tracking_number(carrier, self.rng)
+        carrier = carrier or self.rng.choice(CARRIERS)
+        numbers = numbers or [tracking_number(carrier, self.rng) for _ in range(parcels)]
+        for number in numbers:
             order.parcels.append(Parcel(carrier, number, tracking_url(carrier, number, address.postal_code)))
         for line in order.lines:
             line.product.stock.consume(line.reserved)
             line.reserved = 0
         order.sent_date = at
-        order.status = StatusOrder.SENT
 
     def release(self, order: Order) -> None:
         """Return the order's reserved stock."""
         for line in order.lines:
             line.product.stock.release(line.reserved)
             line.reserved = 0
+
+    @cached_property
+    def lifecycle(self) -> Lifecycle[StatusOrder, Order]:
+        from sandbox.vidaxl.lifecycle import lifecycle
+
+        return lifecycle(self)
 
 
 def build_vidaxl_world(fake: Faker, seed: int, fixture: VidaxlFixture, clock: Clock) -> VidaxlWorld:
@@ -321,21 +330,24 @@ def _seed_orders(world: VidaxlWorld, fake: Faker, rng: random.Random, per_custom
 
 
 def _progress(world: VidaxlWorld, order: Order, status: StatusOrder, rng: random.Random) -> None:
-    """Bring a seeded order to `status` with the times and parcels that go with it."""
-    if status is StatusOrder.TEMPORARY:
-        return
-    paid = order.created_at + timedelta(minutes=rng.randint(5, 90))
-    if status is StatusOrder.AWAITING_PAYMENT:
-        order.submitted_at = paid
-    elif status is not StatusOrder.CANCELLED:
-        order.submitted_at = order.payment_date = paid
-    order.shipping_option_id = rng.choice(list(SHIPPING_OPTIONS))
-    order.status = status
-    order.updated_at = paid
-    if status in (StatusOrder.SENT, StatusOrder.REFUNDED):
-        sent = paid + timedelta(hours=rng.uniform(20, 40))
-        world.ship(order, 2 if len(order.lines) > 1 and rng.random() < 0.5 else 1, sent)
-        order.status = status
-        order.updated_at = sent
-    elif status is StatusOrder.CANCELLED:
-        world.release(order)
+    """Bring a seeded order to `status` through the lifecycle's own events."""
+    from sandbox.vidaxl.lifecycle import apply_event
+
+    paid = {"_at": order.created_at + timedelta(minutes=rng.randint(5, 90))}
+    events = {
+        StatusOrder.TEMPORARY: [],
+        StatusOrder.SUBMITTED: ["pay"],
+        StatusOrder.AWAITING_PAYMENT: ["submit"],
+        StatusOrder.BEING_PREPARED: ["pay", "prepare"],
+        StatusOrder.SENT: ["pay", "ship"],
+        StatusOrder.CANCELLED: ["cancel"],
+        StatusOrder.REFUNDED: ["pay", "ship", "refund"],
+    }[status]
+    if events and events[0] != "cancel":
+        order.shipping_option_id = rng.choice(list(SHIPPING_OPTIONS))
+    for event in events:
+        payload: dict[str, object] = dict(paid)
+        if event == "ship":
+            payload = {"_at": paid["_at"] + timedelta(hours=rng.uniform(20, 40)),
+                       "parcels": 2 if len(order.lines) > 1 and rng.random() < 0.5 else 1}
+        apply_event(world, order, event, payload)

@@ -1,0 +1,56 @@
+"""The Fixje order lifecycle as data: which event moves an order from which status to which."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sandbox.errors import BadRequest
+from sandbox.fixje.statuses import OrderStatus as S
+from sandbox.fixje.world import FixjeWorld
+from sandbox.world.lifecycle import Lifecycle
+from sandbox.world.orders import Order
+
+# event -> {from: to}. A shipment that leaves items behind makes the order PartiallyShipped.
+TRANSITIONS: dict[str, dict[S, S]] = {
+    "process": {S.NEW: S.PROCESSING},
+    "ship": {S.NEW: S.SHIPPED, S.PROCESSING: S.SHIPPED, S.PARTIALLY_SHIPPED: S.SHIPPED},
+    "deliver": {S.SHIPPED: S.DELIVERED},
+    "cancel": {S.NEW: S.CANCELLED, S.PROCESSING: S.CANCELLED},
+}
+
+
+def remaining(order: Order) -> dict[str, int]:
+    """What is still to ship, per SKU."""
+    left: dict[str, int] = {}
+    for line in order.lines:
+        if line.quantity > line.quantity_shipped:
+            left[line.sku] = left.get(line.sku, 0) + line.quantity - line.quantity_shipped
+    return left
+
+
+def lifecycle(world: FixjeWorld) -> Lifecycle[S, Order]:
+    """The Fixje lifecycle, its effects acting on `world`."""
+
+    def ship(order: Order, payload: Mapping[str, Any]) -> S:
+        left = remaining(order)
+        items: dict[str, int] = dict(payload.get("items") or left)
+        errors = {f"items.{sku}": [f"SKU {sku} has {left.get(sku, 0)} unit(s) left to ship, not {n}."]
+                  for sku, n in items.items() if n > left.get(sku, 0)}
+        if errors:
+            raise BadRequest(errors=errors)
+        at: datetime = payload.get("_at") or world.clock.now()
+        world.ship(order, items, at, payload.get("trackingNumber"), payload.get("carrier"))
+        return S.SHIPPED if not remaining(order) else S.PARTIALLY_SHIPPED
+
+    def cancel(order: Order, payload: Mapping[str, Any]) -> None:
+        world.release(order)
+
+    return Lifecycle(TRANSITIONS, {"ship": ship, "cancel": cancel})
+
+
+def apply_event(world: FixjeWorld, order: Order, event: str, payload: Mapping[str, Any]) -> S:
+    """Move `order` on `event`; Forbidden (nothing changed) when its status does not allow it."""
+    order.status = world.lifecycle.apply(order, S(order.status), event, payload)
+    return S(order.status)
