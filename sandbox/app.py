@@ -90,7 +90,7 @@ def create_app(settings: Settings) -> Starlette:
     specs = {name: load_spec(spec_path(name)) for name in ("fixje", "vidaxl", "sandbox")}
     fixje = FixjeApi(fixje_world, IdSource(random.Random(f"{seed}:traces")))
     vidaxl = VidaxlApi(vidaxl_world, specs["vidaxl"])
-    control = ControlApi()
+    control = ControlApi(settings, clock, fixje_world, vidaxl_world)
     routes = []
     apis: tuple[tuple[str, SpecApi], ...] = (("fixje", fixje), ("vidaxl", vidaxl), ("sandbox", control))
     for name, api in apis:

@@ -26,6 +26,8 @@ class Settings:
     freeze: bool = False
     """Stop the virtual clock at its start."""
     log_level: str = "info"
+    admin_token: str | None = None
+    """Required by the control API when set, and to open it at all off loopback."""
 
 
 ENVIRONMENT = {
@@ -34,6 +36,7 @@ ENVIRONMENT = {
     "seed": "SANDBOX_SEED",
     "fixtures": "SANDBOX_FIXTURES",
     "log_level": "SANDBOX_LOG_LEVEL",
+    "admin_token": "SANDBOX_ADMIN_TOKEN",
 }
 
 
@@ -56,6 +59,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
     parser.add_argument("--log-level", default=env["log_level"] or Settings.log_level,
                         choices=["critical", "error", "warning", "info", "debug"],
                         help="uvicorn log level (default info; env SANDBOX_LOG_LEVEL)")
+    parser.add_argument("--admin-token", default=env["admin_token"],
+                        help="bearer token for the control API under /_sandbox; needed to open it "
+                             "when listening off loopback (env SANDBOX_ADMIN_TOKEN)")
 
 
 def settings_from(arguments: argparse.Namespace) -> Settings:
@@ -66,6 +72,7 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         fixtures=arguments.fixtures,
         freeze=arguments.freeze,
         log_level=arguments.log_level,
+        admin_token=arguments.admin_token,
     )
 
 

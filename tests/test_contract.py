@@ -41,6 +41,13 @@ def vidaxl_lists(path: str) -> list[tuple[str, Request, int]]:
     ]
 
 
+def new_fixje_order(partner: Partner) -> str:
+    body = partner.order_body()
+    created = partner.post("/api/v1/orders", json=body, headers={"accept": "application/json"})
+    order_id: str = created.json()["orderId"]
+    return order_id
+
+
 def vidaxl_products(path: str) -> list[tuple[str, Request, int]]:
     return [
         ("page", lambda p: p.client.get(f"{path}?offset=10&limit=5", auth=VIDAXL), 200),
@@ -124,6 +131,20 @@ for suffix, ext in (("", ""), ("Json", ".json"), ("Xml", ".xml"), ("Csv", ".csv"
     CASES[f"vidaxl.listProducts{suffix}"] = vidaxl_products(f"/api_customer/products{ext}")
 CASES["vidaxl.createOrder"] = vidaxl_create("/api_customer/orders")
 CASES["vidaxl.createOrderJson"] = vidaxl_create("/api_customer/orders.json")
+CASES["sandbox.applyEvent"] = [
+    ("fixje cancel", lambda p: p.client.post(f"/_sandbox/fixje/orders/{new_fixje_order(p)}/events",
+                                             json={"event": "cancel"}), 200),
+    ("vidaxl refused", lambda p: p.client.post("/_sandbox/vidaxl/orders/70001/events",
+                                               json={"event": "replace"}), 409),
+    ("unknown order", lambda p: p.client.post("/_sandbox/vidaxl/orders/1/events",
+                                              json={"event": "pay"}), 404),
+    ("bad event", lambda p: p.client.post("/_sandbox/vidaxl/orders/1/events", json={"event": "x"}), 400),
+]
+CASES["sandbox.getClock"] = [("now", lambda p: p.client.get("/_sandbox/clock"), 200)]
+CASES["sandbox.moveClock"] = [
+    ("advance", lambda p: p.client.post("/_sandbox/clock", json={"advance": "PT1M"}), 200),
+    ("bad", lambda p: p.client.post("/_sandbox/clock", json={"advance": "soon"}), 400),
+]
 OPERATIONS = {f"{name}.{op.operation_id}": op for name, spec in SPECS.items() for op in spec.operations}
 
 

@@ -1,30 +1,137 @@
-"""The sandbox's own control API (specs/sandbox.yaml)."""
+"""The sandbox's own control API (specs/sandbox.yaml): order events and the virtual clock."""
 
 from __future__ import annotations
 
+import ipaddress
+import re
+import secrets
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
 
-from sandbox.errors import ApiError
+from sandbox.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from sandbox.fixje import lifecycle as fixje_lifecycle
+from sandbox.fixje.statuses import OrderStatus
+from sandbox.fixje.world import FixjeWorld
+from sandbox.settings import Settings
 from sandbox.spec.router import Call, Handler, Reply
+from sandbox.vidaxl import lifecycle as vidaxl_lifecycle
+from sandbox.vidaxl.world import VidaxlWorld
+from sandbox.world import lifecycle
+from sandbox.world.clock import Clock, rfc3339
+
+DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+def duration(text: str) -> timedelta:
+    """An ISO 8601 duration in weeks, days, hours, minutes and seconds (`P1DT2H`)."""
+    found = DURATION.match(text)
+    if not found or text in ("P", "PT") or text.endswith("T"):
+        raise BadRequest.field("advance", f"'{text}' is not an ISO 8601 duration such as PT2H or P1D.")
+    weeks, days, hours, minutes, seconds = (int(part or 0) for part in found.groups())
+    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def on_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class EventConflict(Conflict):
+    """An event the order's status does not allow."""
+
+    def __init__(self, status: str, event: str, allowed: list[str]) -> None:
+        super().__init__(f"The event '{event}' is not allowed in status '{status}'; "
+                         f"allowed: {', '.join(allowed) or 'none'}.")
+        self.current = status
+        self.allowed = allowed
 
 
 class ControlApi:
     prefix = "/_sandbox"
 
+    def __init__(self, settings: Settings, clock: Clock, fixje: FixjeWorld, vidaxl: VidaxlWorld) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.fixje = fixje
+        self.vidaxl = vidaxl
+
     def handlers(self) -> Mapping[str, Handler]:
-        return {"health": self.health}
+        return {"health": self.health, "applyEvent": self.apply_event, "getClock": self.get_clock,
+                "moveClock": self.move_clock}
 
     def authenticate(self, schemes: list[str], request: Request) -> Any:
+        token = self.settings.admin_token
+        if token is None:
+            if on_loopback(self.settings.host):
+                return None
+            raise Forbidden("The control API is closed: the sandbox listens off loopback and was "
+                            "started without --admin-token.")
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), token.encode()):
+            raise Unauthorized("The control API needs Authorization: Bearer <admin token>.",
+                               headers={"WWW-Authenticate": 'Bearer realm="sandbox"'})
         return None
 
     def error_reply(self, operation_id: str | None, error: ApiError) -> Reply:
-        body = {"error": type(error).__name__, "message": error.detail or error.title}
-        if error.errors:
-            body["errors"] = error.errors  # type: ignore[assignment]
+        body: dict[str, Any] = {"error": type(error).__name__, "message": error.detail or error.title}
+        if isinstance(error, EventConflict):
+            body = {"error": "Conflict", "message": error.detail, "status": error.current,
+                    "allowedEvents": error.allowed}
+        elif error.errors:
+            body["errors"] = error.errors
         return Reply(body, error.status, dict(error.headers))
 
     def health(self, call: Call) -> Reply:
         return Reply({"status": "ok"})
+
+    def apply_event(self, call: Call) -> Reply:
+        api, order_id, event = call.params["api"], call.params["orderId"], call.body["event"]
+        if api == "fixje":
+            order = self.fixje.orders.find(order_id.lower())
+            if order is None:
+                raise NotFound(f"No Fixje order '{order_id}'.")
+            before = str(order.status)
+            try:
+                after = str(fixje_lifecycle.apply_event(self.fixje, order, event, call.body))
+            except lifecycle.Forbidden as refused:
+                raise EventConflict(before, event, refused.allowed) from None
+            allowed = self.fixje.lifecycle.allowed(OrderStatus(order.status))
+        else:
+            found = self.vidaxl.orders.find(int(order_id)) if order_id.isdigit() else None
+            if found is None:
+                raise NotFound(f"No vidaXL order '{order_id}'.")
+            before = found.status.label
+            try:
+                after = vidaxl_lifecycle.apply_event(self.vidaxl, found, event, call.body).label
+            except lifecycle.Forbidden as refused:
+                raise EventConflict(before, event, refused.allowed) from None
+            allowed = self.vidaxl.lifecycle.allowed(found.status)
+        return Reply({"api": api, "orderId": order_id, "event": event, "previousStatus": before,
+                      "status": after, "allowedEvents": allowed})
+
+    def clock_view(self) -> Reply:
+        return Reply({"now": rfc3339(self.clock.now()), "frozen": self.clock.frozen})
+
+    def get_clock(self, call: Call) -> Reply:
+        return self.clock_view()
+
+    def move_clock(self, call: Call) -> Reply:
+        change = call.body
+        if "set" in change:
+            self.clock.set(datetime.fromisoformat(change["set"].upper().replace("Z", "+00:00")))
+        if "advance" in change:
+            self.clock.advance(duration(change["advance"]))
+        if change.get("frozen") is True:
+            self.clock.freeze()
+        elif change.get("frozen") is False:
+            self.clock.resume()
+        return self.clock_view()
+
+

@@ -33,6 +33,17 @@ class Clock:
             return self._base
         return self._base + timedelta(seconds=(self._monotonic() - self._mark) * self.scale)
 
+    def freeze(self) -> None:
+        """Stop the clock where it is."""
+        self._base = self.now()
+        self.frozen = True
+
+    def resume(self) -> None:
+        """Let a frozen clock run again from where it stands."""
+        if self.frozen:
+            self._mark = self._monotonic()
+            self.frozen = False
+
     def set(self, instant: datetime) -> None:
         self._base = instant.astimezone(UTC)
         self._mark = self._monotonic()

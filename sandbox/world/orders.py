@@ -114,6 +114,10 @@ class OrderBook(Generic[OrderT]):
         order = self._by_id.get(order_id)
         return order if order is not None and order.owner == owner else None
 
+    def find(self, order_id: Hashable) -> OrderT | None:
+        """The order with this id, whoever owns it."""
+        return self._by_id.get(order_id)
+
     def count(self, owner: str) -> int:
         return len(self._by_owner.get(owner, ()))
 
