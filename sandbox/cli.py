@@ -13,6 +13,7 @@ import uvicorn
 
 from sandbox import __version__
 from sandbox.app import create_app
+from sandbox.control.api import on_loopback
 from sandbox.fixtures import FixtureError
 from sandbox.settings import Settings, add_serve_arguments, settings_from
 
@@ -67,6 +68,13 @@ def banner(settings: Settings, port: int, seed: int, partners: list[tuple[str, s
     lines.append(f"  vidaXL customer API    {base}/api_customer   (HTTP Basic: e-mail and API token)")
     for email, token in customers:
         lines.append(f"    {email}  {token}")
+    if settings.admin_token:
+        access = "Authorization: Bearer <admin token>"
+    elif on_loopback(settings.host):
+        access = "open on loopback"
+    else:
+        access = "closed: start with --admin-token to open it"
+    lines.append(f"  Control API            {base}/_sandbox   ({access})")
     lines.append(f"  Health                 {base}/_sandbox/health")
     return "\n".join(lines)
 

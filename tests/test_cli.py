@@ -28,7 +28,7 @@ def test_help_lists_the_commands() -> None:
 def test_serve_help_describes_every_option() -> None:
     result = run("serve", "--help")
     assert result.returncode == 0
-    for option in ("--host", "--port", "--seed", "--fixtures", "--freeze", "--log-level"):
+    for option in ("--host", "--port", "--seed", "--fixtures", "--freeze", "--log-level", "--admin-token"):
         assert option in result.stdout
     assert "default 127.0.0.1" in result.stdout and "default 8000" in result.stdout
 
@@ -62,6 +62,7 @@ def test_the_banner_shows_base_url_and_credentials() -> None:
     assert "client_id=fixje-demo-client  client_secret=fixje-demo-secret" in text
     assert "http://127.0.0.1:8123/api_customer" in text
     assert "demo@vidaxl.sandbox  vidaxl-demo-token" in text
+    assert "http://127.0.0.1:8123/_sandbox   (closed: start with --admin-token to open it)" in text
 
 
 def test_a_malformed_environment_variable_is_a_usage_error() -> None:

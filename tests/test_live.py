@@ -28,7 +28,7 @@ def base_url() -> Iterator[str]:
 def serving(process: subprocess.Popen[str]) -> Iterator[str]:
     try:
         assert process.stdout is not None
-        banner = [process.stdout.readline() for _ in range(8)]
+        banner = [process.stdout.readline() for _ in range(9)]
         found = re.search(r"listening on 127\.0\.0\.1:(\d+)", banner[0])
         assert found, banner
         assert "client_id=fixje-demo-client  client_secret=fixje-demo-secret" in "".join(banner)
