@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox.control.api import ControlApi
+from sandbox.control.journal import Journal
 from sandbox.errors import ApiError, InternalError, from_status
 from sandbox.fixje.api import FixjeApi
 from sandbox.fixje.world import FixjeWorld, build_fixje_world
@@ -83,19 +84,22 @@ def create_app(settings: Settings) -> Starlette:
     fixtures = load_fixtures(settings.fixtures)
     seed = fixtures.seed if settings.seed is None else settings.seed
     start = fixtures.clock_start or datetime.now(UTC).replace(microsecond=0)
-    clock = Clock(start, frozen=settings.freeze)
+    clock = Clock(start, frozen=settings.freeze, scale=settings.time_scale)
     fixje_world = build_fixje_world(faker(fixtures.locale, seed), seed, fixtures.fixje, clock)
     # each API draws from its own generator, so that a change to one leaves the other's world as it was
     vidaxl_world = build_vidaxl_world(faker(fixtures.locale, f"{seed}:vidaxl"), seed, fixtures.vidaxl, clock)
     specs = {name: load_spec(spec_path(name)) for name in ("fixje", "vidaxl", "sandbox")}
     fixje = FixjeApi(fixje_world, IdSource(random.Random(f"{seed}:traces")))
     vidaxl = VidaxlApi(vidaxl_world, specs["vidaxl"])
-    control = ControlApi(settings, clock, fixje_world, vidaxl_world)
+    journal = Journal(clock, settings.journal_size)
+    control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal)
+    observers = {"fixje": journal.observer("fixje", lambda partner: partner.client_id),
+                 "vidaxl": journal.observer("vidaxl", lambda customer: customer.email)}
     routes = []
     apis: tuple[tuple[str, SpecApi], ...] = (("fixje", fixje), ("vidaxl", vidaxl), ("sandbox", control))
     for name, api in apis:
         routes += build_routes(specs[name], api, body_limit=settings.body_limit,
-                               check_responses=settings.check_responses)
+                               check_responses=settings.check_responses, observe=observers.get(name))
     pages = ErrorPages([(fixje.prefix, fixje, specs["fixje"], "ProblemDetails"),
                         (vidaxl.prefixes, vidaxl, specs["vidaxl"], "Error"),
                         (control.prefix, control, specs["sandbox"], "Error")])

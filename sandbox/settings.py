@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,10 @@ class Settings:
     freeze: bool = False
     """Stop the virtual clock at its start."""
     log_level: str = "info"
+    time_scale: float = 1.0
+    """How many times faster than real time the virtual clock runs."""
+    journal_size: int = 1000
+    """How many API requests the journal keeps."""
     admin_token: str | None = None
     """Required by the control API when set, and to open it at all off loopback."""
 
@@ -38,6 +42,19 @@ ENVIRONMENT = {
     "log_level": "SANDBOX_LOG_LEVEL",
     "admin_token": "SANDBOX_ADMIN_TOKEN",
 }
+
+
+def positive(kind: type[int] | type[float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        return value
+
+    return parse
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
@@ -59,6 +76,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
     parser.add_argument("--log-level", default=env["log_level"] or Settings.log_level,
                         choices=["critical", "error", "warning", "info", "debug"],
                         help="uvicorn log level (default info; env SANDBOX_LOG_LEVEL)")
+    parser.add_argument("--time-scale", type=positive(float), default=Settings.time_scale, metavar="N",
+                        help="run the virtual clock N times faster than real time (default 1)")
+    parser.add_argument("--journal-size", type=positive(int), default=Settings.journal_size, metavar="N",
+                        help="how many API requests the journal under /_sandbox/requests keeps "
+                             "(default 1000)")
     parser.add_argument("--admin-token", default=env["admin_token"],
                         help="bearer token for the control API under /_sandbox; needed to open it "
                              "when listening off loopback (env SANDBOX_ADMIN_TOKEN)")
@@ -73,6 +95,8 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         freeze=arguments.freeze,
         log_level=arguments.log_level,
         admin_token=arguments.admin_token,
+        time_scale=arguments.time_scale,
+        journal_size=arguments.journal_size,
     )
 
 

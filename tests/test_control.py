@@ -84,3 +84,76 @@ def test_an_admin_token_is_required_once_set(host: str) -> None:
         assert missing.headers["www-authenticate"] == 'Bearer realm="sandbox"'
         assert client.get("/_sandbox/clock", headers={"Authorization": "Bearer wrong"}).status_code == 401
         assert client.get("/_sandbox/clock", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_the_journal_records_api_requests(client: TestClient) -> None:
+    token = login(client)
+    client.get("/api/v1/orders?pagesize=2", headers={"Authorization": f"Bearer {token}"})
+    client.post("/api_customer/orders.json", json={"order_products": []},
+                auth=("demo@vidaxl.sandbox", "vidaxl-demo-token"))
+    client.get("/api_customer/orders.json", auth=("demo@vidaxl.sandbox", "wrong"))
+    client.get("/_sandbox/clock")
+    journal = client.get("/_sandbox/requests").json()
+    assert journal["total"] == 4
+    seen = [(e["api"], e["method"], e["path"], e["status"], e["credential"]) for e in journal["requests"]]
+    assert seen == [
+        ("vidaxl", "GET", "/api_customer/orders.json", 401, None),
+        ("vidaxl", "POST", "/api_customer/orders.json", 400, "demo@vidaxl.sandbox"),
+        ("fixje", "GET", "/api/v1/orders", 200, "fixje-demo-client"),
+        ("fixje", "POST", "/api/v1/login", 200, None),
+    ]
+    newest_post = journal["requests"][1]
+    assert newest_post["body"] == '{"order_products":[]}'
+    assert journal["requests"][2]["query"] == "pagesize=2"
+    assert journal["requests"][2]["time"] == "2026-11-02T09:00:00Z"
+    assert [e["status"] for e in client.get("/_sandbox/requests?status=401").json()["requests"]] == [401]
+    assert client.get("/_sandbox/requests?api=fixje&path=/api/v1/login").json()["total"] == 1
+    assert client.delete("/_sandbox/requests").status_code == 204
+    assert client.get("/_sandbox/requests").json() == {"total": 0, "requests": []}
+
+
+def test_the_journal_is_bounded() -> None:
+    with TestClient(make_app(journal_size=3)) as client:
+        for _ in range(5):
+            client.get("/api/v1/orders")
+        entries = client.get("/_sandbox/requests").json()["requests"]
+        assert [e["id"] for e in entries] == [5, 4, 3]
+
+
+def test_tenants_have_order_books_of_their_own(client: TestClient) -> None:
+    first = client.post("/_sandbox/tenants", json={"api": "fixje", "name": "CI job 1"})
+    second = client.post("/_sandbox/tenants", json={"api": "fixje"})
+    assert first.status_code == second.status_code == 201
+    assert first.json()["name"] == "CI job 1" and second.json()["name"] == "Tenant 2"
+    tokens = []
+    for tenant in (first.json(), second.json()):
+        token = login(client, (tenant["clientId"], tenant["clientSecret"]))
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/orders", headers=headers).json()["totalCount"] == 0
+        fronts = client.get("/api/v1/storefronts", headers=headers).json()["data"]
+        assert [s["storeFrontId"] for s in fronts] == tenant["storeFrontIds"]
+        assert client.get("/api/v1/products", headers=headers).json()["totalCount"] == 600
+        tokens.append(headers)
+    from tests.conftest import Partner
+
+    mine = Partner(client, tokens[0])
+    body = mine.order_body()
+    created = client.post("/api/v1/orders", json=body, headers=tokens[0]).json()
+    assert client.get("/api/v1/orders", headers=tokens[0]).json()["totalCount"] == 1
+    assert client.get("/api/v1/orders", headers=tokens[1]).json()["totalCount"] == 0
+    assert client.get(f"/api/v1/orders/{created['orderId']}", headers=tokens[1]).status_code == 404
+
+    vidaxl = client.post("/_sandbox/tenants", json={"api": "vidaxl"}).json()
+    auth = (vidaxl["email"], vidaxl["token"])
+    assert client.get("/api_customer/orders.json?submitted_at_gteq=2000-01-01", auth=auth).json() == []
+    assert client.get("/api_customer/products.json?limit=1", auth=auth).status_code == 200
+
+
+def test_a_time_scale_runs_the_clock_faster() -> None:
+    from datetime import UTC, datetime
+
+    from sandbox.world.clock import Clock
+
+    ticks = iter([0.0, 10.0])
+    clock = Clock(datetime(2026, 1, 1, tzinfo=UTC), scale=60, monotonic=lambda: next(ticks))
+    assert clock.now() == datetime(2026, 1, 1, 0, 10, tzinfo=UTC)

@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from sandbox.control.journal import Journal
 from sandbox.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from sandbox.fixje import lifecycle as fixje_lifecycle
 from sandbox.fixje.statuses import OrderStatus
@@ -56,15 +57,19 @@ class EventConflict(Conflict):
 class ControlApi:
     prefix = "/_sandbox"
 
-    def __init__(self, settings: Settings, clock: Clock, fixje: FixjeWorld, vidaxl: VidaxlWorld) -> None:
+    def __init__(self, settings: Settings, clock: Clock, fixje: FixjeWorld, vidaxl: VidaxlWorld,
+                 journal: Journal) -> None:
         self.settings = settings
         self.clock = clock
         self.fixje = fixje
         self.vidaxl = vidaxl
+        self.journal = journal
+        self.tenants = 0
 
     def handlers(self) -> Mapping[str, Handler]:
         return {"health": self.health, "applyEvent": self.apply_event, "getClock": self.get_clock,
-                "moveClock": self.move_clock}
+                "moveClock": self.move_clock, "listRequests": self.list_requests,
+                "clearRequests": self.clear_requests, "createTenant": self.create_tenant}
 
     def authenticate(self, schemes: list[str], request: Request) -> Any:
         token = self.settings.admin_token
@@ -115,6 +120,28 @@ class ControlApi:
             allowed = self.vidaxl.lifecycle.allowed(found.status)
         return Reply({"api": api, "orderId": order_id, "event": event, "previousStatus": before,
                       "status": after, "allowedEvents": allowed})
+
+    def list_requests(self, call: Call) -> Reply:
+        found = self.journal.find(call.params.get("api"), call.params.get("path"), call.params.get("status"))
+        return Reply({"total": len(found), "requests": found})
+
+    def clear_requests(self, call: Call) -> Reply:
+        self.journal.clear()
+        return Reply(None, 204)
+
+    def create_tenant(self, call: Call) -> Reply:
+        self.tenants += 1
+        name = call.body.get("name") or f"Tenant {self.tenants}"
+        key = f"tenant-{self.tenants}-{secrets.token_hex(4)}"
+        if call.body["api"] == "fixje":
+            partner = self.fixje.add_partner(name, key, secrets.token_urlsafe(24))
+            body: dict[str, Any] = {"api": "fixje", "name": name, "clientId": partner.client_id,
+                                    "clientSecret": partner.client_secret,
+                                    "storeFrontIds": [s.id for s in partner.storefronts]}
+        else:
+            customer = self.vidaxl.add_customer(name, f"{key}@vidaxl.sandbox", secrets.token_urlsafe(24))
+            body = {"api": "vidaxl", "name": name, "email": customer.email, "token": customer.token}
+        return Reply(body, 201)
 
     def clock_view(self) -> Reply:
         return Reply({"now": rfc3339(self.clock.now()), "frozen": self.clock.frozen})

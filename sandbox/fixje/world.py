@@ -93,6 +93,16 @@ class FixjeWorld:
     orders: OrderBook[Order] = field(default_factory=OrderBook)
     placed: int = 0
 
+    def add_partner(self, name: str, client_id: str, client_secret: str) -> Partner:
+        """A new partner with one storefront and no orders, over the shared catalogue."""
+        partner = Partner(self.ids.uuid(), name, client_id, client_secret)
+        partner.storefronts.append(StoreFront(
+            id=self.ids.uuid(), name=f"{name} NL", url=f"https://{client_id}.example",
+            country_code="NL", language="nl-NL", categories=tuple(sorted(CATEGORIES)[:4]),
+        ))
+        self.partners.append(partner)
+        return partner
+
     def partner_by_client(self, client_id: str) -> Partner | None:
         return next((p for p in self.partners if p.client_id == client_id), None)
 

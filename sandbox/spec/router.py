@@ -57,6 +57,9 @@ class Reply:
 
 
 Handler = Callable[[Call], Reply]
+Observer = Callable[[Request, Any, bytes, Response], None]
+"""Told of every request an operation answered: the request, its principal (None when refused
+before), the body it sent, and the response."""
 
 
 class SpecApi(Protocol):
@@ -82,7 +85,7 @@ class Operation:
 
     def __init__(
         self, spec: Spec, op: OperationSpec, api: SpecApi, handler: Handler, *,
-        body_limit: int, check_responses: bool,
+        body_limit: int, check_responses: bool, observe: Observer | None = None,
     ) -> None:
         self.spec = spec
         self.op = op
@@ -90,6 +93,7 @@ class Operation:
         self.handler = handler
         self.body_limit = body_limit
         self.check_responses = check_responses
+        self.observe = observe
         self.xml = xml_writer(spec)
         self.declared = tuple(op.bodies)
         self.query = [p for p in op.parameters if p.location == "query"]
@@ -98,14 +102,21 @@ class Operation:
 
     async def endpoint(self, request: Request) -> Response:
         fmt = http.negotiate(request.headers.get("accept")) if self.offers_xml else "json"
+        principal, raw = None, b""
         try:
             principal = self.api.authenticate(self.op.security, request) if self.op.security else None
             params = self.read_params(request) if self.op.parameters else {}
-            body = await self.read_body(request) if self.declared else None
+            body = None
+            if self.declared:
+                raw = await http.read_body(request, self.body_limit)
+                body = await self.parse_body(request, raw)
             reply = self.handler(Call(request, principal, params, body))
         except ApiError as error:
             reply = self.api.error_reply(self.op.operation_id, error)
-        return self.render(reply, reply.format or fmt)
+        response = self.render(reply, reply.format or fmt)
+        if self.observe is not None:
+            self.observe(request, principal, raw, response)
+        return response
 
     def read_params(self, request: Request) -> dict[str, Any]:
         values = {param.name: request.path_params[param.name] for param in self.path_params}
@@ -138,8 +149,7 @@ class Operation:
                 values[param.name] = coerced
         return errors
 
-    async def read_body(self, request: Request) -> Any:
-        raw = await http.read_body(request, self.body_limit)
+    async def parse_body(self, request: Request, raw: bytes) -> Any:
         name, params = http.media_type(request.headers.get("content-type"))
         if not raw and (not name or self.op.body_required):
             if self.op.body_required:
@@ -176,10 +186,12 @@ class Operation:
         return found.schema if found else {}
 
     def check(self, reply: Reply, media: str) -> None:
-        content = self.op.responses.get(str(reply.status)) or self.op.responses.get("default")
+        content = self.op.responses.get(str(reply.status), self.op.responses.get("default"))
         where = f"{self.op.operation_id} {reply.status} {media}"
         if content is None:
             raise ResponseContractError(f"{where}: status not documented")
+        if not content and reply.body is None:
+            return
         if reply.media is not None:
             if reply.media.split(";")[0] not in content:
                 raise ResponseContractError(f"{where}: media {reply.media} not documented")
@@ -204,6 +216,8 @@ def offers_xml(spec: Spec) -> bool:
 
 def respond(reply: Reply, fmt: str, xml: XmlDocument | None = None, schema: Any = None) -> Response:
     """The HTTP response for `reply`, as JSON or (given a writer) as XML named after `schema`."""
+    if reply.status == 204:
+        return Response(status_code=204, headers=reply.headers)
     if reply.media is not None:
         content = reply.body if isinstance(reply.body, bytes) else str(reply.body).encode()
         return Response(content, reply.status, reply.headers, media_type=reply.media)
@@ -241,7 +255,8 @@ class PathEndpoint:
 
 
 def build_routes(
-    spec: Spec, api: SpecApi, *, body_limit: int, check_responses: bool = False
+    spec: Spec, api: SpecApi, *, body_limit: int, check_responses: bool = False,
+    observe: Observer | None = None,
 ) -> list[Route]:
     """One route per path of `spec`; every operationId must have a handler."""
     handlers = api.handlers()
@@ -252,7 +267,7 @@ def build_routes(
     for op in spec.operations:
         by_path.setdefault(op.path, {})[op.method] = Operation(
             spec, op, api, handlers[op.operation_id],
-            body_limit=body_limit, check_responses=check_responses,
+            body_limit=body_limit, check_responses=check_responses, observe=observe,
         )
     return [
         Route(path, PathEndpoint(operations).__call__, methods=list(operations))

@@ -187,6 +187,16 @@ class VidaxlWorld:
         self.next_id[kind] += 1
         return self.next_id[kind] - 1
 
+    def add_customer(self, name: str, email: str, token: str) -> Customer:
+        """A new customer on the base price list, with no orders, over the shared catalogue."""
+        customer = Customer(
+            id=max(c.id for c in self.customers) + 1 if self.customers else 9, email=email, token=token,
+            name=name, company=None, phone=None, reference_code=f"VX{self.rng.randint(100000, 999999)}",
+            pricelist_id=25, price_factor=Decimal(1), api_enabled=True,
+        )
+        self.customers.append(customer)
+        return customer
+
     def customer_by_email(self, email: str) -> Customer | None:
         email = email.lower()
         return next((c for c in self.customers if c.email.lower() == email), None)
