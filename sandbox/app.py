@@ -9,15 +9,19 @@ from datetime import UTC, datetime
 from faker import Faker
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.control.api import ControlApi
 from sandbox.control.journal import Journal
 from sandbox.errors import ApiError, InternalError, from_status
 from sandbox.fixje.api import FixjeApi
+from sandbox.fixje.lifecycle import TRANSITIONS as FIXJE_TRANSITIONS
+from sandbox.fixje.lifecycle import apply_event as fixje_event
 from sandbox.fixje.world import FixjeWorld, build_fixje_world
-from sandbox.fixtures import Fixtures, load_fixtures
+from sandbox.fixtures import FixtureError, Fixtures, load_fixtures
 from sandbox.resources import spec_path
 from sandbox.settings import Settings
 from sandbox.spec.http import negotiate
@@ -25,9 +29,12 @@ from sandbox.spec.loader import Spec, load_spec
 from sandbox.spec.router import ResponseContractError, SpecApi, build_routes, offers_xml, respond
 from sandbox.spec.xmlcodec import xml_writer
 from sandbox.vidaxl.api import VidaxlApi
+from sandbox.vidaxl.lifecycle import TRANSITIONS as VIDAXL_TRANSITIONS
+from sandbox.vidaxl.lifecycle import apply_event as vidaxl_event
 from sandbox.vidaxl.world import VidaxlWorld, build_vidaxl_world
 from sandbox.world.clock import Clock
 from sandbox.world.ids import IdSource
+from sandbox.world.schedule import Schedule, Track
 
 
 @dataclass
@@ -72,6 +79,44 @@ class ErrorPages:
         return self.render(request, InternalError(detail))
 
 
+class CatchUp:
+    """Before each request, the schedule moves every order that is due by the clock's time."""
+
+    def __init__(self, app: ASGIApp, schedule: Schedule) -> None:
+        self.app = app
+        self.schedule = schedule
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.schedule.catch_up()
+        await self.app(scope, receive, send)
+
+
+def make_schedule(fixtures: Fixtures, seed: int, clock: Clock, fixje: FixjeWorld,
+                  vidaxl: VidaxlWorld) -> Schedule:
+    """The fixtures' schedule over both worlds; a rule its lifecycle does not allow is refused."""
+    fixje_rules = fixtures.schedule.get("fixje", ())
+    vidaxl_rules = fixtures.schedule.get("vidaxl", ())
+    for api, rules, table, names in (
+        ("fixje", fixje_rules, FIXJE_TRANSITIONS, lambda s: str(s)),
+        ("vidaxl", vidaxl_rules, VIDAXL_TRANSITIONS, lambda s: s.label),
+    ):
+        for index, rule in enumerate(rules):
+            allowed_from = {names(status) for status in table.get(rule.event, {})}
+            if rule.status not in allowed_from:
+                raise FixtureError(
+                    f"schedule.{api}[{index}]: the event '{rule.event}' cannot happen in status "
+                    f"'{rule.status}' (it can in: {', '.join(sorted(allowed_from)) or 'none'})")
+    return Schedule(clock, seed, [
+        Track("fixje", fixje_rules, fixje.orders.placed, lambda o: str(o.status),
+              lambda o: o.status_since or o.created_at,
+              lambda o, event, at: fixje_event(fixje, o, event, {"_at": at})),
+        Track("vidaxl", vidaxl_rules, vidaxl.orders.placed, lambda o: o.status.label,
+              lambda o: o.updated_at,
+              lambda o, event, at: vidaxl_event(vidaxl, o, event, {"_at": at})),
+    ])
+
+
 def faker(locale: str, seed: int | str) -> Faker:
     """A Faker of its own (not the global one), seeded."""
     fake = Faker(locale)
@@ -92,7 +137,8 @@ def create_app(settings: Settings) -> Starlette:
     fixje = FixjeApi(fixje_world, IdSource(random.Random(f"{seed}:traces")))
     vidaxl = VidaxlApi(vidaxl_world, specs["vidaxl"])
     journal = Journal(clock, settings.journal_size)
-    control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal)
+    schedule = make_schedule(fixtures, seed, clock, fixje_world, vidaxl_world)
+    control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal, schedule)
     observers = {"fixje": journal.observer("fixje", lambda partner: partner.client_id),
                  "vidaxl": journal.observer("vidaxl", lambda customer: customer.email)}
     routes = []
@@ -105,6 +151,7 @@ def create_app(settings: Settings) -> Starlette:
                         (control.prefix, control, specs["sandbox"], "Error")])
     app = Starlette(
         routes=routes,
+        middleware=[Middleware(CatchUp, schedule=schedule)],
         exception_handlers={HTTPException: pages.http_error, Exception: pages.server_error},
     )
     app.state.sandbox = Sandbox(settings, fixtures, seed, clock, fixje_world, vidaxl_world, specs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,8 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from sandbox.spec.messages import collect
+from sandbox.world.clock import parse_duration
+from sandbox.world.schedule import Rule
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -21,6 +23,25 @@ SCHEMA: dict[str, Any] = {
         "clock": {
             "type": "object",
             "properties": {"start": {"type": "string"}},
+        },
+        "schedule": {
+            "type": "object",
+            "properties": {
+                api: {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["from", "after", "event"],
+                        "properties": {
+                            "from": {"type": "string"},
+                            "after": {"type": "string"},
+                            "event": {"type": "string"},
+                            "share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                        },
+                    },
+                }
+                for api in ("fixje", "vidaxl")
+            },
         },
         "vidaxl": {
             "type": "object",
@@ -116,6 +137,8 @@ class Fixtures:
     """None: start at the real time."""
     fixje: FixjeFixture
     vidaxl: VidaxlFixture
+    schedule: dict[str, tuple[Rule, ...]] = field(default_factory=dict)
+    """Per API, the moves orders make on their own."""
 
 
 def _instant(text: str) -> datetime | None:
@@ -166,7 +189,22 @@ def parse_fixtures(data: Any, where: str = "fixtures") -> Fixtures:
             orders_per_customer=vidaxl.get("orders_per_customer", 16),
             customers=customers,
         ),
+        schedule=_schedule(data.get("schedule", {}), where),
     )
+
+
+def _schedule(data: dict[str, Any], where: str) -> dict[str, tuple[Rule, ...]]:
+    rules: dict[str, tuple[Rule, ...]] = {}
+    for api, items in data.items():
+        parsed = []
+        for index, item in enumerate(items):
+            try:
+                after = parse_duration(item["after"])
+            except ValueError as error:
+                raise FixtureError(f"{where}: schedule.{api}[{index}].after: {error}") from None
+            parsed.append(Rule(item["from"], after, item["event"], item.get("share", 1.0)))
+        rules[api] = tuple(parsed)
+    return rules
 
 
 def load_fixtures(path: Path) -> Fixtures:

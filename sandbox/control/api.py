@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -21,18 +20,16 @@ from sandbox.spec.router import Call, Handler, Reply
 from sandbox.vidaxl import lifecycle as vidaxl_lifecycle
 from sandbox.vidaxl.world import VidaxlWorld
 from sandbox.world import lifecycle
-from sandbox.world.clock import Clock, rfc3339
-
-DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+from sandbox.world.clock import Clock, parse_duration, rfc3339
+from sandbox.world.schedule import Schedule
 
 
 def duration(text: str) -> timedelta:
-    """An ISO 8601 duration in weeks, days, hours, minutes and seconds (`P1DT2H`)."""
-    found = DURATION.match(text)
-    if not found or text in ("P", "PT") or text.endswith("T"):
-        raise BadRequest.field("advance", f"'{text}' is not an ISO 8601 duration such as PT2H or P1D.")
-    weeks, days, hours, minutes, seconds = (int(part or 0) for part in found.groups())
-    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    """An ISO 8601 duration, or a 400 naming `advance`."""
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise BadRequest.field("advance", f"{error}.") from None
 
 
 def on_loopback(host: str) -> bool:
@@ -58,12 +55,13 @@ class ControlApi:
     prefix = "/_sandbox"
 
     def __init__(self, settings: Settings, clock: Clock, fixje: FixjeWorld, vidaxl: VidaxlWorld,
-                 journal: Journal) -> None:
+                 journal: Journal, schedule: Schedule) -> None:
         self.settings = settings
         self.clock = clock
         self.fixje = fixje
         self.vidaxl = vidaxl
         self.journal = journal
+        self.schedule = schedule
         self.tenants = 0
 
     def handlers(self) -> Mapping[str, Handler]:
@@ -108,6 +106,7 @@ class ControlApi:
             except lifecycle.Forbidden as refused:
                 raise EventConflict(before, event, refused.allowed) from None
             allowed = self.fixje.lifecycle.allowed(OrderStatus(order.status))
+            self.schedule.touch("fixje", order)
         else:
             found = self.vidaxl.orders.find(int(order_id)) if order_id.isdigit() else None
             if found is None:
@@ -118,6 +117,7 @@ class ControlApi:
             except lifecycle.Forbidden as refused:
                 raise EventConflict(before, event, refused.allowed) from None
             allowed = self.vidaxl.lifecycle.allowed(found.status)
+            self.schedule.touch("vidaxl", found)
         return Reply({"api": api, "orderId": order_id, "event": event, "previousStatus": before,
                       "status": after, "allowedEvents": allowed})
 
@@ -143,8 +143,11 @@ class ControlApi:
             body = {"api": "vidaxl", "name": name, "email": customer.email, "token": customer.token}
         return Reply(body, 201)
 
-    def clock_view(self) -> Reply:
-        return Reply({"now": rfc3339(self.clock.now()), "frozen": self.clock.frozen})
+    def clock_view(self, applied: int | None = None) -> Reply:
+        body: dict[str, Any] = {"now": rfc3339(self.clock.now()), "frozen": self.clock.frozen}
+        if applied is not None:
+            body["applied"] = applied
+        return Reply(body)
 
     def get_clock(self, call: Call) -> Reply:
         return self.clock_view()
@@ -159,6 +162,6 @@ class ControlApi:
             self.clock.freeze()
         elif change.get("frozen") is False:
             self.clock.resume()
-        return self.clock_view()
+        return self.clock_view(self.schedule.catch_up())
 
 

@@ -53,4 +53,5 @@ def lifecycle(world: FixjeWorld) -> Lifecycle[S, Order]:
 def apply_event(world: FixjeWorld, order: Order, event: str, payload: Mapping[str, Any]) -> S:
     """Move `order` on `event`; Forbidden (nothing changed) when its status does not allow it."""
     order.status = world.lifecycle.apply(order, S(order.status), event, payload)
+    order.status_since = payload.get("_at") or world.clock.now()
     return S(order.status)

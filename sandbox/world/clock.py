@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -50,6 +51,18 @@ class Clock:
 
     def advance(self, delta: timedelta) -> None:
         self.set(self.now() + delta)
+
+
+DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """An ISO 8601 duration in weeks, days, hours, minutes and seconds (`P1DT2H`)."""
+    found = DURATION.match(text)
+    if not found or text in ("P", "PT") or text.endswith("T"):
+        raise ValueError(f"'{text}' is not an ISO 8601 duration such as PT2H or P1D")
+    weeks, days, hours, minutes, seconds = (int(part or 0) for part in found.groups())
+    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
 def rfc3339(instant: datetime) -> str:

@@ -77,6 +77,8 @@ class Order:
     requested_delivery_date: date | None = None
     delivery_note: str | None = None
     shipments: list[Shipment] = field(default_factory=list)
+    status_since: datetime | None = None
+    """When the order entered its status (None: when it was created)."""
 
 
 class Booked(Protocol):
@@ -102,9 +104,12 @@ class OrderBook(Generic[OrderT]):
         self._by_id: dict[Hashable, OrderT] = {}
         self._by_owner: dict[str, list[OrderT]] = defaultdict(list)
         self._references: dict[str, set[str]] = defaultdict(set)
+        self.placed: list[OrderT] = []
+        """Every order, in the order they were placed."""
 
     def add(self, order: OrderT) -> None:
         self._by_id[order.id] = order
+        self.placed.append(order)
         self._by_owner[order.owner].append(order)
         if order.reference is not None:
             self._references[order.owner].add(order.reference)

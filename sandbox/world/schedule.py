@@ -1,0 +1,93 @@
+"""Automatic progression: orders move on their own after so long in a status, in time order.
+
+Each API gives its rules (`from` status, `after` a duration, `event`, and optionally the `share`
+of orders it applies to, drawn per order from the seed). An order's next move is the earliest of
+the rules for its status; the schedule keeps one entry per order in a heap, and `catch_up()`
+applies every move that is due by the clock's time, earliest first, each at its own due time."""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sandbox.world.clock import Clock
+
+Version = tuple[str, datetime, int]
+"""What a plan was made for: the order's status, since when, and the rule's index."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    status: str
+    after: timedelta
+    event: str
+    share: float = 1.0
+
+
+@dataclass
+class Track:
+    """One API's orders as the schedule sees them."""
+
+    api: str
+    rules: Sequence[Rule]
+    placed: list[Any]
+    """The API's orders in the order they were placed (the order book's own list)."""
+    status: Callable[[Any], str]
+    since: Callable[[Any], datetime]
+    apply: Callable[[Any, str, datetime], object]
+    scanned: int = 0
+
+
+class Schedule:
+    def __init__(self, clock: Clock, seed: int, tracks: Sequence[Track]) -> None:
+        self.clock = clock
+        self.seed = seed
+        self.tracks = {track.api: track for track in tracks}
+        self.heap: list[tuple[datetime, str, str, Version]] = []
+        self.pending: dict[tuple[str, str], tuple[Any, Version]] = {}
+        self.applied = 0
+
+    def _takes(self, track: Track, order: Any, index: int, rule: Rule) -> bool:
+        if rule.share >= 1:
+            return True
+        return random.Random(f"{self.seed}:{track.api}:{order.id}:{index}").random() < rule.share
+
+    def touch(self, api: str, order: Any) -> None:
+        """(Re)plan `order`'s next move, after its status changed."""
+        track = self.tracks[api]
+        status, since = track.status(order), max(track.since(order), self.clock.start)
+        moves = [(since + rule.after, index, rule) for index, rule in enumerate(track.rules)
+                 if rule.status == status and self._takes(track, order, index, rule)]
+        key = (api, str(order.id))
+        if not moves:
+            self.pending.pop(key, None)
+            return
+        due, index, _ = min(moves, key=lambda move: (move[0], move[1]))
+        version = (status, since, index)
+        self.pending[key] = (order, version)
+        heapq.heappush(self.heap, (due, api, str(order.id), version))
+
+    def catch_up(self) -> int:
+        """Apply every move due by now, earliest first; how many were applied."""
+        for track in self.tracks.values():
+            while track.scanned < len(track.placed):
+                self.touch(track.api, track.placed[track.scanned])
+                track.scanned += 1
+        now = self.clock.now()
+        applied = 0
+        while self.heap and self.heap[0][0] <= now:
+            due, api, order_id, version = heapq.heappop(self.heap)
+            planned = self.pending.get((api, order_id))
+            if planned is None or planned[1] != version:
+                continue  # superseded by a later plan
+            order, (_, _, index) = planned
+            track = self.tracks[api]
+            track.apply(order, track.rules[index].event, due)
+            applied += 1
+            self.touch(api, order)
+        self.applied += applied
+        return applied
