@@ -1,0 +1,116 @@
+"""The schedule: orders move on their own as the virtual clock advances, in time order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from sandbox.app import make_schedule
+from sandbox.fixtures import FixtureError, parse_fixtures
+from tests.conftest import Partner, login, make_app
+
+VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
+
+
+def advance(client: TestClient, duration: str) -> Any:
+    response = client.post("/_sandbox/clock", json={"advance": duration})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_fixje_order_walks_the_default_schedule(demo: Partner, client: TestClient) -> None:
+    created = demo.post("/api/v1/orders", json=demo.order_body())
+    order_id = created.json()["orderId"]
+
+    def fetch() -> dict[str, Any]:
+        # a token lasts an hour of the sandbox clock: log in again after each jump
+        headers = {"Authorization": f"Bearer {login(client)}"}
+        order: dict[str, Any] = client.get(f"/api/v1/orders/{order_id}", headers=headers).json()
+        return order
+
+    def status() -> str:
+        return str(fetch()["orderStatus"])
+
+    advance(client, "PT1H59M")
+    assert status() == "New"
+    advance(client, "PT1M")
+    assert status() == "Processing"
+    advance(client, "P3D")  # one jump over three moves: each happens at its own time
+    order = fetch()
+    assert order["orderStatus"] in ("Delivered", "Cancelled")
+    if order["orderStatus"] == "Delivered":
+        assert [s["shipmentDate"] for s in order["shipments"]] == ["2026-11-03T09:00:00Z"]
+        assert all(item["quantityShipped"] == item["quantity"] for item in order["orderItems"])
+
+
+def test_a_paid_vidaxl_order_is_prepared_then_sent(client: TestClient) -> None:
+    code = client.get("/api_customer/products.json?limit=1", auth=VIDAXL).json()["data"][0]["code"]
+    order = client.post("/api_customer/orders.json", auth=VIDAXL, json={
+        "addressbook": {"address": "Dorpsstraat 1", "city": "Utrecht", "postal_code": "3511 AA",
+                        "country": "NL", "name": "Eva de Boer", "phone": "0301234567"},
+        "order_products": [{"product_code": code, "quantity": 1}]}).json()["order"]
+    advance(client, "P1D")
+    listed = client.get(f"/api_customer/orders.json?id_eq={order['id']}", auth=VIDAXL).json()[0]["order"]
+    assert listed["status_order_id"] == 1  # unpaid orders wait
+    client.post(f"/_sandbox/vidaxl/orders/{order['id']}/events", json={"event": "pay"})
+    advance(client, "P2D")
+    listed = client.get(f"/api_customer/orders.json?id_eq={order['id']}", auth=VIDAXL).json()[0]["order"]
+    assert listed["status_order_name"] in ("Sent", "Cancelled")
+    if listed["status_order_name"] == "Sent":
+        assert listed["submitted_at"] == "2026-11-03T09:00:00.000Z"
+        assert listed["sent_date"] == "2026-11-04T09:00:00.000Z"  # paid + 2 h + 22 h
+        assert listed["shipping_tracking"]
+
+
+def history(seed: int | None = None) -> list[bytes]:
+    with TestClient(make_app(seed=seed)) as client:
+        partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+        for _ in range(20):
+            partner.post("/api/v1/orders", json=partner.order_body())
+        steps = [advance(client, "PT3H")["applied"], advance(client, "P1D")["applied"]]
+        partner.headers = {"Authorization": f"Bearer {login(client)}"}
+        orders = partner.get("/api/v1/orders")
+        assert orders.status_code == 200
+        return [str(steps).encode(), orders.content,
+                client.get("/api_customer/orders.json?submitted_at_gteq=2026-10-01", auth=VIDAXL).content]
+
+
+def test_the_schedule_is_deterministic_for_a_seed() -> None:
+    assert history() == history()
+
+
+def test_a_share_of_orders_is_cancelled_by_the_supplier() -> None:
+    with TestClient(make_app()) as client:
+        partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+        body = partner.order_body()
+        ids = [partner.post("/api/v1/orders", json=body).json()["orderId"] for _ in range(200)]
+        advance(client, "P1D")
+        partner.headers = {"Authorization": f"Bearer {login(client)}"}
+        statuses = [partner.get(f"/api/v1/orders/{order_id}").json()["orderStatus"] for order_id in ids]
+    cancelled = statuses.count("Cancelled")
+    assert 1 <= cancelled <= 25  # 5 % of 200, drawn per order from the seed
+    assert statuses.count("Shipped") == 200 - cancelled
+
+
+def test_seeded_orders_count_from_the_clock_start(client: TestClient) -> None:
+    # the earliest rule of the default schedule is one hour after a status was entered
+    assert advance(client, "PT59M")["applied"] == 0
+    assert advance(client, "PT1H")["applied"] > 0
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [({"from": "Delivered", "after": "PT1H", "event": "ship"}, "cannot happen in status 'Delivered'"),
+     ({"from": "New", "after": "soon", "event": "process"}, "is not an ISO 8601 duration")],
+)
+def test_a_wrong_rule_is_a_fixture_error(rule: dict[str, str], message: str) -> None:
+    data = {"fixje": {"partners": [{"name": "A", "client_id": "a", "client_secret": "s"}]},
+            "schedule": {"fixje": [rule]}}
+    with pytest.raises(FixtureError) as raised:
+        fixtures = parse_fixtures(data)
+        app = make_app()
+        state = app.state.sandbox
+        make_schedule(fixtures, 42, state.clock, state.fixje, state.vidaxl)
+    assert message in str(raised.value)
