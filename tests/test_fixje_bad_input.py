@@ -4,7 +4,6 @@ says what is wrong; a refused order changes nothing."""
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import DEMO, Partner, assert_problem, snapshot
+from tests.mutations import both, drop, put
 
 MISSING_ORDER = "5d1a3c9e-0000-4000-8000-000000000000"
 UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
@@ -45,50 +45,6 @@ def refs(demo: Partner, other: Partner) -> Refs:
         foreign_stock=second["stocks"][0]["stockId"],
         postnl_standaard=postnl["shippingMethodId"],
     )
-
-
-def _keys(path: str) -> list[str | int]:
-    """`orderItems[1].sku` -> `["orderItems", 1, "sku"]`."""
-    return [int(index) if index else name for name, index in re.findall(r"(\w+)|\[(\d+)\]", path)]
-
-
-def _parent(body: Body, path: str) -> tuple[Any, str | int]:
-    *parents, last = _keys(path)
-    target: Any = body
-    for key in parents:
-        target = target[key]
-    return target, last
-
-
-def put(path: str, value: Any) -> Mutation:
-    """Set the field at `path` (a field path as the errors name it) to `value`, or to
-    `value(refs)` when `value` is callable; an index one past a list's end appends."""
-    def change(body: Body, refs: Refs) -> Body:
-        target, key = _parent(body, path)
-        new = value(refs) if callable(value) else value
-        if isinstance(target, list) and key == len(target):
-            target.append(new)
-        else:
-            target[key] = new
-        return body
-    return change
-
-
-def drop(path: str) -> Mutation:
-    """Remove the field at `path`."""
-    def change(body: Body, refs: Refs) -> Body:
-        target, key = _parent(body, path)
-        del target[key]
-        return body
-    return change
-
-
-def both(*mutations: Mutation) -> Mutation:
-    def change(body: Body, refs: Refs) -> Body:
-        for mutation in mutations:
-            body = mutation(body, refs)
-        return body
-    return change
 
 
 def mutated(partner: Partner, mutation: Mutation, refs: Refs) -> Body:

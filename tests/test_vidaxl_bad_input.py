@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import make_app
+from tests.mutations import both, drop, put
 from tests.test_vidaxl_orders import (
     DEMO,
     DISABLED,
@@ -75,49 +75,6 @@ def refs(shared: TestClient) -> Refs:
     inactive = next(p for p in catalogue if not p["active"])
     other_line = all_orders(shared, OTHER)[0]["order_products"][0]
     return Refs(active["code"], active["id"], inactive["code"], inactive["id"], other_line["addressbook_id"])
-
-
-def _keys(path: str) -> list[str | int]:
-    """`order_products[1].addressbook` -> `["order_products", 1, "addressbook"]`."""
-    return [int(index) if index else name for name, index in re.findall(r"(\w+)|\[(\d+)\]", path)]
-
-
-def _parent(body: Any, path: str) -> tuple[Any, str | int]:
-    *parents, last = _keys(path)
-    for key in parents:
-        body = body[key]
-    return body, last
-
-
-def put(path: str, value: Any) -> Mutation:
-    """Set the field at `path` to `value` (or `value(refs)` when callable); one past a list's end appends."""
-    def change(body: Body, refs: Refs) -> Body:
-        target, key = _parent(body, path)
-        new = value(refs) if callable(value) else value
-        if isinstance(target, list) and key == len(target):
-            target.append(new)
-        else:
-            target[key] = new
-        return body
-    return change
-
-
-def drop(path: str) -> Mutation:
-    def change(body: Body, refs: Refs) -> Body:
-        target, key = _parent(body, path)
-        del target[key]
-        return body
-    return change
-
-
-def both(*mutations: Mutation) -> Mutation:
-    def change(body: Body, refs: Refs) -> Body | Raw:
-        out: Body | Raw = body
-        for mutation in mutations:
-            assert isinstance(out, dict)
-            out = mutation(out, refs)
-        return out
-    return change
 
 
 def raw(content: bytes | Callable[[Body], bytes], content_type: str = "application/json") -> Mutation:
