@@ -18,7 +18,8 @@ BODY_SHOWN = 4096
 class Journal:
     def __init__(self, clock: Clock, size: int) -> None:
         self.clock = clock
-        self.entries: deque[dict[str, Any]] = deque(maxlen=size)
+        # kept as they come (cheap on the request's path) and shown only when asked for
+        self.entries: deque[tuple[Any, ...]] = deque(maxlen=size)
         self.count = 0
 
     def observer(self, api: str, credential: Callable[[Any], str | None]) -> Observer:
@@ -26,26 +27,24 @@ class Journal:
 
         def record(request: Request, principal: Any, body: bytes, response: Response) -> None:
             self.count += 1
-            self.entries.append({
-                "id": self.count,
-                "time": rfc3339(self.clock.now()),
-                "api": api,
-                "method": request.method,
-                "path": request.url.path,
-                "query": request.url.query,
-                "status": response.status_code,
-                "credential": credential(principal) if principal is not None else None,
-                "body": body[:BODY_SHOWN].decode("utf-8", "replace") if body else None,
-            })
+            scope = request.scope
+            self.entries.append((self.count, self.clock.now(), api, scope["method"], scope["path"],
+                                 scope["query_string"], response.status_code,
+                                 credential(principal) if principal is not None else None,
+                                 body[:BODY_SHOWN]))
 
         return record
 
     def find(self, api: str | None, path: str | None, status: int | None) -> list[dict[str, Any]]:
         """The matching entries, newest first."""
-        return [entry for entry in reversed(self.entries)
-                if (api is None or entry["api"] == api)
-                and (path is None or entry["path"].startswith(path))
-                and (status is None or entry["status"] == status)]
+        return [
+            {"id": number, "time": rfc3339(time), "api": name, "method": method, "path": where,
+             "query": query.decode("latin-1"), "status": code, "credential": who,
+             "body": body.decode("utf-8", "replace") if body else None}
+            for number, time, name, method, where, query, code, who, body in reversed(self.entries)
+            if (api is None or name == api) and (path is None or where.startswith(path))
+            and (status is None or code == status)
+        ]
 
     def clear(self) -> None:
         self.entries.clear()
