@@ -1,4 +1,5 @@
-"""The sandbox's own control API (specs/sandbox.yaml): order events and the virtual clock."""
+"""The sandbox's own control API (specs/sandbox.yaml): order events, the virtual clock, the
+request journal and tenants, behind the admin token off loopback."""
 
 from __future__ import annotations
 
