@@ -32,7 +32,7 @@ from sandbox.vidaxl.api import VidaxlApi
 from sandbox.vidaxl.lifecycle import TRANSITIONS as VIDAXL_TRANSITIONS
 from sandbox.vidaxl.lifecycle import apply_event as vidaxl_event
 from sandbox.vidaxl.world import VidaxlWorld, build_vidaxl_world
-from sandbox.world.clock import Clock
+from sandbox.world.clock import Clock, adopt
 from sandbox.world.ids import IdSource
 from sandbox.world.schedule import Schedule, Track
 
@@ -95,11 +95,9 @@ class CatchUp:
 def make_schedule(fixtures: Fixtures, seed: int, clock: Clock, fixje: FixjeWorld,
                   vidaxl: VidaxlWorld) -> Schedule:
     """The fixtures' schedule over both worlds; a rule its lifecycle does not allow is refused."""
-    fixje_rules = fixtures.schedule.get("fixje", ())
-    vidaxl_rules = fixtures.schedule.get("vidaxl", ())
     for api, rules, table, names in (
-        ("fixje", fixje_rules, FIXJE_TRANSITIONS, lambda s: str(s)),
-        ("vidaxl", vidaxl_rules, VIDAXL_TRANSITIONS, lambda s: s.label),
+        ("fixje", fixtures.schedule.get("fixje", ()), FIXJE_TRANSITIONS, lambda s: str(s)),
+        ("vidaxl", fixtures.schedule.get("vidaxl", ()), VIDAXL_TRANSITIONS, lambda s: s.label),
     ):
         for index, rule in enumerate(rules):
             allowed_from = {names(status) for status in table.get(rule.event, {})}
@@ -107,14 +105,26 @@ def make_schedule(fixtures: Fixtures, seed: int, clock: Clock, fixje: FixjeWorld
                 raise FixtureError(
                     f"schedule.{api}[{index}]: the event '{rule.event}' cannot happen in status "
                     f"'{rule.status}' (it can in: {', '.join(sorted(allowed_from)) or 'none'})")
-    return Schedule(clock, seed, [
-        Track("fixje", fixje_rules, fixje.orders.placed, lambda o: str(o.status),
+    return Schedule(clock, seed, tracks(fixtures, fixje, vidaxl))
+
+
+def tracks(fixtures: Fixtures, fixje: FixjeWorld, vidaxl: VidaxlWorld) -> list[Track]:
+    """Both worlds' orders as the schedule follows them."""
+    return [
+        Track("fixje", fixtures.schedule.get("fixje", ()), fixje.orders.placed, lambda o: str(o.status),
               lambda o: o.status_since or o.created_at,
               lambda o, event, at: fixje_event(fixje, o, event, {"_at": at})),
-        Track("vidaxl", vidaxl_rules, vidaxl.orders.placed, lambda o: o.status.label,
-              lambda o: o.updated_at,
+        Track("vidaxl", fixtures.schedule.get("vidaxl", ()), vidaxl.orders.placed,
+              lambda o: o.status.label, lambda o: o.updated_at,
               lambda o, event, at: vidaxl_event(vidaxl, o, event, {"_at": at})),
-    ])
+    ]
+
+
+def build_worlds(fixtures: Fixtures, seed: int, clock: Clock) -> tuple[FixjeWorld, VidaxlWorld]:
+    """Both seeded worlds; each API draws from a generator of its own, so that a change to one
+    leaves the other's world as it was."""
+    return (build_fixje_world(faker(fixtures.locale, seed), seed, fixtures.fixje, clock),
+            build_vidaxl_world(faker(fixtures.locale, f"{seed}:vidaxl"), seed, fixtures.vidaxl, clock))
 
 
 def faker(locale: str, seed: int | str) -> Faker:
@@ -130,15 +140,26 @@ def create_app(settings: Settings) -> Starlette:
     seed = fixtures.seed if settings.seed is None else settings.seed
     start = fixtures.clock_start or datetime.now(UTC).replace(microsecond=0)
     clock = Clock(start, frozen=settings.freeze, scale=settings.time_scale)
-    fixje_world = build_fixje_world(faker(fixtures.locale, seed), seed, fixtures.fixje, clock)
-    # each API draws from its own generator, so that a change to one leaves the other's world as it was
-    vidaxl_world = build_vidaxl_world(faker(fixtures.locale, f"{seed}:vidaxl"), seed, fixtures.vidaxl, clock)
+    fixje_world, vidaxl_world = build_worlds(fixtures, seed, clock)
     specs = {name: load_spec(spec_path(name)) for name in ("fixje", "vidaxl", "sandbox")}
     fixje = FixjeApi(fixje_world, IdSource(random.Random(f"{seed}:traces")))
     vidaxl = VidaxlApi(vidaxl_world, specs["vidaxl"])
     journal = Journal(clock, settings.journal_size)
     schedule = make_schedule(fixtures, seed, clock, fixje_world, vidaxl_world)
-    control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal, schedule)
+
+    def reset() -> None:
+        """Back to the seeded state: the clock at its start, both worlds as seeded, no tokens,
+        an empty journal."""
+        clock.set(clock.start)
+        fresh_fixje, fresh_vidaxl = build_worlds(fixtures, seed, clock)
+        adopt(fixje_world, fresh_fixje)
+        adopt(vidaxl_world, fresh_vidaxl)
+        fixje.forget()
+        vidaxl.forget()
+        journal.clear()
+        schedule.restart(tracks(fixtures, fixje_world, vidaxl_world))
+
+    control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal, schedule, reset)
     observers = {"fixje": journal.observer("fixje", lambda partner: partner.client_id),
                  "vidaxl": journal.observer("vidaxl", lambda customer: customer.email)}
     routes = []

@@ -151,6 +151,7 @@ CASES["sandbox.createTenant"] = [
     ("vidaxl", lambda p: p.client.post("/_sandbox/tenants", json={"api": "vidaxl", "name": "CI"}), 201),
     ("unknown api", lambda p: p.client.post("/_sandbox/tenants", json={"api": "amazon"}), 400),
 ]
+CASES["sandbox.reset"] = [("reset", lambda p: p.client.post("/_sandbox/reset"), 200)]
 CASES["sandbox.getClock"] = [("now", lambda p: p.client.get("/_sandbox/clock"), 200)]
 CASES["sandbox.moveClock"] = [
     ("advance", lambda p: p.client.post("/_sandbox/clock", json={"advance": "PT1M"}), 200),

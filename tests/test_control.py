@@ -158,3 +158,46 @@ def test_a_time_scale_runs_the_clock_faster() -> None:
     ticks = iter([0.0, 10.0])
     clock = Clock(datetime(2026, 1, 1, tzinfo=UTC), scale=60, monotonic=lambda: next(ticks))
     assert clock.now() == datetime(2026, 1, 1, 0, 10, tzinfo=UTC)
+
+
+def seeded_view(client: TestClient) -> list[bytes]:
+    """What a client sees of the seeded world (tokens differ; the rest must not)."""
+    headers = {"Authorization": f"Bearer {login(client)}"}
+    demo = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
+    return [client.get(path, headers=headers).content
+            for path in ("/api/v1/orders", "/api/v1/products?pageSize=100", "/api/v1/storefronts")] + [
+        client.get(path, auth=demo).content
+        for path in ("/api_customer/orders.json", "/api_customer/products.json?limit=500",
+                     "/api_customer/orders.xml?submitted_at_gteq=2026-10-01")
+    ]
+
+
+def test_reset_returns_to_the_seeded_state(client: TestClient) -> None:
+    with TestClient(make_app()) as fresh:
+        seeded = seeded_view(fresh)
+    from tests.conftest import Partner
+
+    token = login(client)
+    partner = Partner(client, {"Authorization": f"Bearer {token}"})
+    created = partner.post("/api/v1/orders", json=partner.order_body()).json()["orderId"]
+    tenant = client.post("/_sandbox/tenants", json={"api": "vidaxl"}).json()
+    client.post("/_sandbox/fixje/orders/" + partner.first("/api/v1/orders")["orderId"] + "/events",
+                json={"event": "cancel"})
+    client.post("/_sandbox/clock", json={"advance": "P3D"})
+    assert seeded_view(client) != seeded
+
+    reset = client.post("/_sandbox/reset")
+    assert reset.status_code == 200
+    assert reset.json() == {"now": "2026-11-02T09:00:00Z", "frozen": True}
+    assert client.get("/_sandbox/requests").json()["total"] == 0
+    assert client.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get("/api_customer/orders.json", auth=(tenant["email"], tenant["token"])).status_code == 401
+    assert seeded_view(client) == seeded
+    headers = {"Authorization": f"Bearer {login(client)}"}
+    assert client.get(f"/api/v1/orders/{created}", headers=headers).status_code == 404
+    # and the world works as before: orders, events and the schedule
+    again = Partner(client, headers)
+    order_id = again.post("/api/v1/orders", json=again.order_body()).json()["orderId"]
+    moved = client.post(f"/_sandbox/fixje/orders/{order_id}/events", json={"event": "process"})
+    assert moved.status_code == 200
+    assert client.post("/_sandbox/clock", json={"advance": "PT23H"}).json()["applied"] > 0

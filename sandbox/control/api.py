@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,19 +56,21 @@ class ControlApi:
     prefix = "/_sandbox"
 
     def __init__(self, settings: Settings, clock: Clock, fixje: FixjeWorld, vidaxl: VidaxlWorld,
-                 journal: Journal, schedule: Schedule) -> None:
+                 journal: Journal, schedule: Schedule, reset: Callable[[], None]) -> None:
         self.settings = settings
         self.clock = clock
         self.fixje = fixje
         self.vidaxl = vidaxl
         self.journal = journal
         self.schedule = schedule
+        self.reset = reset
         self.tenants = 0
 
     def handlers(self) -> Mapping[str, Handler]:
         return {"health": self.health, "applyEvent": self.apply_event, "getClock": self.get_clock,
                 "moveClock": self.move_clock, "listRequests": self.list_requests,
-                "clearRequests": self.clear_requests, "createTenant": self.create_tenant}
+                "clearRequests": self.clear_requests, "createTenant": self.create_tenant,
+                "reset": self.reset_world}
 
     def authenticate(self, schemes: list[str], request: Request) -> Any:
         token = self.settings.admin_token
@@ -143,6 +145,10 @@ class ControlApi:
             customer = self.vidaxl.add_customer(name, f"{key}@vidaxl.sandbox", secrets.token_urlsafe(24))
             body = {"api": "vidaxl", "name": name, "email": customer.email, "token": customer.token}
         return Reply(body, 201)
+
+    def reset_world(self, call: Call) -> Reply:
+        self.reset()
+        return self.clock_view()
 
     def clock_view(self, applied: int | None = None) -> Reply:
         body: dict[str, Any] = {"now": rfc3339(self.clock.now()), "frozen": self.clock.frozen}

@@ -44,6 +44,12 @@ class FixjeApi:
         self._views: dict[str, tuple[tuple[str, int], dict[str, Any], bytes]] = {}
         self._products: dict[str, tuple[tuple[int, ...], dict[str, Any], bytes]] = {}
 
+    def forget(self) -> None:
+        """Drop tokens and kept views (after a reset)."""
+        self.oauth.tokens.clear()
+        self._views.clear()
+        self._products.clear()
+
     def handlers(self) -> Mapping[str, Handler]:
         return {
             "login": self.oauth.login,

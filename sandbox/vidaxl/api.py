@@ -55,6 +55,10 @@ class VidaxlApi:
         self.product_columns = schema_fields(spec, "Product")
         self._listed: dict[int, tuple[tuple[Any, ...], dict[str, Any], bytes]] = {}
 
+    def forget(self) -> None:
+        """Drop kept views (after a reset)."""
+        self._listed.clear()
+
     def handlers(self) -> Mapping[str, Handler]:
         listing: dict[str, Callable[[Call], Reply]] = {}
         for suffix, fmt in (("", None), ("Json", "json"), ("Xml", "xml"), ("Csv", "csv")):

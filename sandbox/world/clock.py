@@ -65,6 +65,14 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
+def adopt(target: object, source: object) -> None:
+    """Make `target` hold what `source` holds (a world rebuilt from the seed, on reset), so that
+    whoever refers to `target` sees the new state; what `target` derived from its old state
+    (a cached lifecycle bound to it) is computed again."""
+    target.__dict__.clear()
+    target.__dict__.update({k: v for k, v in source.__dict__.items() if k != "lifecycle"})
+
+
 def rfc3339(instant: datetime) -> str:
     """`2026-11-02T09:00:00Z`: UTC, whole seconds."""
     return instant.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"

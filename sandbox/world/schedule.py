@@ -46,6 +46,10 @@ class Schedule:
     def __init__(self, clock: Clock, seed: int, tracks: Sequence[Track]) -> None:
         self.clock = clock
         self.seed = seed
+        self.restart(tracks)
+
+    def restart(self, tracks: Sequence[Track]) -> None:
+        """Forget every plan and follow these orders instead (after a reset)."""
         self.tracks = {track.api: track for track in tracks}
         self.heap: list[tuple[datetime, str, str, Version]] = []
         self.pending: dict[tuple[str, str], tuple[Any, Version]] = {}
