@@ -16,13 +16,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.control.api import ControlApi
 from sandbox.control.journal import Journal
+from sandbox.control.scenarios import Scenarios
 from sandbox.errors import ApiError, InternalError, from_status
 from sandbox.fixje.api import FixjeApi
 from sandbox.fixje.lifecycle import TRANSITIONS as FIXJE_TRANSITIONS
 from sandbox.fixje.lifecycle import apply_event as fixje_event
 from sandbox.fixje.world import FixjeWorld, build_fixje_world
 from sandbox.fixtures import FixtureError, Fixtures, load_fixtures
-from sandbox.resources import spec_path
+from sandbox.resources import data_dir, spec_path
 from sandbox.settings import Settings
 from sandbox.spec.http import negotiate
 from sandbox.spec.loader import Spec, load_spec
@@ -159,7 +160,14 @@ def create_app(settings: Settings) -> Starlette:
         journal.clear()
         schedule.restart(tracks(fixtures, fixje_world, vidaxl_world))
 
-    control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal, schedule, reset)
+    scenarios = Scenarios(data_dir("fixtures") / "scenarios", clock, fixje_world, vidaxl_world, schedule,
+                          reset)
+    if settings.scenario:
+        try:
+            scenarios.play(settings.scenario)
+        except ApiError as error:
+            raise FixtureError(f"scenario {settings.scenario!r}: {error.detail}") from None
+    control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal, schedule, reset, scenarios)
     observers = {"fixje": journal.observer("fixje", lambda partner: partner.client_id),
                  "vidaxl": journal.observer("vidaxl", lambda customer: customer.email)}
     routes = []

@@ -30,6 +30,8 @@ class Settings:
     """How many times faster than real time the virtual clock runs."""
     journal_size: int = 1000
     """How many API requests the journal keeps."""
+    scenario: str | None = None
+    """A scenario (fixtures/scenarios/NAME.yaml) to play at start."""
     admin_token: str | None = None
     """Required by the control API when set, and to open it at all off loopback."""
 
@@ -81,6 +83,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
     parser.add_argument("--journal-size", type=positive(int), default=Settings.journal_size, metavar="N",
                         help="how many API requests the journal under /_sandbox/requests keeps "
                              "(default 1000)")
+    parser.add_argument("--scenario", metavar="NAME",
+                        help="play fixtures/scenarios/NAME.yaml at start (see GET /_sandbox/scenarios)")
     parser.add_argument("--admin-token", default=env["admin_token"],
                         help="bearer token for the control API under /_sandbox; needed to open it "
                              "when listening off loopback (env SANDBOX_ADMIN_TOKEN)")
@@ -95,6 +99,7 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         freeze=arguments.freeze,
         log_level=arguments.log_level,
         admin_token=arguments.admin_token,
+        scenario=arguments.scenario,
         time_scale=arguments.time_scale,
         journal_size=arguments.journal_size,
     )

@@ -28,7 +28,8 @@ def test_help_lists_the_commands() -> None:
 def test_serve_help_describes_every_option() -> None:
     result = run("serve", "--help")
     assert result.returncode == 0
-    for option in ("--host", "--port", "--seed", "--fixtures", "--freeze", "--log-level", "--admin-token"):
+    for option in ("--host", "--port", "--seed", "--fixtures", "--freeze", "--log-level", "--admin-token",
+                   "--scenario", "--time-scale", "--journal-size"):
         assert option in result.stdout
     assert "default 127.0.0.1" in result.stdout and "default 8000" in result.stdout
 

@@ -151,6 +151,12 @@ CASES["sandbox.createTenant"] = [
     ("vidaxl", lambda p: p.client.post("/_sandbox/tenants", json={"api": "vidaxl", "name": "CI"}), 201),
     ("unknown api", lambda p: p.client.post("/_sandbox/tenants", json={"api": "amazon"}), 400),
 ]
+CASES["sandbox.listScenarios"] = [("all", lambda p: p.client.get("/_sandbox/scenarios"), 200)]
+CASES["sandbox.playScenario"] = [
+    ("played", lambda p: p.client.post("/_sandbox/scenarios/partial-shipment"), 200),
+    ("unknown", lambda p: p.client.post("/_sandbox/scenarios/nope"), 404),
+    ("bad name", lambda p: p.client.post("/_sandbox/scenarios/No_Such"), 400),
+]
 CASES["sandbox.reset"] = [("reset", lambda p: p.client.post("/_sandbox/reset"), 200)]
 CASES["sandbox.getClock"] = [("now", lambda p: p.client.get("/_sandbox/clock"), 200)]
 CASES["sandbox.moveClock"] = [

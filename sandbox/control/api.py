@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 
 from sandbox.control.journal import Journal
+from sandbox.control.scenarios import Scenarios
 from sandbox.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from sandbox.fixje import lifecycle as fixje_lifecycle
 from sandbox.fixje.statuses import OrderStatus
@@ -56,7 +57,8 @@ class ControlApi:
     prefix = "/_sandbox"
 
     def __init__(self, settings: Settings, clock: Clock, fixje: FixjeWorld, vidaxl: VidaxlWorld,
-                 journal: Journal, schedule: Schedule, reset: Callable[[], None]) -> None:
+                 journal: Journal, schedule: Schedule, reset: Callable[[], None],
+                 scenarios: Scenarios) -> None:
         self.settings = settings
         self.clock = clock
         self.fixje = fixje
@@ -64,13 +66,15 @@ class ControlApi:
         self.journal = journal
         self.schedule = schedule
         self.reset = reset
+        self.scenarios = scenarios
         self.tenants = 0
 
     def handlers(self) -> Mapping[str, Handler]:
         return {"health": self.health, "applyEvent": self.apply_event, "getClock": self.get_clock,
                 "moveClock": self.move_clock, "listRequests": self.list_requests,
                 "clearRequests": self.clear_requests, "createTenant": self.create_tenant,
-                "reset": self.reset_world}
+                "reset": self.reset_world, "listScenarios": self.list_scenarios,
+                "playScenario": self.play_scenario}
 
     def authenticate(self, schemes: list[str], request: Request) -> Any:
         token = self.settings.admin_token
@@ -145,6 +149,12 @@ class ControlApi:
             customer = self.vidaxl.add_customer(name, f"{key}@vidaxl.sandbox", secrets.token_urlsafe(24))
             body = {"api": "vidaxl", "name": name, "email": customer.email, "token": customer.token}
         return Reply(body, 201)
+
+    def list_scenarios(self, call: Call) -> Reply:
+        return Reply(self.scenarios.describe())
+
+    def play_scenario(self, call: Call) -> Reply:
+        return Reply(self.scenarios.play(call.params["name"]))
 
     def reset_world(self, call: Call) -> Reply:
         self.reset()
