@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,7 +193,13 @@ class Spec:
 
 
 def load_spec(path: Path) -> Spec:
-    """Read and compile the OpenAPI document at `path`."""
+    """Read and compile the OpenAPI document at `path`; a compiled spec is never changed, so one
+    compiled copy serves every app of a process while the file stays as it was."""
+    return _compiled(path.resolve(), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(path: Path, version: int) -> Spec:
     with path.open(encoding="utf-8") as handle:
         document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return Spec(document, f"urn:supplier-sandbox:spec:{path.stem}")
