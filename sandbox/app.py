@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from faker import Faker
 from starlette.applications import Starlette
@@ -17,7 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from sandbox.control.api import ControlApi
 from sandbox.control.journal import Journal
 from sandbox.control.scenarios import Scenarios
-from sandbox.errors import ApiError, InternalError, from_status
+from sandbox.errors import ApiError, BadRequest, Conflict, InternalError, from_status
+from sandbox.fixje import state as fixje_state
 from sandbox.fixje.api import FixjeApi
 from sandbox.fixje.lifecycle import TRANSITIONS as FIXJE_TRANSITIONS
 from sandbox.fixje.lifecycle import apply_event as fixje_event
@@ -29,6 +32,7 @@ from sandbox.spec.http import negotiate
 from sandbox.spec.loader import Spec, load_spec
 from sandbox.spec.router import ResponseContractError, SpecApi, build_routes, offers_xml, respond
 from sandbox.spec.xmlcodec import xml_writer
+from sandbox.vidaxl import state as vidaxl_state
 from sandbox.vidaxl.api import VidaxlApi
 from sandbox.vidaxl.lifecycle import TRANSITIONS as VIDAXL_TRANSITIONS
 from sandbox.vidaxl.lifecycle import apply_event as vidaxl_event
@@ -36,6 +40,7 @@ from sandbox.vidaxl.world import VidaxlWorld, build_vidaxl_world
 from sandbox.world.clock import Clock, adopt
 from sandbox.world.ids import IdSource
 from sandbox.world.schedule import Schedule, Track
+from sandbox.world.snapshot import rng_state, set_rng_state
 
 
 @dataclass
@@ -49,6 +54,19 @@ class Sandbox:
     fixje: FixjeWorld
     vidaxl: VidaxlWorld
     specs: dict[str, Spec]
+
+
+STATE_FORMAT = "supplier-sandbox/1"
+STATE_LIMIT = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Keeper:
+    """What the control API can do to the whole state."""
+
+    reset: Callable[[], None]
+    export: Callable[[], dict[str, Any]]
+    restore: Callable[[dict[str, Any]], None]
 
 
 class ErrorPages:
@@ -148,18 +166,55 @@ def create_app(settings: Settings) -> Starlette:
     journal = Journal(clock, settings.journal_size)
     schedule = make_schedule(fixtures, seed, clock, fixje_world, vidaxl_world)
 
-    def reset() -> None:
-        """Back to the seeded state: the clock at its start, both worlds as seeded, no tokens,
-        an empty journal."""
-        clock.set(clock.start)
-        fresh_fixje, fresh_vidaxl = build_worlds(fixtures, seed, clock)
+    def install(fresh_fixje: FixjeWorld, fresh_vidaxl: VidaxlWorld) -> None:
+        """Make these worlds the live ones: tokens, kept views and plans go with the old."""
         adopt(fixje_world, fresh_fixje)
         adopt(vidaxl_world, fresh_vidaxl)
         fixje.forget()
         vidaxl.forget()
-        journal.clear()
         schedule.restart(tracks(fixtures, fixje_world, vidaxl_world))
 
+    def reset() -> None:
+        """Back to the seeded state: the clock at its start, both worlds as seeded, no tokens,
+        an empty journal."""
+        clock.set(clock.start)
+        install(*build_worlds(fixtures, seed, clock))
+        journal.clear()
+
+    def export_state() -> dict[str, Any]:
+        return {
+            "format": STATE_FORMAT, "seed": seed,
+            "clock": {"now": clock.now().isoformat(), "frozen": clock.frozen},
+            "fixje": fixje_state.export(fixje_world), "vidaxl": vidaxl_state.export(vidaxl_world),
+            "traces": rng_state(fixje.traces.rng),
+        }
+
+    def import_state(state: dict[str, Any]) -> None:
+        """Replace the whole state with an export; nothing changes when it cannot be read."""
+        if state.get("format") != STATE_FORMAT:
+            raise BadRequest.field("format", f"Expected a state of format {STATE_FORMAT!r}.")
+        if state.get("seed") != seed:
+            raise Conflict(f"This state comes from seed {state.get('seed')!r}; "
+                           f"this sandbox runs seed {seed}.")
+        fresh_fixje, fresh_vidaxl = build_worlds(fixtures, seed, clock)
+        try:
+            fixje_state.restore(fresh_fixje, state["fixje"])
+            vidaxl_state.restore(fresh_vidaxl, state["vidaxl"])
+            now = datetime.fromisoformat(state["clock"]["now"])
+            frozen = bool(state["clock"]["frozen"])
+            traces = state["traces"]
+            set_rng_state(random.Random(), traces)  # refuses what is not a generator's state
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+            raise BadRequest(f"This is not a state this sandbox exported: {error!r}.") from None
+        install(fresh_fixje, fresh_vidaxl)
+        set_rng_state(fixje.traces.rng, traces)
+        clock.set(now)
+        if frozen:
+            clock.freeze()
+        else:
+            clock.resume()
+
+    keeper = Keeper(reset, export_state, import_state)
     scenarios = Scenarios(data_dir("fixtures") / "scenarios", clock, fixje_world, vidaxl_world, schedule,
                           reset)
     if settings.scenario:
@@ -167,13 +222,15 @@ def create_app(settings: Settings) -> Starlette:
             scenarios.play(settings.scenario)
         except ApiError as error:
             raise FixtureError(f"scenario {settings.scenario!r}: {error.detail}") from None
-    control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal, schedule, reset, scenarios)
+    control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal, schedule, keeper, scenarios)
     observers = {"fixje": journal.observer("fixje", lambda partner: partner.client_id),
                  "vidaxl": journal.observer("vidaxl", lambda customer: customer.email)}
     routes = []
     apis: tuple[tuple[str, SpecApi], ...] = (("fixje", fixje), ("vidaxl", vidaxl), ("sandbox", control))
     for name, api in apis:
-        routes += build_routes(specs[name], api, body_limit=settings.body_limit,
+        # the control API takes a whole exported state, which may well pass 1 MiB
+        limit = max(settings.body_limit, STATE_LIMIT) if name == "sandbox" else settings.body_limit
+        routes += build_routes(specs[name], api, body_limit=limit,
                                check_responses=settings.check_responses, observe=observers.get(name))
     pages = ErrorPages([(fixje.prefix, fixje, specs["fixje"], "ProblemDetails"),
                         (vidaxl.prefixes, vidaxl, specs["vidaxl"], "Error"),

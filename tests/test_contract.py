@@ -157,6 +157,13 @@ CASES["sandbox.playScenario"] = [
     ("unknown", lambda p: p.client.post("/_sandbox/scenarios/nope"), 404),
     ("bad name", lambda p: p.client.post("/_sandbox/scenarios/No_Such"), 400),
 ]
+CASES["sandbox.getState"] = [("export", lambda p: p.client.get("/_sandbox/state"), 200)]
+CASES["sandbox.putState"] = [
+    ("round trip", lambda p: p.client.put("/_sandbox/state", content=p.client.get(
+        "/_sandbox/state", headers={"accept": "application/json"}).content,
+        headers={"content-type": "application/json"}), 200),
+    ("not a state", lambda p: p.client.put("/_sandbox/state", json={"format": "x"}), 400),
+]
 CASES["sandbox.reset"] = [("reset", lambda p: p.client.post("/_sandbox/reset"), 200)]
 CASES["sandbox.getClock"] = [("now", lambda p: p.client.get("/_sandbox/clock"), 200)]
 CASES["sandbox.moveClock"] = [

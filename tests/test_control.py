@@ -201,3 +201,45 @@ def test_reset_returns_to_the_seeded_state(client: TestClient) -> None:
     moved = client.post(f"/_sandbox/fixje/orders/{order_id}/events", json={"event": "process"})
     assert moved.status_code == 200
     assert client.post("/_sandbox/clock", json={"advance": "PT23H"}).json()["applied"] > 0
+
+
+def busy(client: TestClient) -> None:
+    """Change a little of everything: orders, events, a tenant, the clock."""
+    from tests.conftest import Partner
+
+    partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+    order_id = partner.post("/api/v1/orders", json=partner.order_body()).json()["orderId"]
+    sku = partner.get(f"/api/v1/orders/{order_id}").json()["orderItems"][0]["sku"]
+    client.post(f"/_sandbox/fixje/orders/{order_id}/events", json={"event": "ship", "items": {sku: 1}})
+    client.post("/_sandbox/tenants", json={"api": "vidaxl"})
+    client.post("/_sandbox/scenarios/two-parcels")
+    client.post("/api_customer/orders.json", auth=("demo@vidaxl.sandbox", "vidaxl-demo-token"), json={
+        "addressbook": {"address": "Dorpsstraat 1", "city": "Utrecht", "postal_code": "3511 AA",
+                        "country": "NL", "name": "Eva", "phone": "0301234567"},
+        "order_products": [{"product_code": "146400", "quantity": 1000}]})
+    client.post("/_sandbox/clock", json={"advance": "PT5H"})
+
+
+def test_export_import_export_gives_the_same_bytes(client: TestClient) -> None:
+    busy(client)
+    exported = client.get("/_sandbox/state")
+    assert exported.status_code == 200
+    assert exported.json()["format"] == "supplier-sandbox/1"
+    with TestClient(make_app()) as other:
+        assert other.get("/_sandbox/state").content != exported.content
+        imported = other.put("/_sandbox/state", content=exported.content,
+                             headers={"content-type": "application/json"})
+        assert imported.status_code == 200, imported.text
+        assert other.get("/_sandbox/state").content == exported.content
+        # what the APIs show is the same too (a token of its own, the same orders)
+        assert seeded_view(other) == seeded_view(client)
+
+
+def test_a_state_from_elsewhere_is_refused_and_changes_nothing(client: TestClient) -> None:
+    before = client.get("/_sandbox/state").content
+    state = client.get("/_sandbox/state").json()
+    for bad, status in (({**state, "seed": 7}, 409), ({**state, "format": "other/1"}, 400),
+                        ({**state, "fixje": {"partners": "nope"}}, 400), ({**state, "traces": [1]}, 400)):
+        response = client.put("/_sandbox/state", json=bad)
+        assert response.status_code == status, response.text
+    assert client.get("/_sandbox/state").content == before

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
@@ -24,6 +24,9 @@ from sandbox.vidaxl.world import VidaxlWorld
 from sandbox.world import lifecycle
 from sandbox.world.clock import Clock, parse_duration, rfc3339
 from sandbox.world.schedule import Schedule
+
+if TYPE_CHECKING:
+    from sandbox.app import Keeper
 
 
 def duration(text: str) -> timedelta:
@@ -57,15 +60,14 @@ class ControlApi:
     prefix = "/_sandbox"
 
     def __init__(self, settings: Settings, clock: Clock, fixje: FixjeWorld, vidaxl: VidaxlWorld,
-                 journal: Journal, schedule: Schedule, reset: Callable[[], None],
-                 scenarios: Scenarios) -> None:
+                 journal: Journal, schedule: Schedule, keeper: Keeper, scenarios: Scenarios) -> None:
         self.settings = settings
         self.clock = clock
         self.fixje = fixje
         self.vidaxl = vidaxl
         self.journal = journal
         self.schedule = schedule
-        self.reset = reset
+        self.keeper = keeper
         self.scenarios = scenarios
         self.tenants = 0
 
@@ -74,7 +76,8 @@ class ControlApi:
                 "moveClock": self.move_clock, "listRequests": self.list_requests,
                 "clearRequests": self.clear_requests, "createTenant": self.create_tenant,
                 "reset": self.reset_world, "listScenarios": self.list_scenarios,
-                "playScenario": self.play_scenario}
+                "playScenario": self.play_scenario, "getState": self.get_state,
+                "putState": self.put_state}
 
     def authenticate(self, schemes: list[str], request: Request) -> Any:
         token = self.settings.admin_token
@@ -157,7 +160,14 @@ class ControlApi:
         return Reply(self.scenarios.play(call.params["name"]))
 
     def reset_world(self, call: Call) -> Reply:
-        self.reset()
+        self.keeper.reset()
+        return self.clock_view()
+
+    def get_state(self, call: Call) -> Reply:
+        return Reply(self.keeper.export())
+
+    def put_state(self, call: Call) -> Reply:
+        self.keeper.restore(call.body)
         return self.clock_view()
 
     def clock_view(self, applied: int | None = None) -> Reply:
