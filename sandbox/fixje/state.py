@@ -7,7 +7,7 @@ from typing import Any
 
 from sandbox.fixje.world import FixjeWorld, Partner, StoreFront
 from sandbox.world.orders import Address, Order, OrderBook, OrderLine, Shipment
-from sandbox.world.snapshot import day, plain, rng_state, set_rng_state, when
+from sandbox.world.snapshot import at, day, plain, rng_state, set_rng_state, when
 
 
 def export(world: FixjeWorld) -> dict[str, Any]:
@@ -28,12 +28,12 @@ def _address(data: dict[str, Any] | None) -> Address | None:
 def _order(data: dict[str, Any]) -> Order:
     lines = [OrderLine(**{**line, "unit_price": Decimal(line["unit_price"]),
                           "vat_rate": Decimal(line["vat_rate"])}) for line in data["lines"]]
-    shipments = [Shipment(**{**s, "shipped_at": when(s["shipped_at"])}) for s in data["shipments"]]
+    shipments = [Shipment(**{**s, "shipped_at": at(s["shipped_at"])}) for s in data["shipments"]]
     shipping_address = _address(data["shipping_address"])
     assert shipping_address is not None
     return Order(**{
         **data, "lines": lines, "shipments": shipments, "shipping_address": shipping_address,
-        "billing_address": _address(data["billing_address"]), "created_at": when(data["created_at"]),
+        "billing_address": _address(data["billing_address"]), "created_at": at(data["created_at"]),
         "requested_delivery_date": day(data["requested_delivery_date"]),
         "status_since": when(data["status_since"]),
     })

@@ -8,7 +8,7 @@ from typing import Any
 from sandbox.vidaxl.statuses import StatusOrder
 from sandbox.vidaxl.world import Addressbook, Customer, Line, Order, Parcel, VidaxlWorld
 from sandbox.world.orders import OrderBook
-from sandbox.world.snapshot import plain, rng_state, set_rng_state, when
+from sandbox.world.snapshot import at, plain, rng_state, set_rng_state, when
 
 
 def export(world: VidaxlWorld) -> dict[str, Any]:
@@ -54,15 +54,14 @@ def restore(world: VidaxlWorld, state: dict[str, Any]) -> None:
         for item in data["lines"]:
             line = Line(item["id"], world.by_id[item["product"]], item["quantity"], Decimal(item["price"]),
                         Decimal(item["vat_percentage"]), books[item["addressbook"]], item["reserved"],
-                        when(item["created_at"]))  # type: ignore[arg-type]
+                        at(item["created_at"]))
             line.backordered = item["backordered"]
             lines.append(line)
         world.orders.add(Order(
             id=data["id"], customer=customers[data["customer"]], status=StatusOrder(data["status"]),
             reference=data["reference"], comments=data["comments"],
             addressbook=books[data["addressbook"]] if data["addressbook"] is not None else None,
-            lines=lines, created_at=when(data["created_at"]),  # type: ignore[arg-type]
-            updated_at=when(data["updated_at"]),  # type: ignore[arg-type]
+            lines=lines, created_at=at(data["created_at"]), updated_at=at(data["updated_at"]),
             submitted_at=when(data["submitted_at"]), payment_date=when(data["payment_date"]),
             sent_date=when(data["sent_date"]), shipping_option_id=data["shipping_option_id"],
             parcels=[Parcel(**p) for p in data["parcels"]],

@@ -28,8 +28,12 @@ def plain(value: Any) -> Any:
     return value
 
 
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
 def when(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
+    return None if text is None else at(text)
 
 
 def day(text: str | None) -> date | None:
