@@ -26,11 +26,19 @@ from sandbox.fixje.lifecycle import TRANSITIONS as FIXJE_TRANSITIONS
 from sandbox.fixje.lifecycle import apply_event as fixje_event
 from sandbox.fixje.world import FixjeWorld, build_fixje_world
 from sandbox.fixtures import FixtureError, Fixtures, load_fixtures
+from sandbox.ratelimit import RateLimiter
 from sandbox.resources import data_dir, spec_path
 from sandbox.settings import Settings
 from sandbox.spec.http import negotiate
 from sandbox.spec.loader import Spec, load_spec
-from sandbox.spec.router import ResponseContractError, SpecApi, build_routes, offers_xml, respond
+from sandbox.spec.router import (
+    Limiter,
+    ResponseContractError,
+    SpecApi,
+    build_routes,
+    offers_xml,
+    respond,
+)
 from sandbox.spec.xmlcodec import xml_writer
 from sandbox.vidaxl import state as vidaxl_state
 from sandbox.vidaxl.api import VidaxlApi
@@ -225,13 +233,20 @@ def create_app(settings: Settings) -> Starlette:
     control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal, schedule, keeper, scenarios)
     observers = {"fixje": journal.observer("fixje", lambda partner: partner.client_id),
                  "vidaxl": journal.observer("vidaxl", lambda customer: customer.email)}
+    limiters: dict[str, Limiter] = {}
+    if settings.rate_limits or fixtures.rate_limits_enabled:
+        fixje_limit = RateLimiter(*fixtures.rate_limits["fixje"])
+        vidaxl_limit = RateLimiter(*fixtures.rate_limits["vidaxl"])
+        limiters = {"fixje": lambda partner: fixje_limit.check(("fixje", partner.id)),
+                    "vidaxl": lambda customer: vidaxl_limit.check(("vidaxl", customer.id))}
     routes = []
     apis: tuple[tuple[str, SpecApi], ...] = (("fixje", fixje), ("vidaxl", vidaxl), ("sandbox", control))
     for name, api in apis:
         # the control API takes a whole exported state, which may well pass 1 MiB
         limit = max(settings.body_limit, STATE_LIMIT) if name == "sandbox" else settings.body_limit
         routes += build_routes(specs[name], api, body_limit=limit,
-                               check_responses=settings.check_responses, observe=observers.get(name))
+                               check_responses=settings.check_responses, observe=observers.get(name),
+                               limiter=limiters.get(name))
     pages = ErrorPages([(fixje.prefix, fixje, specs["fixje"], "ProblemDetails"),
                         (vidaxl.prefixes, vidaxl, specs["vidaxl"], "Error"),
                         (control.prefix, control, specs["sandbox"], "Error")])

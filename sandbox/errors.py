@@ -77,6 +77,11 @@ class Unprocessable(ApiError):
     title = "Unprocessable Entity"
 
 
+class TooManyRequests(ApiError):
+    status = 429
+    title = "Too Many Requests"
+
+
 class InternalError(ApiError):
     status = 500
     title = "An error occurred while processing your request."
@@ -85,7 +90,7 @@ class InternalError(ApiError):
 BY_STATUS: dict[int, type[ApiError]] = {
     cls.status: cls
     for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
-                PayloadTooLarge, UnsupportedMediaType, Unprocessable, InternalError)
+                PayloadTooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests, InternalError)
 }
 
 

@@ -24,6 +24,16 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "properties": {"start": {"type": "string"}},
         },
+        "rate_limits": {
+            "type": "object",
+            "properties": {
+                "enabled": {"type": "boolean"},
+                **{api: {"type": "object", "required": ["requests", "per"],
+                         "properties": {"requests": {"type": "integer", "minimum": 1},
+                                        "per": {"type": "string"}}}
+                   for api in ("fixje", "vidaxl")},
+            },
+        },
         "schedule": {
             "type": "object",
             "properties": {
@@ -139,6 +149,9 @@ class Fixtures:
     vidaxl: VidaxlFixture
     schedule: dict[str, tuple[Rule, ...]] = field(default_factory=dict)
     """Per API, the moves orders make on their own."""
+    rate_limits: dict[str, tuple[int, float]] = field(default_factory=dict)
+    """Per API, (requests, per seconds) for each credential."""
+    rate_limits_enabled: bool = False
 
 
 def _instant(text: str) -> datetime | None:
@@ -190,7 +203,25 @@ def parse_fixtures(data: Any, where: str = "fixtures") -> Fixtures:
             customers=customers,
         ),
         schedule=_schedule(data.get("schedule", {}), where),
+        rate_limits=_rate_limits(data.get("rate_limits", {}), where),
+        rate_limits_enabled=data.get("rate_limits", {}).get("enabled", False),
     )
+
+
+# vidaXL documents 1 request per second per customer; Fixje documents none.
+DEFAULT_RATE_LIMITS = {"vidaxl": (1, 1.0), "fixje": (10, 1.0)}
+
+
+def _rate_limits(data: dict[str, Any], where: str) -> dict[str, tuple[int, float]]:
+    limits = dict(DEFAULT_RATE_LIMITS)
+    for api in ("fixje", "vidaxl"):
+        if api in data:
+            try:
+                per = parse_duration(data[api]["per"]).total_seconds()
+            except ValueError as error:
+                raise FixtureError(f"{where}: rate_limits.{api}.per: {error}") from None
+            limits[api] = (data[api]["requests"], per)
+    return limits
 
 
 def _schedule(data: dict[str, Any], where: str) -> dict[str, tuple[Rule, ...]]:

@@ -30,6 +30,8 @@ class Settings:
     """How many times faster than real time the virtual clock runs."""
     journal_size: int = 1000
     """How many API requests the journal keeps."""
+    rate_limits: bool = False
+    """Enforce the rate limits (also when the fixtures' rate_limits.enabled is true)."""
     scenario: str | None = None
     """A scenario (fixtures/scenarios/NAME.yaml) to play at start."""
     admin_token: str | None = None
@@ -83,6 +85,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
     parser.add_argument("--journal-size", type=positive(int), default=Settings.journal_size, metavar="N",
                         help="how many API requests the journal under /_sandbox/requests keeps "
                              "(default 1000)")
+    parser.add_argument("--rate-limits", action="store_true",
+                        help="enforce rate limits per credential (vidaXL: 1 request per second; "
+                             "Fixje: 10; both set in the fixtures' rate_limits)")
     parser.add_argument("--scenario", metavar="NAME",
                         help="play fixtures/scenarios/NAME.yaml at start (see GET /_sandbox/scenarios)")
     parser.add_argument("--admin-token", default=env["admin_token"],
@@ -100,6 +105,7 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         log_level=arguments.log_level,
         admin_token=arguments.admin_token,
         scenario=arguments.scenario,
+        rate_limits=arguments.rate_limits,
         time_scale=arguments.time_scale,
         journal_size=arguments.journal_size,
     )

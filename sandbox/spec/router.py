@@ -57,6 +57,8 @@ class Reply:
 
 
 Handler = Callable[[Call], Reply]
+Limiter = Callable[[Any], dict[str, str]]
+"""Counts a request of an authenticated principal: headers to add, or TooManyRequests."""
 Observer = Callable[[Request, Any, bytes, Response], None]
 """Told of every request an operation answered: the request, its principal (None when refused
 before), the body it sent, and the response."""
@@ -86,6 +88,7 @@ class Operation:
     def __init__(
         self, spec: Spec, op: OperationSpec, api: SpecApi, handler: Handler, *,
         body_limit: int, check_responses: bool, observe: Observer | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.spec = spec
         self.op = op
@@ -94,6 +97,7 @@ class Operation:
         self.body_limit = body_limit
         self.check_responses = check_responses
         self.observe = observe
+        self.limiter = limiter
         self.xml = xml_writer(spec)
         self.declared = tuple(op.bodies)
         self.query = [p for p in op.parameters if p.location == "query"]
@@ -102,9 +106,11 @@ class Operation:
 
     async def endpoint(self, request: Request) -> Response:
         fmt = http.negotiate(request.headers.get("accept")) if self.offers_xml else "json"
-        principal, raw = None, b""
+        principal, raw, limits = None, b"", {}
         try:
             principal = self.api.authenticate(self.op.security, request) if self.op.security else None
+            if self.limiter is not None and principal is not None:
+                limits = self.limiter(principal)
             params = self.read_params(request) if self.op.parameters else {}
             body = None
             if self.declared:
@@ -113,6 +119,8 @@ class Operation:
             reply = self.handler(Call(request, principal, params, body))
         except ApiError as error:
             reply = self.api.error_reply(self.op.operation_id, error)
+        if limits:
+            reply.headers = {**limits, **reply.headers}
         response = self.render(reply, reply.format or fmt)
         if self.observe is not None:
             self.observe(request, principal, raw, response)
@@ -256,7 +264,7 @@ class PathEndpoint:
 
 def build_routes(
     spec: Spec, api: SpecApi, *, body_limit: int, check_responses: bool = False,
-    observe: Observer | None = None,
+    observe: Observer | None = None, limiter: Limiter | None = None,
 ) -> list[Route]:
     """One route per path of `spec`; every operationId must have a handler."""
     handlers = api.handlers()
@@ -268,6 +276,7 @@ def build_routes(
         by_path.setdefault(op.path, {})[op.method] = Operation(
             spec, op, api, handlers[op.operation_id],
             body_limit=body_limit, check_responses=check_responses, observe=observe,
+            limiter=limiter,
         )
     return [
         Route(path, PathEndpoint(operations).__call__, methods=list(operations))

@@ -1,0 +1,78 @@
+"""Rate limits per credential: off by default, on with --rate-limits or in the fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from starlette.testclient import TestClient
+
+from sandbox.errors import TooManyRequests
+from sandbox.ratelimit import RateLimiter
+from sandbox.resources import default_fixtures
+from tests.conftest import login, make_app
+
+VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
+OTHER = ("other@vidaxl.sandbox", "vidaxl-other-token")
+
+
+def test_a_sliding_window_per_key() -> None:
+    now = [100.0]
+    limiter = RateLimiter(2, 1.0, monotonic=lambda: now[0])
+    assert limiter.check("a") == {"X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "1",
+                                  "X-RateLimit-Reset": "1"}
+    assert limiter.check("a")["X-RateLimit-Remaining"] == "0"
+    with pytest.raises(TooManyRequests) as refused:
+        limiter.check("a")
+    assert refused.value.headers == {"Retry-After": "1", "X-RateLimit-Limit": "2",
+                                     "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1"}
+    assert limiter.check("b")["X-RateLimit-Remaining"] == "1"  # per key
+    now[0] += 1.0
+    assert limiter.check("a")["X-RateLimit-Remaining"] == "1"  # the window moved on
+
+
+@pytest.fixture
+def limited(tmp_path: Path) -> Iterator[TestClient]:
+    """A sandbox whose limits are per minute, so that a slow machine cannot pass them by."""
+    data = yaml.safe_load(default_fixtures().read_text(encoding="utf-8"))
+    data["rate_limits"] = {"fixje": {"requests": 3, "per": "PT1M"}, "vidaxl": {"requests": 1, "per": "PT1M"}}
+    path = tmp_path / "fixtures.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with TestClient(make_app(fixtures=path, rate_limits=True), raise_server_exceptions=False) as client:
+        yield client
+
+
+def test_vidaxl_answers_429_with_the_rate_headers(limited: TestClient) -> None:
+    first = limited.get("/api_customer/products.json?limit=1", auth=VIDAXL)
+    assert first.status_code == 200
+    assert (first.headers["x-ratelimit-limit"], first.headers["x-ratelimit-remaining"]) == ("1", "0")
+    second = limited.get("/api_customer/orders.json", auth=VIDAXL)
+    assert second.status_code == 429
+    assert second.json()["error"].startswith("Rate limit of 1 request(s) per 60 s exceeded")
+    assert int(second.headers["retry-after"]) > 0
+    assert second.headers["x-ratelimit-remaining"] == "0"
+    assert limited.get("/api_customer/orders.json", auth=OTHER).status_code == 200  # per customer
+    refused = limited.post("/api_customer/orders.json", auth=VIDAXL, json={"order_products": []})
+    assert refused.status_code == 429  # refused before the body is read: nothing is stored
+
+
+def test_fixje_answers_429_in_problem_details(limited: TestClient) -> None:
+    headers = {"Authorization": f"Bearer {login(limited)}"}
+    remaining = [limited.get("/api/v1/storefronts", headers=headers).headers["x-ratelimit-remaining"]
+                 for _ in range(3)]
+    assert remaining == ["2", "1", "0"]
+    refused = limited.get("/api/v1/orders", headers=headers)
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json; charset=utf-8"
+    assert refused.json()["type"] == "https://tools.ietf.org/html/rfc6585#section-4"
+    assert refused.json()["status"] == 429
+    other = {"Authorization": f"Bearer {login(limited, ('fixje-other-client', 'fixje-other-secret'))}"}
+    assert limited.get("/api/v1/orders", headers=other).status_code == 200
+
+
+def test_off_by_default(client: TestClient) -> None:
+    answers = [client.get("/api_customer/orders.json", auth=VIDAXL) for _ in range(5)]
+    assert [a.status_code for a in answers] == [200] * 5
+    assert "x-ratelimit-limit" not in answers[0].headers
