@@ -230,7 +230,8 @@ def create_app(settings: Settings) -> Starlette:
             scenarios.play(settings.scenario)
         except ApiError as error:
             raise FixtureError(f"scenario {settings.scenario!r}: {error.detail}") from None
-    control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal, schedule, keeper, scenarios)
+    control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal, schedule, keeper, scenarios,
+                         fixje.oauth)
     observers = {"fixje": journal.observer("fixje", lambda partner: partner.client_id),
                  "vidaxl": journal.observer("vidaxl", lambda customer: customer.email)}
     limiters: dict[str, Limiter] = {}

@@ -164,6 +164,10 @@ CASES["sandbox.putState"] = [
         headers={"content-type": "application/json"}), 200),
     ("not a state", lambda p: p.client.put("/_sandbox/state", json={"format": "x"}), 400),
 ]
+CASES["sandbox.tokenFault"] = [
+    ("expire", lambda p: p.client.post("/_sandbox/fixje/tokens/expire", json={"clientId": DEMO[0]}), 200),
+    ("unknown", lambda p: p.client.post("/_sandbox/fixje/tokens/revoke", json={"token": "nope"}), 404),
+]
 CASES["sandbox.reset"] = [("reset", lambda p: p.client.post("/_sandbox/reset"), 200)]
 CASES["sandbox.getClock"] = [("now", lambda p: p.client.get("/_sandbox/clock"), 200)]
 CASES["sandbox.moveClock"] = [

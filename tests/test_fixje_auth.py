@@ -84,3 +84,30 @@ def test_a_token_of_one_sandbox_is_unknown_to_another(client: TestClient) -> Non
     with TestClient(make_app()) as elsewhere:
         response = elsewhere.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
+
+
+def test_a_revoked_token_is_refused(client: TestClient) -> None:
+    token, kept = login(client), login(client, ("fixje-other-client", "fixje-other-secret"))
+    revoked = client.post("/_sandbox/fixje/tokens/revoke", json={"token": token})
+    assert revoked.json() == {"tokens": 1}
+    refused = client.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "The access token is invalid."
+    assert client.get("/api/v1/orders", headers={"Authorization": f"Bearer {kept}"}).status_code == 200
+    assert client.post("/_sandbox/fixje/tokens/revoke", json={"token": token}).status_code == 404
+
+
+def test_a_client_s_tokens_can_be_expired_now(client: TestClient) -> None:
+    tokens = [login(client), login(client)]
+    assert client.post("/_sandbox/fixje/tokens/expire", json={"clientId": DEMO[0]}).json() == {"tokens": 2}
+    for token in tokens:
+        refused = client.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 401
+        assert 'error_description="The access token expired"' in refused.headers["www-authenticate"]
+    fresh = login(client)
+    assert client.get("/api/v1/orders", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
+
+
+@pytest.mark.parametrize("body", [{}, {"token": "a", "clientId": "b"}, {"token": ""}])
+def test_a_token_fault_names_one_thing(client: TestClient, body: dict[str, str]) -> None:
+    assert client.post("/_sandbox/fixje/tokens/expire", json=body).status_code == 400

@@ -15,6 +15,7 @@ from sandbox.control.journal import Journal
 from sandbox.control.scenarios import Scenarios
 from sandbox.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from sandbox.fixje import lifecycle as fixje_lifecycle
+from sandbox.fixje.auth import OAuth
 from sandbox.fixje.statuses import OrderStatus
 from sandbox.fixje.world import FixjeWorld
 from sandbox.settings import Settings
@@ -60,7 +61,8 @@ class ControlApi:
     prefix = "/_sandbox"
 
     def __init__(self, settings: Settings, clock: Clock, fixje: FixjeWorld, vidaxl: VidaxlWorld,
-                 journal: Journal, schedule: Schedule, keeper: Keeper, scenarios: Scenarios) -> None:
+                 journal: Journal, schedule: Schedule, keeper: Keeper, scenarios: Scenarios,
+                 oauth: OAuth) -> None:
         self.settings = settings
         self.clock = clock
         self.fixje = fixje
@@ -69,6 +71,7 @@ class ControlApi:
         self.schedule = schedule
         self.keeper = keeper
         self.scenarios = scenarios
+        self.oauth = oauth
         self.tenants = 0
 
     def handlers(self) -> Mapping[str, Handler]:
@@ -77,7 +80,7 @@ class ControlApi:
                 "clearRequests": self.clear_requests, "createTenant": self.create_tenant,
                 "reset": self.reset_world, "listScenarios": self.list_scenarios,
                 "playScenario": self.play_scenario, "getState": self.get_state,
-                "putState": self.put_state}
+                "putState": self.put_state, "tokenFault": self.token_fault}
 
     def authenticate(self, schemes: list[str], request: Request) -> Any:
         token = self.settings.admin_token
@@ -158,6 +161,16 @@ class ControlApi:
 
     def play_scenario(self, call: Call) -> Reply:
         return Reply(self.scenarios.play(call.params["name"]))
+
+    def token_fault(self, call: Call) -> Reply:
+        keys = self.oauth.matching(call.body.get("token"), call.body.get("clientId"))
+        if not keys:
+            raise NotFound("No such token (a client's tokens vanish after a reset or an import).")
+        if call.params["action"] == "revoke":
+            self.oauth.revoke(keys)
+        else:
+            self.oauth.expire(keys)
+        return Reply({"tokens": len(keys)})
 
     def reset_world(self, call: Call) -> Reply:
         self.keeper.reset()

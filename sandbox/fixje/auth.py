@@ -76,6 +76,20 @@ class OAuth:
         body = {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
         return Reply(body, headers=dict(NO_STORE))
 
+    def matching(self, token: str | None, client_id: str | None) -> list[str]:
+        """The tokens named: one token, or all of one client's."""
+        return [key for key, held in self.tokens.items()
+                if key == token or (client_id is not None and held.partner.client_id == client_id)]
+
+    def revoke(self, keys: list[str]) -> None:
+        for key in keys:
+            del self.tokens[key]
+
+    def expire(self, keys: list[str]) -> None:
+        now = self.world.clock.now()
+        for key in keys:
+            self.tokens[key] = Token(self.tokens[key].partner, now)
+
     def _forget_expired(self, now: datetime) -> None:
         for key in [key for key, token in self.tokens.items() if token.expires_at <= now]:
             del self.tokens[key]
