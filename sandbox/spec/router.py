@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from sandbox.errors import ApiError, BadRequest, InternalError, UnsupportedMediaType
 from sandbox.spec import http
-from sandbox.spec.loader import OperationSpec, Spec
+from sandbox.spec.loader import MediaType, OperationSpec, Spec
 from sandbox.spec.messages import collect
 from sandbox.spec.xmlcodec import XmlDocument, xml_writer
 
@@ -186,15 +186,17 @@ class Operation:
         media = CONTENT_TYPES[(fmt, reply.problem)].split(";")[0]
         if self.check_responses:
             self.check(reply, media)
-        return respond(reply, fmt, self.xml, self.response_schema(reply.status, media))
+        if fmt != "xml":
+            return respond(reply, fmt)
+        found = (self.documented(reply.status) or {}).get(media)
+        return respond(reply, fmt, self.xml, found.schema if found else {})
 
-    def response_schema(self, status: int, media: str) -> Any:
-        content = self.op.responses.get(str(status)) or self.op.responses.get("default") or {}
-        found = content.get(media)
-        return found.schema if found else {}
+    def documented(self, status: int) -> dict[str, MediaType] | None:
+        """The media types the spec documents for `status` (or its default), None if neither."""
+        return self.op.responses.get(str(status), self.op.responses.get("default"))
 
     def check(self, reply: Reply, media: str) -> None:
-        content = self.op.responses.get(str(reply.status), self.op.responses.get("default"))
+        content = self.documented(reply.status)
         where = f"{self.op.operation_id} {reply.status} {media}"
         if content is None:
             raise ResponseContractError(f"{where}: status not documented")
