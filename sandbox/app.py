@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.control.api import ControlApi
+from sandbox.control.faults import Faults
 from sandbox.control.journal import Journal
 from sandbox.control.scenarios import Scenarios
 from sandbox.errors import ApiError, BadRequest, Conflict, InternalError, from_status
@@ -26,13 +27,12 @@ from sandbox.fixje.lifecycle import TRANSITIONS as FIXJE_TRANSITIONS
 from sandbox.fixje.lifecycle import apply_event as fixje_event
 from sandbox.fixje.world import FixjeWorld, build_fixje_world
 from sandbox.fixtures import FixtureError, Fixtures, load_fixtures
-from sandbox.ratelimit import RateLimiter
+from sandbox.ratelimit import RateLimits
 from sandbox.resources import data_dir, spec_path
 from sandbox.settings import Settings
 from sandbox.spec.http import negotiate
 from sandbox.spec.loader import Spec, load_spec
 from sandbox.spec.router import (
-    Limiter,
     ResponseContractError,
     SpecApi,
     build_routes,
@@ -161,6 +161,11 @@ def faker(locale: str, seed: int | str) -> Faker:
     return fake
 
 
+def principal_key(api: str) -> Callable[[Any], tuple[str, int]]:
+    """What rate limits count by: the partner or customer."""
+    return lambda principal: (api, principal.id)
+
+
 def create_app(settings: Settings) -> Starlette:
     """A sandbox app with its own seeded world, built from `settings`."""
     fixtures = load_fixtures(settings.fixtures)
@@ -173,6 +178,19 @@ def create_app(settings: Settings) -> Starlette:
     vidaxl = VidaxlApi(vidaxl_world, specs["vidaxl"])
     journal = Journal(clock, settings.journal_size)
     schedule = make_schedule(fixtures, seed, clock, fixje_world, vidaxl_world)
+    faults = Faults(seed, specs["sandbox"].validator("/components/schemas/FaultRequest"))
+    rate_limits = RateLimits(settings.rate_limits or fixtures.rate_limits_enabled, fixtures.rate_limits)
+
+    def start_faults() -> None:
+        """The fixtures' fault rules, as at start-up."""
+        faults.clear()
+        for index, rule in enumerate(fixtures.faults):
+            try:
+                faults.add(rule, "fixtures")
+            except ApiError as error:
+                raise FixtureError(f"{settings.fixtures}: faults[{index}]: {error.detail}") from None
+
+    start_faults()
 
     def install(fresh_fixje: FixjeWorld, fresh_vidaxl: VidaxlWorld) -> None:
         """Make these worlds the live ones: tokens, kept views and plans go with the old."""
@@ -184,10 +202,12 @@ def create_app(settings: Settings) -> Starlette:
 
     def reset() -> None:
         """Back to the seeded state: the clock at its start, both worlds as seeded, no tokens,
-        an empty journal."""
+        an empty journal, the fault rules and rate limits of the start."""
         clock.set(clock.start)
         install(*build_worlds(fixtures, seed, clock))
         journal.clear()
+        start_faults()
+        rate_limits.restore()
 
     def export_state() -> dict[str, Any]:
         return {
@@ -224,30 +244,26 @@ def create_app(settings: Settings) -> Starlette:
 
     keeper = Keeper(reset, export_state, import_state)
     scenarios = Scenarios(data_dir("fixtures") / "scenarios", clock, fixje_world, vidaxl_world, schedule,
-                          reset)
+                          reset, faults)
     if settings.scenario:
         try:
             scenarios.play(settings.scenario)
         except ApiError as error:
             raise FixtureError(f"scenario {settings.scenario!r}: {error.detail}") from None
     control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal, schedule, keeper, scenarios,
-                         fixje.oauth)
-    observers = {"fixje": journal.observer("fixje", lambda partner: partner.client_id),
-                 "vidaxl": journal.observer("vidaxl", lambda customer: customer.email)}
-    limiters: dict[str, Limiter] = {}
-    if settings.rate_limits or fixtures.rate_limits_enabled:
-        fixje_limit = RateLimiter(*fixtures.rate_limits["fixje"])
-        vidaxl_limit = RateLimiter(*fixtures.rate_limits["vidaxl"])
-        limiters = {"fixje": lambda partner: fixje_limit.check(("fixje", partner.id)),
-                    "vidaxl": lambda customer: vidaxl_limit.check(("vidaxl", customer.id))}
+                         fixje.oauth, faults, rate_limits)
+    credentials: dict[str, Callable[[Any], str]] = {"fixje": lambda partner: partner.client_id,
+                                                   "vidaxl": lambda customer: customer.email}
     routes = []
-    apis: tuple[tuple[str, SpecApi], ...] = (("fixje", fixje), ("vidaxl", vidaxl), ("sandbox", control))
-    for name, api in apis:
-        # the control API takes a whole exported state, which may well pass 1 MiB
-        limit = max(settings.body_limit, STATE_LIMIT) if name == "sandbox" else settings.body_limit
-        routes += build_routes(specs[name], api, body_limit=limit,
-                               check_responses=settings.check_responses, observe=observers.get(name),
-                               limiter=limiters.get(name))
+    for name, api in (("fixje", fixje), ("vidaxl", vidaxl)):
+        routes += build_routes(specs[name], api, body_limit=settings.body_limit,
+                               check_responses=settings.check_responses,
+                               observe=journal.observer(name, credentials[name]),
+                               limiter=rate_limits.limiter(name, principal_key(name)),
+                               gate=faults.gate(name, credentials[name]))
+    # the control API takes a whole exported state, which may well pass 1 MiB
+    routes += build_routes(specs["sandbox"], control, body_limit=max(settings.body_limit, STATE_LIMIT),
+                           check_responses=settings.check_responses)
     pages = ErrorPages([(fixje.prefix, fixje, specs["fixje"], "ProblemDetails"),
                         (vidaxl.prefixes, vidaxl, specs["vidaxl"], "Error"),
                         (control.prefix, control, specs["sandbox"], "Error")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import socket
 import sys
@@ -16,6 +17,7 @@ from sandbox.app import create_app
 from sandbox.control.api import on_loopback
 from sandbox.fixtures import FixtureError
 from sandbox.settings import Settings, add_serve_arguments, settings_from
+from sandbox.spec.router import DroppedConnection
 
 
 def parser() -> argparse.ArgumentParser:
@@ -79,6 +81,12 @@ def banner(settings: Settings, port: int, seed: int, partners: list[tuple[str, s
     return "\n".join(lines)
 
 
+def quiet_drops(record: logging.LogRecord) -> bool:
+    """Keep uvicorn from logging a fault rule's dropped connection as a crash (the access log
+    still shows the request)."""
+    return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+
+
 def serve(settings: Settings) -> int:
     try:
         app = create_app(settings)
@@ -96,6 +104,7 @@ def serve(settings: Settings) -> int:
     customers = [(c.email, c.token) for c in sandbox.vidaxl.customers if c.api_enabled]
     print(banner(settings, sock.getsockname()[1], sandbox.seed, partners, customers), flush=True)
     config = uvicorn.Config(app, log_level=settings.log_level, lifespan="off")
+    logging.getLogger("uvicorn.error").addFilter(quiet_drops)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

@@ -34,6 +34,11 @@ SCHEMA: dict[str, Any] = {
                    for api in ("fixje", "vidaxl")},
             },
         },
+        "faults": {
+            "type": "array",
+            "description": "Fault rules, each as POST /_sandbox/faults takes it (checked by that schema).",
+            "items": {"type": "object"},
+        },
         "schedule": {
             "type": "object",
             "properties": {
@@ -152,6 +157,8 @@ class Fixtures:
     rate_limits: dict[str, tuple[int, float]] = field(default_factory=dict)
     """Per API, (requests, per seconds) for each credential."""
     rate_limits_enabled: bool = False
+    faults: tuple[dict[str, Any], ...] = ()
+    """Fault rules in force from the start (and after each reset)."""
 
 
 def _instant(text: str) -> datetime | None:
@@ -205,6 +212,7 @@ def parse_fixtures(data: Any, where: str = "fixtures") -> Fixtures:
         schedule=_schedule(data.get("schedule", {}), where),
         rate_limits=_rate_limits(data.get("rate_limits", {}), where),
         rate_limits_enabled=data.get("rate_limits", {}).get("enabled", False),
+        faults=tuple(data.get("faults", ())),
     )
 
 

@@ -6,6 +6,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Hashable
+from typing import Any
 
 from sandbox.errors import TooManyRequests
 
@@ -36,3 +37,30 @@ class RateLimiter:
         reset = str(max(1, math.ceil(window[0] + self.per - now)))
         return {"X-RateLimit-Limit": str(self.requests),
                 "X-RateLimit-Remaining": str(self.requests - len(window)), "X-RateLimit-Reset": reset}
+
+
+class RateLimits:
+    """Each API's limit, switched on or off at run time; `restore` goes back to the start."""
+
+    def __init__(self, enabled: bool, limits: dict[str, tuple[int, float]]) -> None:
+        self.start = (enabled, dict(limits))
+        self.set(enabled, limits)
+
+    def set(self, enabled: bool, limits: dict[str, tuple[int, float]]) -> None:
+        """New limits, each credential with a fresh window."""
+        self.enabled = enabled
+        self.limits = dict(limits)
+        self.limiters = {api: RateLimiter(*limit) for api, limit in limits.items()}
+
+    def restore(self) -> None:
+        self.set(*self.start)
+
+    def limiter(self, api: str, key: Callable[[Any], Hashable]) -> Callable[[Any], dict[str, str]]:
+        """What the router calls for each request of `api`'s principal (named by `key`)."""
+
+        def check(principal: Any) -> dict[str, str]:
+            if not self.enabled:
+                return {}
+            return self.limiters[api].check(key(principal))
+
+        return check

@@ -38,6 +38,7 @@ def vidaxl_lists(path: str) -> list[tuple[str, Request, int]]:
                                          auth=VIDAXL), 200),
         ("bad date", lambda p: p.client.get(f"{path}?submitted_at_casted_eq=2026-02-30", auth=VIDAXL), 400),
         ("no credentials", lambda p: p.client.get(path), 401),
+        ("fault", faulted("vidaxl", 500, lambda p: p.client.get(path, auth=VIDAXL), "GET"), 500),
     ]
 
 
@@ -64,7 +65,17 @@ def vidaxl_create(path: str) -> list[tuple[str, Request, int]]:
         ("unknown product", lambda p: p.client.post(path, auth=VIDAXL, json={
             **VIDAXL_ORDER, "order_products": [{"product_code": "1", "quantity": 1}]}), 422),
         ("no credentials", lambda p: p.client.post(path, json=VIDAXL_ORDER), 401),
+        ("fault", faulted("vidaxl", 503, lambda p: p.client.post(path, json=VIDAXL_ORDER, auth=VIDAXL)), 503),
     ]
+
+def faulted(api: str, status: int, send: Request, method: str = "POST") -> Request:
+    """`send`, met once by a fault rule that answers `status` to `method` requests."""
+    def call(partner: Partner) -> Any:
+        rule = {"api": api, "method": method, "status": status, "times": 1, "retryAfter": 2}
+        assert partner.client.post("/_sandbox/faults", json=rule).status_code == 201
+        return send(partner)
+    return call
+
 
 # spec.operationId -> requests that exercise it, successes and documented errors alike.
 CASES: dict[str, list[tuple[str, Request, int]]] = {
@@ -83,6 +94,8 @@ CASES: dict[str, list[tuple[str, Request, int]]] = {
         ("no grant", lambda p: p.client.post("/api/v1/login", data={"client_id": DEMO[0]}), 400),
         ("text body", lambda p: p.client.post("/api/v1/login", content=b"x",
                                               headers={"content-type": "text/plain"}), 415),
+        ("fault", faulted("fixje", 503, lambda p: p.client.post("/api/v1/login", data={
+            "grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]})), 503),
     ],
     "fixje.listOrders": [
         ("page", lambda p: p.get("/api/v1/orders?page=1&pagesize=5"), 200),
@@ -101,12 +114,14 @@ CASES: dict[str, list[tuple[str, Request, int]]] = {
                                        headers={"content-type": "application/json"}), 413),
         ("xml body", lambda p: p.post("/api/v1/orders", content=b"<order/>",
                                       headers={"content-type": "application/xml"}), 415),
+        ("fault", faulted("fixje", 502, lambda p: p.post("/api/v1/orders", json=p.order_body())), 502),
     ],
     "fixje.getOrder": [
         ("seeded", lambda p: p.get(f"/api/v1/orders/{p.first('/api/v1/orders')['orderId']}"), 200),
         ("malformed", lambda p: p.get("/api/v1/orders/12345"), 400),
         ("unknown", lambda p: p.get(f"/api/v1/orders/{MISSING_ORDER}"), 404),
         ("no token", lambda p: p.client.get(f"/api/v1/orders/{MISSING_ORDER}"), 401),
+        ("fault", faulted("fixje", 504, lambda p: p.get(f"/api/v1/orders/{MISSING_ORDER}"), "GET"), 504),
     ],
     "fixje.listProducts": [
         ("page of 100", lambda p: p.get("/api/v1/products?page=2&pageSize=100"), 200),
@@ -168,6 +183,24 @@ CASES["sandbox.tokenFault"] = [
     ("expire", lambda p: p.client.post("/_sandbox/fixje/tokens/expire", json={"clientId": DEMO[0]}), 200),
     ("unknown", lambda p: p.client.post("/_sandbox/fixje/tokens/revoke", json={"token": "nope"}), 404),
 ]
+NOBODY = {"api": "fixje", "credential": "nobody", "latencyMs": 1}
+CASES["sandbox.addFault"] = [
+    ("latency", lambda p: p.client.post("/_sandbox/faults", json=NOBODY), 201),
+    ("no effect", lambda p: p.client.post("/_sandbox/faults", json={"api": "fixje"}), 400),
+]
+CASES["sandbox.listFaults"] = [("all", lambda p: p.client.get("/_sandbox/faults"), 200)]
+CASES["sandbox.removeFault"] = [
+    ("one", lambda p: p.client.delete(
+        f"/_sandbox/faults/{p.client.post('/_sandbox/faults', json=NOBODY).json()['id']}"), 204),
+    ("unknown", lambda p: p.client.delete("/_sandbox/faults/fault-0"), 404),
+]
+CASES["sandbox.clearFaults"] = [("all", lambda p: p.client.delete("/_sandbox/faults"), 204)]
+CASES["sandbox.getRateLimits"] = [("now", lambda p: p.client.get("/_sandbox/rate-limits"), 200)]
+CASES["sandbox.setRateLimits"] = [
+    ("off", lambda p: p.client.put("/_sandbox/rate-limits", json={
+        "enabled": False, "vidaxl": {"requests": 5, "per": "PT1M"}}), 200),
+    ("empty", lambda p: p.client.put("/_sandbox/rate-limits", json={}), 400),
+]
 CASES["sandbox.reset"] = [("reset", lambda p: p.client.post("/_sandbox/reset"), 200)]
 CASES["sandbox.getClock"] = [("now", lambda p: p.client.get("/_sandbox/clock"), 200)]
 CASES["sandbox.moveClock"] = [
@@ -205,7 +238,9 @@ def test_response_matches_spec(
         del shared.headers["accept"]
     assert response.status_code == status, response.text
     op = OPERATIONS[operation]
-    documented = op.responses[str(status)]
+    key = str(status) if str(status) in op.responses else f"{status // 100}XX"
+    assert key in op.responses, f"{status} not documented for {operation}"
+    documented = op.responses[key]
     if status == 204:
         assert documented == {} and response.content == b""
         return
@@ -217,7 +252,7 @@ def test_response_matches_spec(
         assert ET.fromstring(response.content) is not None
     else:
         assert next(csv.reader(io.StringIO(response.text)))
-    for header in op.headers[str(status)]:
+    for header in op.headers[key]:
         assert header.lower() in response.headers, f"documented header {header} missing"
 
 

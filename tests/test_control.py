@@ -67,6 +67,23 @@ def test_bad_clock_changes(client: TestClient, body: dict[str, object]) -> None:
     assert client.get("/_sandbox/clock").json()["now"] == "2026-11-02T09:00:00Z"
 
 
+@pytest.mark.parametrize(("body", "field", "message"), [
+    ({"advance": "P9999999999W"}, "advance", "'P9999999999W' is longer than the sandbox can count."),
+    ({"advance": "P3000000D"}, "advance",
+     "The clock must stay between 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z."),
+    ({"set": "0001-01-01T00:00:00Z"}, "set", "The clock must stay between"),
+    ({"set": "9999-12-31T23:59:59-01:00"}, "set", "The clock must stay between"),
+])
+def test_the_clock_stays_in_range(client: TestClient, body: dict[str, object], field: str,
+                                  message: str) -> None:
+    response = client.post("/_sandbox/clock", json=body)
+    assert response.status_code == 400
+    assert message in response.json()["errors"][field][0]
+    assert client.get("/_sandbox/clock").json()["now"] == "2026-11-02T09:00:00Z"
+    vidaxl = client.get("/api_customer/orders.json", auth=("demo@vidaxl.sandbox", "vidaxl-demo-token"))
+    assert vidaxl.status_code == 200
+
+
 def test_off_loopback_without_a_token_the_control_api_is_closed() -> None:
     with TestClient(make_app(host="0.0.0.0")) as client:
         assert client.get("/_sandbox/health").status_code == 200

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
@@ -14,35 +11,14 @@ from oauthlib.oauth2 import BackendApplicationClient
 from requests_oauthlib import OAuth2Session
 
 from tests.conftest import DEMO
+from tests.live import serve
 
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--log-level", "warning"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    ) as process:
-        yield from serving(process)
-
-
-def serving(process: subprocess.Popen[str]) -> Iterator[str]:
-    try:
-        assert process.stdout is not None
-        banner = [process.stdout.readline() for _ in range(9)]
-        found = re.search(r"listening on 127\.0\.0\.1:(\d+)", banner[0])
-        assert found, banner
-        assert "client_id=fixje-demo-client  client_secret=fixje-demo-secret" in "".join(banner)
-        url = f"http://127.0.0.1:{found.group(1)}"
-        for _ in range(200):
-            try:
-                if requests.get(f"{url}/_sandbox/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serve() as server:
+        assert "client_id=fixje-demo-client  client_secret=fixje-demo-secret" in server.banner
+        yield server.url
 
 
 def test_health(base_url: str) -> None:

@@ -76,3 +76,41 @@ def test_off_by_default(client: TestClient) -> None:
     answers = [client.get("/api_customer/orders.json", auth=VIDAXL) for _ in range(5)]
     assert [a.status_code for a in answers] == [200] * 5
     assert "x-ratelimit-limit" not in answers[0].headers
+
+
+def test_switched_on_and_off_at_run_time(client: TestClient) -> None:
+    assert client.get("/_sandbox/rate-limits").json() == {
+        "enabled": False, "fixje": {"requests": 10, "per": "PT1S"}, "vidaxl": {"requests": 1, "per": "PT1S"}}
+    changed = client.put("/_sandbox/rate-limits",
+                         json={"enabled": True, "vidaxl": {"requests": 1, "per": "PT1M"}})
+    assert changed.json() == {
+        "enabled": True, "fixje": {"requests": 10, "per": "PT1S"}, "vidaxl": {"requests": 1, "per": "PT1M"}}
+    assert client.get("/api_customer/products.json?limit=1", auth=VIDAXL).status_code == 200
+    refused = client.get("/api_customer/products.json?limit=1", auth=VIDAXL)
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "60"
+    assert client.get("/api_customer/products.json?limit=1", auth=OTHER).status_code == 200
+    assert client.put("/_sandbox/rate-limits", json={"enabled": False}).json()["enabled"] is False
+    assert client.get("/api_customer/products.json?limit=1", auth=VIDAXL).status_code == 200
+    client.put("/_sandbox/rate-limits", json={"enabled": True, "fixje": {"requests": 5, "per": "P1D"}})
+    client.post("/_sandbox/reset")
+    assert client.get("/_sandbox/rate-limits").json()["enabled"] is False
+    assert client.get("/_sandbox/rate-limits").json()["fixje"] == {"requests": 10, "per": "PT1S"}
+
+
+@pytest.mark.parametrize(("body", "field", "message"), [
+    ({}, "$", "The body must have at least 1 field(s)."),
+    ({"fixje": {"requests": 0, "per": "PT1S"}}, "fixje.requests", "The field requests must be at least 1."),
+    ({"fixje": {"requests": 1, "per": "PT0S"}}, "fixje.per", "The field fixje.per must be longer than zero."),
+    ({"vidaxl": {"requests": 1, "per": "1s"}}, "vidaxl.per", 'The value "1s" is not valid for per.'),
+    ({"vidaxl": {"requests": 1, "per": "P212505725339219D"}}, "vidaxl.per",
+     "longer than the sandbox can count"),
+])
+def test_a_bad_change_is_refused_and_changes_nothing(
+    client: TestClient, body: dict[str, object], field: str, message: str
+) -> None:
+    before = client.get("/_sandbox/rate-limits").json()
+    response = client.put("/_sandbox/rate-limits", json=body)
+    assert response.status_code == 400
+    assert any(message in text for text in response.json()["errors"][field]), response.json()
+    assert client.get("/_sandbox/rate-limits").json() == before

@@ -11,7 +11,8 @@ from sandbox.fixtures import FixtureError
 from tests.conftest import Partner, login, make_app
 
 VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
-NAMES = ["backorder", "partial-shipment", "refund-after-delivery", "supplier-cancellation", "two-parcels"]
+NAMES = ["backorder", "flaky-orders", "partial-shipment", "refund-after-delivery", "supplier-cancellation",
+         "two-parcels"]
 
 
 def play(client: TestClient, name: str) -> dict[str, Any]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
+from sandbox.control.faults import Faults
 from sandbox.control.journal import Journal
 from sandbox.control.scenarios import Scenarios
 from sandbox.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound, Unauthorized
@@ -18,24 +19,43 @@ from sandbox.fixje import lifecycle as fixje_lifecycle
 from sandbox.fixje.auth import OAuth
 from sandbox.fixje.statuses import OrderStatus
 from sandbox.fixje.world import FixjeWorld
+from sandbox.ratelimit import RateLimits
 from sandbox.settings import Settings
 from sandbox.spec.router import Call, Handler, Reply
 from sandbox.vidaxl import lifecycle as vidaxl_lifecycle
 from sandbox.vidaxl.world import VidaxlWorld
 from sandbox.world import lifecycle
-from sandbox.world.clock import Clock, parse_duration, rfc3339
+from sandbox.world.clock import Clock, duration_text, parse_duration, rfc3339
 from sandbox.world.schedule import Schedule
 
 if TYPE_CHECKING:
     from sandbox.app import Keeper
 
 
-def duration(text: str) -> timedelta:
-    """An ISO 8601 duration, or a 400 naming `advance`."""
+# The clock stays where every date the sandbox derives from it (a day before, a token's hour after,
+# the schedule's moves) is still a date.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def duration(text: str, field: str = "advance") -> timedelta:
+    """An ISO 8601 duration, or a 400 naming `field`."""
     try:
         return parse_duration(text)
     except ValueError as error:
-        raise BadRequest.field("advance", f"{error}.") from None
+        raise BadRequest.field(field, f"{error}.") from None
+
+
+def within_range(field: str, moved: Callable[[], datetime]) -> datetime:
+    """The clock's new time, or a 400 naming `field` when it falls outside EARLIEST to LATEST."""
+    try:
+        instant = moved().astimezone(UTC)
+    except OverflowError:
+        instant = LATEST + timedelta(days=1)
+    if not EARLIEST <= instant <= LATEST:
+        raise BadRequest.field(
+            field, f"The clock must stay between {rfc3339(EARLIEST)} and {rfc3339(LATEST)}.")
+    return instant
 
 
 def on_loopback(host: str) -> bool:
@@ -62,7 +82,7 @@ class ControlApi:
 
     def __init__(self, settings: Settings, clock: Clock, fixje: FixjeWorld, vidaxl: VidaxlWorld,
                  journal: Journal, schedule: Schedule, keeper: Keeper, scenarios: Scenarios,
-                 oauth: OAuth) -> None:
+                 oauth: OAuth, faults: Faults, rate_limits: RateLimits) -> None:
         self.settings = settings
         self.clock = clock
         self.fixje = fixje
@@ -72,6 +92,8 @@ class ControlApi:
         self.keeper = keeper
         self.scenarios = scenarios
         self.oauth = oauth
+        self.faults = faults
+        self.rate_limits = rate_limits
         self.tenants = 0
 
     def handlers(self) -> Mapping[str, Handler]:
@@ -80,7 +102,10 @@ class ControlApi:
                 "clearRequests": self.clear_requests, "createTenant": self.create_tenant,
                 "reset": self.reset_world, "listScenarios": self.list_scenarios,
                 "playScenario": self.play_scenario, "getState": self.get_state,
-                "putState": self.put_state, "tokenFault": self.token_fault}
+                "putState": self.put_state, "tokenFault": self.token_fault,
+                "listFaults": self.list_faults, "addFault": self.add_fault, "clearFaults": self.clear_faults,
+                "removeFault": self.remove_fault, "getRateLimits": self.get_rate_limits,
+                "setRateLimits": self.set_rate_limits}
 
     def authenticate(self, schemes: list[str], request: Request) -> Any:
         token = self.settings.admin_token
@@ -121,7 +146,8 @@ class ControlApi:
             allowed = self.fixje.lifecycle.allowed(OrderStatus(order.status))
             self.schedule.touch("fixje", order)
         else:
-            found = self.vidaxl.orders.find(int(order_id)) if order_id.isdigit() else None
+            number = order_id.isascii() and order_id.isdigit()
+            found = self.vidaxl.orders.find(int(order_id)) if number else None
             if found is None:
                 raise NotFound(f"No vidaXL order '{order_id}'.")
             before = found.status.label
@@ -172,6 +198,40 @@ class ControlApi:
             self.oauth.expire(keys)
         return Reply({"tokens": len(keys)})
 
+    def list_faults(self, call: Call) -> Reply:
+        return Reply({"faults": [rule.view() for rule in self.faults.rules]})
+
+    def add_fault(self, call: Call) -> Reply:
+        return Reply(self.faults.add(call.body).view(), 201)
+
+    def clear_faults(self, call: Call) -> Reply:
+        self.faults.rules.clear()
+        return Reply(None, 204)
+
+    def remove_fault(self, call: Call) -> Reply:
+        self.faults.remove(call.params["faultId"])
+        return Reply(None, 204)
+
+    def rate_limits_view(self) -> Reply:
+        limits = self.rate_limits.limits
+        return Reply({"enabled": self.rate_limits.enabled,
+                      **{api: {"requests": requests, "per": duration_text(timedelta(seconds=per))}
+                         for api, (requests, per) in sorted(limits.items())}})
+
+    def get_rate_limits(self, call: Call) -> Reply:
+        return self.rate_limits_view()
+
+    def set_rate_limits(self, call: Call) -> Reply:
+        limits = dict(self.rate_limits.limits)
+        for api in ("fixje", "vidaxl"):
+            if api in call.body:
+                per = duration(call.body[api]["per"], f"{api}.per")
+                if not per:
+                    raise BadRequest.field(f"{api}.per", f"The field {api}.per must be longer than zero.")
+                limits[api] = (call.body[api]["requests"], per.total_seconds())
+        self.rate_limits.set(call.body.get("enabled", self.rate_limits.enabled), limits)
+        return self.rate_limits_view()
+
     def reset_world(self, call: Call) -> Reply:
         self.keeper.reset()
         return self.clock_view()
@@ -195,9 +255,11 @@ class ControlApi:
     def move_clock(self, call: Call) -> Reply:
         change = call.body
         if "set" in change:
-            self.clock.set(datetime.fromisoformat(change["set"].upper().replace("Z", "+00:00")))
+            self.clock.set(within_range("set", lambda: datetime.fromisoformat(
+                change["set"].upper().replace("Z", "+00:00"))))
         if "advance" in change:
-            self.clock.advance(duration(change["advance"]))
+            step = duration(change["advance"])
+            self.clock.set(within_range("advance", lambda: self.clock.now() + step))
         if change.get("frozen") is True:
             self.clock.freeze()
         elif change.get("frozen") is False:

@@ -2,7 +2,7 @@
 
 A scenario is a list of steps: `place` an order for an account (`as` names it for later steps),
 apply an `event` to a named order (the control API's events and payloads), `advance` the clock
-(the schedule moves what falls due)."""
+(the schedule moves what falls due), add a `fault` rule (as `POST /_sandbox/faults` takes it)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from sandbox.control.faults import Faults
 from sandbox.errors import ApiError, BadRequest, Conflict, NotFound
 from sandbox.fixje import lifecycle as fixje_lifecycle
 from sandbox.fixje.world import FixjeWorld, LineRequest
@@ -45,6 +46,7 @@ STEP = {
         },
         "event": {"type": "object", "required": ["order", "event"]},
         "advance": {"type": "string"},
+        "fault": {"type": "object"},
     },
 }
 SCENARIO = Draft202012Validator({
@@ -58,13 +60,14 @@ ADDRESS = Address(first_name="Sanne", last_name="de Vries", street="Stationsstra
 
 class Scenarios:
     def __init__(self, directory: Path, clock: Clock, fixje: FixjeWorld, vidaxl: VidaxlWorld,
-                 schedule: Schedule, reset: Callable[[], None]) -> None:
+                 schedule: Schedule, reset: Callable[[], None], faults: Faults) -> None:
         self.directory = directory
         self.clock = clock
         self.fixje = fixje
         self.vidaxl = vidaxl
         self.schedule = schedule
         self.reset = reset
+        self.faults = faults
 
     def names(self) -> list[str]:
         return sorted(path.stem for path in self.directory.glob("*.yaml"))
@@ -104,6 +107,8 @@ class Scenarios:
             except ValueError as error:
                 raise BadRequest(str(error)) from None
             self.schedule.catch_up()
+        elif "fault" in step:
+            self.faults.add(step["fault"], "scenario")
         elif "place" in step:
             place = step["place"]
             order = self._place(place)

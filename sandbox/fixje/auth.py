@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,7 +32,7 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, or a header that is not ASCII
         raise Unauthorized("The Basic authorization header is malformed.", code="invalid_client",
                            headers={"WWW-Authenticate": 'Basic realm="fixje"'}) from None
     client_id, colon, secret = decoded.partition(":")

@@ -10,7 +10,8 @@ from sandbox.world.ids import IdSource
 RFC9110 = "https://tools.ietf.org/html/rfc9110#section-"
 RFC6585 = "https://tools.ietf.org/html/rfc6585#section-4"
 TYPES = {400: "15.5.1", 401: "15.5.2", 403: "15.5.4", 404: "15.5.5", 405: "15.5.6", 409: "15.5.10",
-         413: "15.5.14", 415: "15.5.16", 422: "15.5.21", 500: "15.6.1", 503: "15.6.4"}
+         413: "15.5.14", 415: "15.5.16", 422: "15.5.21", 500: "15.6.1", 502: "15.6.3", 503: "15.6.4",
+         504: "15.6.5"}
 
 
 def problem(error: ApiError, traces: IdSource) -> dict[str, Any]:

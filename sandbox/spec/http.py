@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message
 
 from sandbox.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from sandbox.spec.messages import field_path
 
 DOUBLE_MAX = int(sys.float_info.max)
 JSON_ALIASES = ("application/json", "text/json")
 XML_TYPES = ("application/xml", "text/xml")
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def media_type(header: str | None) -> tuple[str, dict[str, str]]:
@@ -50,11 +54,15 @@ async def read_body(request: Request, limit: int) -> bytes:
     if length.isdigit() and int(length) > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     size, chunks = 0, []
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # nobody is left to read the answer, but a refusal (unlike a crash) keeps the log clean
+        raise BadRequest("The client closed the connection before the whole body arrived.") from None
     return b"".join(chunks)
 
 
@@ -87,7 +95,7 @@ def parse_json(body: bytes, charset: str | None) -> Any:
     except UnicodeDecodeError as error:
         raise BadRequest.field("$", f"The body is not valid UTF-8 (byte {error.start}).") from None
     try:
-        return json.loads(text, parse_constant=_no_constants, parse_float=_finite, parse_int=_finite_int)
+        value = json.loads(text, parse_constant=_no_constants, parse_float=_finite, parse_int=_finite_int)
     except json.JSONDecodeError as error:
         message = f"The JSON body is malformed: {error.msg} at line {error.lineno}, column {error.colno}."
         raise BadRequest.field("$", message) from None
@@ -95,6 +103,26 @@ def parse_json(body: bytes, charset: str | None) -> Any:
         raise BadRequest.field("$", f"The JSON body is malformed: {error}.") from None
     except RecursionError:
         raise BadRequest.field("$", "The JSON body is nested too deeply.") from None
+    if SURROGATE_ESCAPE.search(text) and (parts := _lone_surrogate(value)) is not None:
+        raise BadRequest.field(field_path(parts), "A lone surrogate (an escaped \\ud800 to \\udfff "
+                               "without its pair) is not a Unicode character.")
+    return value
+
+
+def _lone_surrogate(value: Any) -> list[str | int] | None:
+    """Where a string or key holds a lone surrogate (JSON can escape one; UTF-8 cannot hold it)."""
+    stack: list[tuple[list[str | int], Any]] = [([], value)]
+    while stack:
+        parts, item = stack.pop()
+        if isinstance(item, str) and SURROGATE.search(item):
+            return parts
+        if isinstance(item, dict):
+            if any(SURROGATE.search(key) for key in item):
+                return parts
+            stack.extend(([*parts, key], child) for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend(([*parts, index], child) for index, child in enumerate(item))
+    return None
 
 
 def parse_urlencoded(body: bytes) -> dict[str, str]:

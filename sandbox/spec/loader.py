@@ -16,12 +16,18 @@ from referencing.jsonschema import DRAFT202012
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", re.ASCII)
+# jsonschema's own uuid check takes any Unicode hex digit (full-width ones too)
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def _format_checker() -> FormatChecker:
-    checker = FormatChecker(["uuid"])
+    checker = FormatChecker([])
+
+    @checker.checks("uuid")
+    def is_uuid(value: object) -> bool:
+        return not isinstance(value, str) or bool(UUID.match(value))
 
     @checker.checks("email")
     def is_email(value: object) -> bool:

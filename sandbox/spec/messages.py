@@ -76,6 +76,8 @@ def describe(error: ValidationError, prefix: Sequence[str | int] = ()) -> tuple[
             return field_path(parts), f"The field {name} must be at least {rule} characters long."
         case "maxLength":
             return field_path(parts), f"The field {name} must be at most {rule} characters long."
+        case "minProperties":
+            return field_path(parts), f"The {name} must have at least {rule} field(s)."
         case "minItems":
             return field_path(parts), f"The field {name} must have at least {rule} item(s)."
         case "maxItems":
@@ -85,6 +87,15 @@ def describe(error: ValidationError, prefix: Sequence[str | int] = ()) -> tuple[
             return field_path(parts), f"The value {_show(value)} is not one of: {allowed}."
         case "const":
             return field_path(parts), f"The value {_show(value)} must be {_show(rule)}."
+        case "anyOf" if all(set(option) == {"required"} for option in rule):
+            names = ", ".join(name for option in rule for name in option["required"])
+            return field_path(parts), f"One of the fields {names} is required."
+        case "not" if isinstance(rule, dict) and set(rule) == {"required"}:
+            return field_path(parts), f"The fields {' and '.join(rule['required'])} cannot be used together."
+        case "dependentRequired" if isinstance(value, dict):
+            key, missing = next((key, dep) for key, deps in rule.items() if key in value
+                                for dep in deps if dep not in value)
+            return field_path([*parts, missing]), f"The {missing} field is required with {key}."
         case "pattern":
             schema = error.schema if isinstance(error.schema, dict) else {}
             rule_text = f" {schema['description']}" if schema.get("description") else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -13,6 +13,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from sandbox.errors import ApiError, BadRequest, InternalError, UnsupportedMediaType
 from sandbox.spec import http
@@ -20,8 +21,8 @@ from sandbox.spec.loader import MediaType, OperationSpec, Spec
 from sandbox.spec.messages import collect
 from sandbox.spec.xmlcodec import XmlDocument, xml_writer
 
-INTEGER = re.compile(r"^[+-]?\d{1,18}$")
-NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+INTEGER = re.compile(r"^[+-]?\d{1,18}$", re.ASCII)
+NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
 CONTENT_TYPES = {
     ("json", False): "application/json; charset=utf-8",
     ("xml", False): "application/xml; charset=utf-8",
@@ -59,6 +60,9 @@ class Reply:
 Handler = Callable[[Call], Reply]
 Limiter = Callable[[Any], dict[str, str]]
 """Counts a request of an authenticated principal: headers to add, or TooManyRequests."""
+Gate = Callable[[Request, Any], Awaitable[None]]
+"""Looks at a request of a principal before anything is read: returns to let it through, or
+raises an ApiError to answer it, or DroppedConnection to leave it unanswered."""
 Observer = Callable[[Request, Any, bytes, Response], None]
 """Told of every request an operation answered: the request, its principal (None when refused
 before), the body it sent, and the response."""
@@ -72,6 +76,28 @@ class SpecApi(Protocol):
     def authenticate(self, schemes: list[str], request: Request) -> Any: ...
 
     def error_reply(self, operation_id: str | None, error: ApiError) -> Reply: ...
+
+
+class DroppedConnection(Exception):
+    """Raised by a gate: the connection closes without an answer."""
+
+
+class Dropped(Response):
+    """No answer: the server closes the connection (a client sees it closed without response,
+    as when a proxy dies)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=502)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # ASGI has no message to close a connection. A server closes it when the app fails after
+        # the answer started; uvicorn counts the answer as started before it checks the headers,
+        # and refuses this one before writing a byte of it.
+        try:
+            await send({"type": "http.response.start", "status": self.status_code,
+                        "headers": [(b"x-sandbox-fault", b"drop\n")]})
+        finally:
+            raise DroppedConnection
 
 
 class ResponseContractError(AssertionError):
@@ -88,7 +114,7 @@ class Operation:
     def __init__(
         self, spec: Spec, op: OperationSpec, api: SpecApi, handler: Handler, *,
         body_limit: int, check_responses: bool, observe: Observer | None = None,
-        limiter: Limiter | None = None,
+        limiter: Limiter | None = None, gate: Gate | None = None,
     ) -> None:
         self.spec = spec
         self.op = op
@@ -98,6 +124,7 @@ class Operation:
         self.check_responses = check_responses
         self.observe = observe
         self.limiter = limiter
+        self.gate = gate
         self.xml = xml_writer(spec)
         self.declared = tuple(op.bodies)
         self.query = [p for p in op.parameters if p.location == "query"]
@@ -111,6 +138,8 @@ class Operation:
             principal = self.api.authenticate(self.op.security, request) if self.op.security else None
             if self.limiter is not None and principal is not None:
                 limits = self.limiter(principal)
+            if self.gate is not None:
+                await self.gate(request, principal)
             params = self.read_params(request) if self.op.parameters else {}
             body = None
             if self.declared:
@@ -119,6 +148,8 @@ class Operation:
             reply = self.handler(Call(request, principal, params, body))
         except ApiError as error:
             reply = self.api.error_reply(self.op.operation_id, error)
+        except DroppedConnection:
+            return Dropped()
         if limits:
             reply.headers = {**limits, **reply.headers}
         response = self.render(reply, reply.format or fmt)
@@ -192,8 +223,13 @@ class Operation:
         return respond(reply, fmt, self.xml, found.schema if found else {})
 
     def documented(self, status: int) -> dict[str, MediaType] | None:
-        """The media types the spec documents for `status` (or its default), None if neither."""
-        return self.op.responses.get(str(status), self.op.responses.get("default"))
+        """The media types the spec documents for `status`, its range (`5XX`) or its default;
+        None if none of them."""
+        responses = self.op.responses
+        for key in (str(status), f"{status // 100}XX", "default"):
+            if key in responses:
+                return responses[key]
+        return None
 
     def check(self, reply: Reply, media: str) -> None:
         content = self.documented(reply.status)
@@ -266,7 +302,7 @@ class PathEndpoint:
 
 def build_routes(
     spec: Spec, api: SpecApi, *, body_limit: int, check_responses: bool = False,
-    observe: Observer | None = None, limiter: Limiter | None = None,
+    observe: Observer | None = None, limiter: Limiter | None = None, gate: Gate | None = None,
 ) -> list[Route]:
     """One route per path of `spec`; every operationId must have a handler."""
     handlers = api.handlers()
@@ -278,7 +314,7 @@ def build_routes(
         by_path.setdefault(op.path, {})[op.method] = Operation(
             spec, op, api, handlers[op.operation_id],
             body_limit=body_limit, check_responses=check_responses, observe=observe,
-            limiter=limiter,
+            limiter=limiter, gate=gate,
         )
     return [
         Route(path, PathEndpoint(operations).__call__, methods=list(operations))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import secrets
 
 from starlette.requests import Request
@@ -22,7 +21,7 @@ def authenticate(world: VidaxlWorld, request: Request) -> Customer:
         raise Unauthorized(DENIED, headers=CHALLENGE)
     try:
         email, colon, token = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, or a header that is not ASCII
         raise Unauthorized(DENIED, headers=CHALLENGE) from None
     customer = world.customer_by_email(email) if colon else None
     if customer is None or not secrets.compare_digest(customer.token.encode(), token.encode()):

@@ -62,7 +62,21 @@ def parse_duration(text: str) -> timedelta:
     if not found or text in ("P", "PT") or text.endswith("T"):
         raise ValueError(f"'{text}' is not an ISO 8601 duration such as PT2H or P1D")
     weeks, days, hours, minutes, seconds = (int(part or 0) for part in found.groups())
-    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        raise ValueError(f"'{text}' is longer than the sandbox can count") from None
+
+
+def duration_text(span: timedelta) -> str:
+    """The ISO 8601 form of a whole number of seconds: `PT1S`, `P1DT2H`."""
+    days, rest = divmod(int(span.total_seconds()), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = ((hours, "H"), (minutes, "M"), (seconds, "S"))
+    time = "".join(f"{value}{unit}" for value, unit in parts if value)
+    text = (f"P{days}D" if days else "P") + (f"T{time}" if time else "")
+    return text if text != "P" else "PT0S"
 
 
 def adopt(target: object, source: object) -> None:

@@ -1,0 +1,389 @@
+"""The pytest plugin (entry point `pytest11`): a real sandbox for the test session, a fresh tenant
+of each API per test, and the control API as helpers that undo what a test changed.
+
+Fixtures: `sandbox_server` (session), `sandbox_control`, `fixje_tenant`, `vidaxl_tenant` (per
+test). `--sandbox-url URL` (or SANDBOX_URL) uses a sandbox that is already running; the ini option
+`sandbox_args` sets the `sandbox serve` options of one the plugin starts (default `--freeze`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.world.clock import duration_text
+
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+BANNER = re.compile(r"listening on \S+:(\d+) ")
+
+
+class SandboxControlError(Exception):
+    """The sandbox refused a call: `status` and the decoded `body` say why."""
+
+    def __init__(self, method: str, url: str, status: int, body: Any) -> None:
+        super().__init__(f"{method} {url} answered {status}: {json.dumps(body)}")
+        self.status = status
+        self.body = body
+
+
+def call(method: str, url: str, body: Any = None, headers: Mapping[str, str] | None = None,
+         form: Mapping[str, str] | None = None) -> Any:
+    """Send a JSON (or form) body, answer the decoded JSON (None when empty); raise on >= 400."""
+    data = None
+    sent = dict(headers or {})
+    if form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        sent["Content-Type"] = "application/x-www-form-urlencoded"
+    elif body is not None:
+        data = json.dumps(body).encode()
+        sent["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, data, sent, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return decode(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            raise SandboxControlError(method, url, error.code, decode(error.read())) from None
+
+
+def decode(content: bytes) -> Any:
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class FixjeTenant:
+    """A Fixje partner with no orders yet (made by `POST /_sandbox/tenants`)."""
+
+    base_url: str
+    """The server's root: paths are `/api/v1/...`."""
+    name: str
+    client_id: str
+    client_secret: str
+    store_front_ids: tuple[str, ...]
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.base_url}/api/v1/login"
+
+    @property
+    def credential(self) -> str:
+        """What the journal and fault rules call this tenant."""
+        return self.client_id
+
+    def login(self) -> str:
+        """A fresh access token (client credentials)."""
+        answer = call("POST", self.token_url, form={
+            "grant_type": "client_credentials", "client_id": self.client_id,
+            "client_secret": self.client_secret})
+        token: str = answer["access_token"]
+        return token
+
+
+@dataclass(frozen=True)
+class VidaxlTenant:
+    """A vidaXL customer with no orders yet; HTTP Basic with `auth`."""
+
+    base_url: str
+    """The server's root: paths are `/api_customer/...`."""
+    name: str
+    email: str
+    token: str
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return (self.email, self.token)
+
+    @property
+    def credential(self) -> str:
+        return self.email
+
+
+class SandboxServer:
+    """A sandbox the session talks to: started by the plugin (`process` set) or given by URL."""
+
+    def __init__(self, url: str, process: subprocess.Popen[bytes] | None = None,
+                 admin_token: str | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.process = process
+        self.admin_token = admin_token
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        """Call the control API; a refusal raises `SandboxControlError`."""
+        headers = {"Authorization": f"Bearer {self.admin_token}"} if self.admin_token else {}
+        return call(method, f"{self.url}{path}", body, headers)
+
+    def healthy(self) -> bool:
+        try:
+            return bool(call("GET", f"{self.url}/_sandbox/health") == {"status": "ok"})
+        except (OSError, SandboxControlError):
+            return False
+
+
+class SandboxControl:
+    """The control API for one test; at its end the faults it added are removed and the rate
+    limits and the clock's frozen state are put back."""
+
+    def __init__(self, server: SandboxServer, name: str = "pytest") -> None:
+        self.server = server
+        self.name = name
+        self.added_faults: list[str] = []
+        self.saved_limits: Any = None
+        self.saved_frozen: bool | None = None
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        """Any control API call, e.g. `call("POST", "/_sandbox/scenarios/backorder")`."""
+        return self.server.control(method, path, body)
+
+    # tenants
+
+    def new_fixje_tenant(self, name: str | None = None) -> FixjeTenant:
+        made = self.call("POST", "/_sandbox/tenants", {"api": "fixje", "name": name or self.name})
+        return FixjeTenant(self.server.url, made["name"], made["clientId"], made["clientSecret"],
+                           tuple(made["storeFrontIds"]))
+
+    def new_vidaxl_tenant(self, name: str | None = None) -> VidaxlTenant:
+        made = self.call("POST", "/_sandbox/tenants", {"api": "vidaxl", "name": name or self.name})
+        return VidaxlTenant(self.server.url, made["name"], made["email"], made["token"])
+
+    # the clock
+
+    def clock(self) -> dict[str, Any]:
+        """`{"now": "2026-11-02T09:00:00Z", "frozen": true}`"""
+        answer: dict[str, Any] = self.call("GET", "/_sandbox/clock")
+        return answer
+
+    def now(self) -> datetime:
+        return datetime.fromisoformat(self.clock()["now"].replace("Z", "+00:00"))
+
+    def advance(self, by: str | timedelta) -> dict[str, Any]:
+        """Move the clock on by an ISO 8601 duration (`"PT2H"`) or a whole number of seconds
+        (`timedelta(days=1)`); the schedule applies what falls due."""
+        if isinstance(by, timedelta):
+            if by < timedelta(0) or by % timedelta(seconds=1):
+                raise ValueError(f"the clock moves on by whole seconds, not {by}")
+            by = duration_text(by)
+        return self._move_clock({"advance": by})
+
+    def set_time(self, when: str | datetime) -> dict[str, Any]:
+        if isinstance(when, datetime):
+            if when.tzinfo is None:
+                raise ValueError("the sandbox's clock needs a time with a time zone")
+            when = when.isoformat()
+        return self._move_clock({"set": when})
+
+    def freeze(self) -> dict[str, Any]:
+        return self._move_clock({"frozen": True})
+
+    def resume(self) -> dict[str, Any]:
+        return self._move_clock({"frozen": False})
+
+    def _move_clock(self, change: dict[str, Any]) -> dict[str, Any]:
+        if "frozen" in change and self.saved_frozen is None:
+            self.saved_frozen = bool(self.clock()["frozen"])
+        answer: dict[str, Any] = self.call("POST", "/_sandbox/clock", change)
+        return answer
+
+    # orders
+
+    def apply_event(self, api: str, order_id: str | int, event: str, **payload: Any) -> dict[str, Any]:
+        """`apply_event("fixje", order_id, "ship", trackingNumber="3S...")`: answers the order's
+        `previousStatus`, `status` and `allowedEvents`."""
+        answer: dict[str, Any] = self.call(
+            "POST", f"/_sandbox/{api}/orders/{order_id}/events", {"event": event, **payload})
+        return answer
+
+    # faults and rate limits
+
+    def add_fault(self, api: str, **rule: Any) -> dict[str, Any]:
+        """A fault rule (`status=503, times=2`, `drop=True`, `latencyMs=200`, ...; scope it with
+        `method`, `path`, `credential`); answers the rule as stored, with its `id`."""
+        added: dict[str, Any] = self.call("POST", "/_sandbox/faults", {"api": api, **rule})
+        self.added_faults.append(added["id"])
+        return added
+
+    def faults(self) -> list[dict[str, Any]]:
+        """Every rule, with its `fired` count."""
+        rules: list[dict[str, Any]] = self.call("GET", "/_sandbox/faults")["faults"]
+        return rules
+
+    def remove_fault(self, fault_id: str) -> None:
+        self.call("DELETE", f"/_sandbox/faults/{fault_id}")
+
+    def rate_limits(self) -> dict[str, Any]:
+        answer: dict[str, Any] = self.call("GET", "/_sandbox/rate-limits")
+        return answer
+
+    def set_rate_limits(self, enabled: bool = True, **limits: dict[str, Any]) -> dict[str, Any]:
+        """Rate limits on (or off), optionally with new ones:
+        `set_rate_limits(vidaxl={"requests": 1, "per": "PT1S"})`."""
+        if self.saved_limits is None:
+            self.saved_limits = self.rate_limits()
+        answer: dict[str, Any] = self.call("PUT", "/_sandbox/rate-limits", {"enabled": enabled, **limits})
+        return answer
+
+    # Fixje tokens
+
+    def expire_tokens(self, *, client_id: str | None = None, token: str | None = None) -> int:
+        """End a token, or all of a client's tokens, at the clock's time; answers how many."""
+        return self._token_fault("expire", client_id, token)
+
+    def revoke_tokens(self, *, client_id: str | None = None, token: str | None = None) -> int:
+        return self._token_fault("revoke", client_id, token)
+
+    def _token_fault(self, action: str, client_id: str | None, token: str | None) -> int:
+        which = {"clientId": client_id} if token is None else {"token": token}
+        count: int = self.call("POST", f"/_sandbox/fixje/tokens/{action}", which)["tokens"]
+        return count
+
+    # the journal
+
+    def journal(self, *, api: str | None = None, path: str | None = None, status: int | None = None,
+                method: str | None = None, credential: str | None = None) -> list[dict[str, Any]]:
+        """The journal's entries, OLDEST first (the control API answers newest first); `path` is
+        a prefix; `credential` keeps one tenant's requests (`vidaxl_tenant.credential`)."""
+        query = {key: str(value) for key, value in
+                 (("api", api), ("path", path), ("status", status)) if value is not None}
+        found = self.call("GET", f"/_sandbox/requests?{urllib.parse.urlencode(query)}")["requests"]
+        return [entry for entry in reversed(found)
+                if (method is None or entry["method"] == method.upper())
+                and (credential is None or entry["credential"] == credential)]
+
+    def clear_journal(self) -> None:
+        self.call("DELETE", "/_sandbox/requests")
+
+    def undo(self) -> None:
+        """Remove this test's fault rules; put the rate limits and the clock's frozen state back."""
+        for fault_id in self.added_faults:
+            try:
+                self.remove_fault(fault_id)
+            except SandboxControlError as error:
+                if error.status != 404:  # gone already (a reset, or removed by the test)
+                    raise
+        self.added_faults.clear()
+        if self.saved_limits is not None:
+            saved, self.saved_limits = self.saved_limits, None
+            self.call("PUT", "/_sandbox/rate-limits", saved)
+        if self.saved_frozen is not None:
+            frozen, self.saved_frozen = self.saved_frozen, None
+            self.call("POST", "/_sandbox/clock", {"frozen": frozen})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sandbox", "supplier-sandbox")
+    group.addoption("--sandbox-url", metavar="URL", default=None,
+                    help="use the sandbox running at URL instead of starting one (env SANDBOX_URL)")
+    parser.addini("sandbox_args", type="args", default=["--freeze"],
+                  help="options for the `sandbox serve` the plugin starts, run in the rootdir "
+                       "(default: --freeze)")
+
+
+def start(options: list[str], workdir: Path, cwd: Path) -> SandboxServer:
+    """`python -m sandbox serve --port 0 ...` on loopback (in `cwd`), once its banner and health
+    say so; its output goes to files in `workdir`."""
+    command = [sys.executable, "-m", "sandbox", "serve", "--host", "127.0.0.1", "--port", "0",
+               "--log-level", "warning", *options]
+    out, err = workdir / "stdout.log", workdir / "stderr.log"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=cwd)
+    server = None
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline and process.poll() is None:
+        found = BANNER.search(out.read_text("utf-8", "replace"))
+        if found and server is None:
+            server = SandboxServer(f"http://127.0.0.1:{found.group(1)}", process,
+                                   os.environ.get("SANDBOX_ADMIN_TOKEN"))
+        if server is not None and server.healthy():
+            return server
+        time.sleep(0.05)
+    code = process.poll()
+    stop(process)
+    why = f"exited with status {code}" if code is not None else f"did not answer in {START_TIMEOUT:.0f} s"
+    report = [f"The sandbox did not start: {' '.join(command)} {why}."]
+    for name, path in (("stderr", err), ("stdout", out)):
+        if text := path.read_text("utf-8", "replace"):
+            report.append(f"--- its {name} ---\n{text.rstrip()}")
+    pytest.fail("\n".join(report), pytrace=False)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def given_url(config: pytest.Config) -> str | None:
+    url: str | None = config.getoption("sandbox_url") or os.environ.get("SANDBOX_URL") or None
+    return url
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(pytestconfig: pytest.Config) -> Iterator[SandboxServer]:
+    """The sandbox for the whole session: the one at `--sandbox-url`, or one started on a free port
+    (stopped at the end of the session)."""
+    url = given_url(pytestconfig)
+    if url is not None:
+        server = SandboxServer(url, admin_token=os.environ.get("SANDBOX_ADMIN_TOKEN"))
+        if not server.healthy():
+            pytest.fail(f"No sandbox answers at {server.url}/_sandbox/health "
+                        "(given by --sandbox-url or SANDBOX_URL).", pytrace=False)
+        yield server
+        return
+    with tempfile.TemporaryDirectory(prefix="sandbox-") as workdir:
+        server = start(list(pytestconfig.getini("sandbox_args")), Path(workdir), pytestconfig.rootpath)
+        try:
+            yield server
+        finally:
+            assert server.process is not None
+            stop(server.process)
+
+
+@pytest.fixture
+def sandbox_control(sandbox_server: SandboxServer,
+                    request: pytest.FixtureRequest) -> Iterator[SandboxControl]:
+    """The control API for this test; what it changed is put back when the test ends."""
+    control = SandboxControl(sandbox_server, request.node.nodeid[-100:])
+    try:
+        yield control
+    finally:
+        control.undo()
+
+
+@pytest.fixture
+def fixje_tenant(sandbox_control: SandboxControl) -> FixjeTenant:
+    """A fresh Fixje partner for this test: `base_url`, `token_url`, `client_id`,
+    `client_secret`, `store_front_ids`."""
+    return sandbox_control.new_fixje_tenant()
+
+
+@pytest.fixture
+def vidaxl_tenant(sandbox_control: SandboxControl) -> VidaxlTenant:
+    """A fresh vidaXL customer for this test: `base_url`, `email`, `token`, `auth`."""
+    return sandbox_control.new_vidaxl_tenant()

@@ -1,0 +1,267 @@
+"""The pytest plugin (sandbox/pytest_plugin.py): its fixtures in this session, and whole sessions
+of a user's test file run by pytester in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+from sandbox.pytest_plugin import (
+    FixjeTenant,
+    SandboxControl,
+    SandboxControlError,
+    SandboxServer,
+    VidaxlTenant,
+)
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parent.parent
+# Plugins of other test extras that only slow each subprocess session down.
+QUIET = ("-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+
+
+def test_the_tenants_carry_their_credentials(fixje_tenant: FixjeTenant, vidaxl_tenant: VidaxlTenant,
+                                             sandbox_server: SandboxServer) -> None:
+    assert fixje_tenant.base_url == vidaxl_tenant.base_url == sandbox_server.url
+    assert fixje_tenant.token_url == f"{sandbox_server.url}/api/v1/login"
+    assert fixje_tenant.name == "tests/test_plugin.py::test_the_tenants_carry_their_credentials"
+    assert len(fixje_tenant.store_front_ids) == 1
+    assert fixje_tenant.credential == fixje_tenant.client_id
+    token = fixje_tenant.login()
+    storefronts = requests.get(f"{fixje_tenant.base_url}/api/v1/storefronts", timeout=10,
+                               headers={"Authorization": f"Bearer {token}"}).json()["data"]
+    assert [s["storeFrontId"] for s in storefronts] == list(fixje_tenant.store_front_ids)
+
+    assert vidaxl_tenant.auth == (vidaxl_tenant.email, vidaxl_tenant.token) and vidaxl_tenant.email.endswith(
+        "@vidaxl.sandbox")
+    listed = requests.get(f"{vidaxl_tenant.base_url}/api_customer/orders.json", auth=vidaxl_tenant.auth,
+                          timeout=10)
+    assert (listed.status_code, listed.json()) == (200, [])
+
+
+def test_the_sandbox_the_plugin_starts_has_a_frozen_clock(sandbox_control: SandboxControl) -> None:
+    if sandbox_control.server.pid is None:
+        pytest.skip("a sandbox given by --sandbox-url runs with its own options")
+    assert sandbox_control.clock()["frozen"] is True
+
+
+def test_a_refused_control_call_raises_with_the_status_and_body(sandbox_control: SandboxControl) -> None:
+    with pytest.raises(SandboxControlError) as refused:
+        sandbox_control.apply_event("vidaxl", 99999999, "pay")
+    assert refused.value.status == 404
+    assert refused.value.body == {"error": "NotFound", "message": "No vidaXL order '99999999'."}
+    assert "/_sandbox/vidaxl/orders/99999999/events answered 404" in str(refused.value)
+
+
+@pytest.mark.parametrize(("by", "moved"), [
+    ("PT2H", timedelta(hours=2)),
+    (timedelta(days=1, seconds=5), timedelta(days=1, seconds=5)),
+])
+def test_advance_moves_the_clock(sandbox_control: SandboxControl, by: str | timedelta,
+                                 moved: timedelta) -> None:
+    before = sandbox_control.now()
+    sandbox_control.advance(by)
+    assert sandbox_control.now() - before == moved
+
+
+@pytest.mark.parametrize("by", [timedelta(seconds=1.5), timedelta(seconds=-1)])
+def test_advance_refuses_what_the_clock_cannot_do(sandbox_control: SandboxControl, by: timedelta) -> None:
+    with pytest.raises(ValueError, match="whole seconds"):
+        sandbox_control.advance(by)
+
+
+def test_set_time_needs_a_time_zone(sandbox_control: SandboxControl) -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        sandbox_control.set_time(datetime(2030, 1, 1))
+    later = sandbox_control.now() + timedelta(days=3)
+    assert sandbox_control.set_time(later.astimezone(UTC))["now"] == later.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_journal_reads_oldest_first_and_keeps_one_credential(
+    sandbox_control: SandboxControl, vidaxl_tenant: VidaxlTenant
+) -> None:
+    other = sandbox_control.new_vidaxl_tenant("someone else")
+    for who, path in [(vidaxl_tenant, "/api_customer/orders.json"), (other, "/api_customer/orders.json"),
+                      (vidaxl_tenant, "/api_customer/products.json")]:
+        requests.get(f"{who.base_url}{path}", auth=who.auth, timeout=10)
+    mine = sandbox_control.journal(api="vidaxl", credential=vidaxl_tenant.credential)
+    assert [(e["method"], e["path"], e["status"]) for e in mine] == [
+        ("GET", "/api_customer/orders.json", 200), ("GET", "/api_customer/products.json", 200)]
+    assert [e["path"] for e in sandbox_control.journal(path="/api_customer/products",
+                                                       credential=vidaxl_tenant.credential)] == [
+        "/api_customer/products.json"]
+
+
+def test_fault_helpers_add_list_and_remove(sandbox_control: SandboxControl,
+                                           vidaxl_tenant: VidaxlTenant) -> None:
+    rule = sandbox_control.add_fault("vidaxl", credential=vidaxl_tenant.email, status=502, times=1)
+    assert rule["status"] == 502 and rule["remaining"] == 1 and rule["source"] == "api"
+    answer = requests.get(f"{vidaxl_tenant.base_url}/api_customer/orders.json", auth=vidaxl_tenant.auth,
+                          timeout=10)
+    assert answer.status_code == 502
+    listed = {r["id"]: r for r in sandbox_control.faults()}
+    assert (listed[rule["id"]]["fired"], listed[rule["id"]]["remaining"]) == (1, 0)
+    sandbox_control.remove_fault(rule["id"])
+    assert rule["id"] not in {r["id"] for r in sandbox_control.faults()}
+
+
+# Whole sessions in a subprocess: what a user's own test file sees.
+
+USER_TESTS = """
+import json, os
+from pathlib import Path
+
+import requests
+
+SEEN = Path("seen.json")
+
+
+def test_first(sandbox_server, sandbox_control, fixje_tenant, vidaxl_tenant):
+    # started with SANDBOX_ADMIN_TOKEN: the control API wants it, and the plugin sends it
+    assert requests.get(f"{sandbox_server.url}/_sandbox/clock").status_code == 401
+    assert sandbox_control.call("GET", "/_sandbox/state")["seed"] == 7  # from sandbox_args
+    token = fixje_tenant.login()
+    headers = {"Authorization": f"Bearer {token}"}
+    methods = requests.get(f"{fixje_tenant.base_url}/api/v1/shipping-methods", headers=headers).json()
+    placed = requests.post(f"{fixje_tenant.base_url}/api/v1/orders", headers=headers, json={
+        "storeFrontId": fixje_tenant.store_front_ids[0],
+        "shippingMethodId": next(m["shippingMethodId"] for m in methods["data"] if "NL" in m["countries"]),
+        "shippingAddress": {"lastName": "Jansen", "street": "Dorpsstraat", "houseNumber": "3",
+                            "zipCode": "1234 AB", "city": "Utrecht", "countryCode": "NL"},
+        "orderItems": [{"sku": "FX100001", "quantity": 1}]})
+    assert placed.status_code == 200, placed.text
+    rule = sandbox_control.add_fault("vidaxl", status=503)
+    assert requests.get(f"{vidaxl_tenant.base_url}/api_customer/orders.json",
+                        auth=vidaxl_tenant.auth).status_code == 503
+    sandbox_control.set_rate_limits(enabled=True)
+    sandbox_control.resume()
+    SEEN.write_text(json.dumps({"url": sandbox_server.url, "pid": sandbox_server.pid,
+                                "client": fixje_tenant.client_id, "order": placed.json()["orderId"],
+                                "fault": rule["id"]}))
+
+
+def test_second(sandbox_server, sandbox_control, fixje_tenant, vidaxl_tenant):
+    seen = json.loads(SEEN.read_text())
+    assert sandbox_server.url == seen["url"]
+    assert fixje_tenant.client_id != seen["client"]
+    headers = {"Authorization": f"Bearer {fixje_tenant.login()}"}
+    assert requests.get(f"{fixje_tenant.base_url}/api/v1/orders", headers=headers).json()["totalCount"] == 0
+    other = requests.get(f"{fixje_tenant.base_url}/api/v1/orders/{seen['order']}", headers=headers)
+    assert other.status_code == 404
+    assert sandbox_control.faults() == []
+    assert requests.get(f"{vidaxl_tenant.base_url}/api_customer/orders.json",
+                        auth=vidaxl_tenant.auth).status_code == 200
+    assert sandbox_control.rate_limits()["enabled"] is False
+    assert sandbox_control.clock()["frozen"] is True
+"""
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess(*QUIET, *args, timeout=120)
+
+
+def test_a_session_starts_a_sandbox_gives_each_test_its_own_tenant_and_stops_it(
+    pytester: pytest.Pytester, sandbox_server: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SANDBOX_URL", raising=False)
+    monkeypatch.setenv("SANDBOX_ADMIN_TOKEN", "plugin-test-token")
+    pytester.makeini("[pytest]\nsandbox_args = --freeze --seed 7\n")
+    pytester.makepyfile(test_user=USER_TESTS)
+
+    result = run(pytester)
+
+    result.assert_outcomes(passed=2)
+    seen = json.loads((pytester.path / "seen.json").read_text())
+    found = re.fullmatch(r"http://127\.0\.0\.1:(\d+)", seen["url"])
+    assert found, seen["url"]
+    assert seen["url"] != sandbox_server.url  # a port of its own, beside this session's sandbox
+    with pytest.raises(ProcessLookupError):
+        os.kill(seen["pid"], 0)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{seen['url']}/_sandbox/health", timeout=5)
+
+
+URL_TEST = """
+import json
+from pathlib import Path
+
+import requests
+
+
+def test_given(sandbox_server, vidaxl_tenant):
+    assert sandbox_server.pid is None
+    assert requests.get(f"{vidaxl_tenant.base_url}/api_customer/orders.json",
+                        auth=vidaxl_tenant.auth).status_code == 200
+    Path("seen.json").write_text(json.dumps({"url": sandbox_server.url, "email": vidaxl_tenant.email}))
+"""
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_an_already_running_sandbox_is_used_when_given(
+    pytester: pytest.Pytester, sandbox_control: SandboxControl, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    url = sandbox_control.server.url
+    pytester.makepyfile(test_user=URL_TEST)
+    if how == "option":
+        monkeypatch.delenv("SANDBOX_URL", raising=False)
+        result = run(pytester, f"--sandbox-url={url}/")
+    else:
+        monkeypatch.setenv("SANDBOX_URL", url)
+        result = run(pytester)
+
+    result.assert_outcomes(passed=1)
+    seen = json.loads((pytester.path / "seen.json").read_text())
+    assert seen["url"] == url
+    assert [e["status"] for e in sandbox_control.journal(credential=seen["email"])] == [200]
+
+
+@pytest.mark.parametrize(("ini", "args", "message"), [
+    ("sandbox_args = --fixtures missing.yaml", (),
+     ["*The sandbox did not start: * serve * --fixtures missing.yaml exited with status 2.",
+      "*--- its stderr ---", "sandbox: cannot read fixtures missing.yaml: No such file or directory"]),
+    ("", ("--sandbox-url=http://127.0.0.1:9",),
+     ["*No sandbox answers at http://127.0.0.1:9/_sandbox/health (given by --sandbox-url or SANDBOX_URL)."]),
+])
+def test_a_sandbox_that_is_not_there_fails_the_tests_that_need_it_with_a_message(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, ini: str, args: tuple[str, ...],
+    message: list[str]
+) -> None:
+    monkeypatch.delenv("SANDBOX_URL", raising=False)
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    pytester.makepyfile(test_user="""
+        def test_needs_it(fixje_tenant):
+            pass
+
+        def test_does_not(fixje_tenant):
+            pass
+
+        def test_without_it():
+            pass
+    """)
+
+    result = run(pytester, *args)
+
+    result.assert_outcomes(passed=1, errors=2)
+    result.stdout.fnmatch_lines(message)
+
+
+README_SECTION = "## Use it from pytest"
+
+
+def test_the_readme_quotes_the_examples_verbatim() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert README_SECTION in readme, f"README.md has no '{README_SECTION}' section"
+    section = readme.split(README_SECTION, 1)[1]
+    section = re.split(r"^## ", section, maxsplit=1, flags=re.MULTILINE)[0]
+    blocks = re.findall(r"^```python\n(.*?)^```", section, re.DOTALL | re.MULTILINE)
+    examples = "\n".join(path.read_text() for path in (ROOT / "tests/examples").glob("test_howto_*.py"))
+    assert blocks
+    for block in blocks:
+        assert block in examples, f"not in tests/examples/test_howto_*.py:\n{block}"
