@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint chromium bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -27,7 +27,16 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check sandbox tests bench
 	$(BIN)/mypy
 
-test: lint
+# The browser tests (tests/browser) drive Debian's Chromium: installed here when it is missing.
+chromium:
+	@test -x /usr/bin/chromium || { \
+		command -v apt-get >/dev/null || { echo "No apt-get: install Chromium as /usr/bin/chromium;" \
+			"without it the browser tests are skipped (and fail in CI)."; exit 0; }; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+test: lint chromium
 	$(BIN)/pytest $(ARGS)
 
 bench: $(VENV)/.installed

@@ -20,6 +20,7 @@ from sandbox.control.api import ControlApi
 from sandbox.control.faults import Faults
 from sandbox.control.journal import Journal
 from sandbox.control.scenarios import Scenarios
+from sandbox.docs import docs_routes
 from sandbox.errors import ApiError, BadRequest, Conflict, InternalError, from_status
 from sandbox.fixje import state as fixje_state
 from sandbox.fixje.api import FixjeApi
@@ -40,6 +41,7 @@ from sandbox.spec.router import (
     respond,
 )
 from sandbox.spec.xmlcodec import xml_writer
+from sandbox.ui.dashboard import Dashboard
 from sandbox.vidaxl import state as vidaxl_state
 from sandbox.vidaxl.api import VidaxlApi
 from sandbox.vidaxl.lifecycle import TRANSITIONS as VIDAXL_TRANSITIONS
@@ -140,10 +142,10 @@ def tracks(fixtures: Fixtures, fixje: FixjeWorld, vidaxl: VidaxlWorld) -> list[T
     return [
         Track("fixje", fixtures.schedule.get("fixje", ()), fixje.orders.placed, lambda o: str(o.status),
               lambda o: o.status_since or o.created_at,
-              lambda o, event, at: fixje_event(fixje, o, event, {"_at": at})),
+              lambda o, event, at: fixje_event(fixje, o, event, {"_at": at}, cause="schedule")),
         Track("vidaxl", fixtures.schedule.get("vidaxl", ()), vidaxl.orders.placed,
               lambda o: o.status.label, lambda o: o.updated_at,
-              lambda o, event, at: vidaxl_event(vidaxl, o, event, {"_at": at})),
+              lambda o, event, at: vidaxl_event(vidaxl, o, event, {"_at": at}, cause="schedule")),
     ]
 
 
@@ -254,7 +256,9 @@ def create_app(settings: Settings) -> Starlette:
                          fixje.oauth, faults, rate_limits)
     credentials: dict[str, Callable[[Any], str]] = {"fixje": lambda partner: partner.client_id,
                                                    "vidaxl": lambda customer: customer.email}
-    routes = []
+    sandbox = Sandbox(settings, fixtures, seed, clock, fixje_world, vidaxl_world, specs)
+    dashboard = Dashboard(sandbox, journal, schedule, scenarios)
+    routes = dashboard.routes()
     for name, api in (("fixje", fixje), ("vidaxl", vidaxl)):
         routes += build_routes(specs[name], api, body_limit=settings.body_limit,
                                check_responses=settings.check_responses,
@@ -264,6 +268,7 @@ def create_app(settings: Settings) -> Starlette:
     # the control API takes a whole exported state, which may well pass 1 MiB
     routes += build_routes(specs["sandbox"], control, body_limit=max(settings.body_limit, STATE_LIMIT),
                            check_responses=settings.check_responses)
+    routes += docs_routes(specs, fixtures)
     pages = ErrorPages([(fixje.prefix, fixje, specs["fixje"], "ProblemDetails"),
                         (vidaxl.prefixes, vidaxl, specs["vidaxl"], "Error"),
                         (control.prefix, control, specs["sandbox"], "Error")])
@@ -272,5 +277,6 @@ def create_app(settings: Settings) -> Starlette:
         middleware=[Middleware(CatchUp, schedule=schedule)],
         exception_handlers={HTTPException: pages.http_error, Exception: pages.server_error},
     )
-    app.state.sandbox = Sandbox(settings, fixtures, seed, clock, fixje_world, vidaxl_world, specs)
+    app.state.sandbox = sandbox
+    app.state.dashboard = dashboard
     return app

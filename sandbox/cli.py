@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import uvicorn
@@ -77,6 +77,8 @@ def banner(settings: Settings, port: int, seed: int, partners: list[tuple[str, s
     else:
         access = "closed: start with --admin-token to open it"
     lines.append(f"  Control API            {base}/_sandbox   ({access})")
+    lines.append(f"  Dashboard              {base}/_sandbox/ui   (as the control API)")
+    lines.append(f"  API docs               {base}/docs")
     lines.append(f"  Health                 {base}/_sandbox/health")
     return "\n".join(lines)
 
@@ -85,6 +87,19 @@ def quiet_drops(record: logging.LogRecord) -> bool:
     """Keep uvicorn from logging a fault rule's dropped connection as a crash (the access log
     still shows the request)."""
     return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, which ends the dashboard's live streams first when it stops: uvicorn
+    waits for every open response, and a stream stays open until its browser goes."""
+
+    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.on_stop = on_stop
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.on_stop()
+        await super().shutdown(sockets)
 
 
 def serve(settings: Settings) -> int:
@@ -103,9 +118,10 @@ def serve(settings: Settings) -> int:
     partners = [(p.client_id, p.client_secret) for p in sandbox.fixje.partners]
     customers = [(c.email, c.token) for c in sandbox.vidaxl.customers if c.api_enabled]
     print(banner(settings, sock.getsockname()[1], sandbox.seed, partners, customers), flush=True)
-    config = uvicorn.Config(app, log_level=settings.log_level, lifespan="off")
+    # a response still open 3 s after Ctrl-C is cut short
+    config = uvicorn.Config(app, log_level=settings.log_level, lifespan="off", timeout_graceful_shutdown=3)
     logging.getLogger("uvicorn.error").addFilter(quiet_drops)
-    uvicorn.Server(config).run(sockets=[sock])
+    Server(config, app.state.dashboard.close).run(sockets=[sock])
     return 0
 
 

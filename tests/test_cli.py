@@ -64,6 +64,8 @@ def test_the_banner_shows_base_url_and_credentials() -> None:
     assert "http://127.0.0.1:8123/api_customer" in text
     assert "demo@vidaxl.sandbox  vidaxl-demo-token" in text
     assert "http://127.0.0.1:8123/_sandbox   (closed: start with --admin-token to open it)" in text
+    assert "Dashboard              http://127.0.0.1:8123/_sandbox/ui" in text
+    assert "API docs               http://127.0.0.1:8123/docs" in text
 
 
 def test_a_malformed_environment_variable_is_a_usage_error() -> None:

@@ -58,6 +58,10 @@ def within_range(field: str, moved: Callable[[], datetime]) -> datetime:
     return instant
 
 
+ADMIN_COOKIE = "sandbox_admin"
+"""The admin token as the dashboard keeps it in the browser (HttpOnly, SameSite=Strict)."""
+
+
 def on_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -115,6 +119,8 @@ class ControlApi:
             raise Forbidden("The control API is closed: the sandbox listens off loopback and was "
                             "started without --admin-token.")
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if not scheme and ADMIN_COOKIE in request.cookies:  # the dashboard's, set from the token
+            scheme, given = "bearer", request.cookies[ADMIN_COOKIE]
         if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), token.encode()):
             raise Unauthorized("The control API needs Authorization: Bearer <admin token>.",
                                headers={"WWW-Authenticate": 'Bearer realm="sandbox"'})
@@ -140,7 +146,7 @@ class ControlApi:
                 raise NotFound(f"No Fixje order '{order_id}'.")
             before = str(order.status)
             try:
-                after = str(fixje_lifecycle.apply_event(self.fixje, order, event, call.body))
+                after = str(fixje_lifecycle.apply_event(self.fixje, order, event, call.body, cause="control"))
             except lifecycle.Forbidden as refused:
                 raise EventConflict(before, event, refused.allowed) from None
             allowed = self.fixje.lifecycle.allowed(OrderStatus(order.status))
@@ -152,7 +158,8 @@ class ControlApi:
                 raise NotFound(f"No vidaXL order '{order_id}'.")
             before = found.status.label
             try:
-                after = vidaxl_lifecycle.apply_event(self.vidaxl, found, event, call.body).label
+                after = vidaxl_lifecycle.apply_event(self.vidaxl, found, event, call.body,
+                                                     cause="control").label
             except lifecycle.Forbidden as refused:
                 raise EventConflict(before, event, refused.allowed) from None
             allowed = self.vidaxl.lifecycle.allowed(found.status)

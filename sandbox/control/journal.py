@@ -21,6 +21,8 @@ class Journal:
         # kept as they come (cheap on the request's path) and shown only when asked for
         self.entries: deque[tuple[Any, ...]] = deque(maxlen=size)
         self.count = 0
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        """Told of each entry as it comes (the dashboard's live feed); none, no cost."""
 
     def observer(self, api: str, credential: Callable[[Any], str | None]) -> Observer:
         """What the router calls after each request to `api`; `credential` names the principal."""
@@ -28,23 +30,32 @@ class Journal:
         def record(request: Request, principal: Any, body: bytes, response: Response) -> None:
             self.count += 1
             scope = request.scope
-            self.entries.append((self.count, self.clock.now(), api, scope["method"], scope["path"],
-                                 scope["query_string"], response.status_code,
-                                 credential(principal) if principal is not None else None,
-                                 body[:BODY_SHOWN]))
+            entry = (self.count, self.clock.now(), api, scope["method"], scope["path"],
+                     scope["query_string"], response.status_code,
+                     credential(principal) if principal is not None else None, body[:BODY_SHOWN])
+            self.entries.append(entry)
+            if self.listeners:
+                shown = view(entry)
+                for listener in self.listeners:
+                    listener(shown)
 
         return record
 
     def find(self, api: str | None, path: str | None, status: int | None) -> list[dict[str, Any]]:
         """The matching entries, newest first."""
         return [
-            {"id": number, "time": rfc3339(time), "api": name, "method": method, "path": where,
-             "query": query.decode("latin-1"), "status": code, "credential": who,
-             "body": body.decode("utf-8", "replace") if body else None}
-            for number, time, name, method, where, query, code, who, body in reversed(self.entries)
-            if (api is None or name == api) and (path is None or where.startswith(path))
-            and (status is None or code == status)
+            view(entry) for entry in reversed(self.entries)
+            if (api is None or entry[2] == api) and (path is None or entry[4].startswith(path))
+            and (status is None or entry[6] == status)
         ]
 
     def clear(self) -> None:
         self.entries.clear()
+
+
+def view(entry: tuple[Any, ...]) -> dict[str, Any]:
+    """A kept entry as `GET /_sandbox/requests` shows it."""
+    number, time, name, method, where, query, code, who, body = entry
+    return {"id": number, "time": rfc3339(time), "api": name, "method": method, "path": where,
+            "query": query.decode("latin-1"), "status": code, "credential": who,
+            "body": body.decode("utf-8", "replace") if body else None}

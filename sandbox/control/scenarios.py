@@ -118,9 +118,9 @@ class Scenarios:
             event = dict(step["event"])
             api, order = orders[event.pop("order")]
             if api == "fixje":
-                fixje_lifecycle.apply_event(self.fixje, order, event["event"], event)
+                fixje_lifecycle.apply_event(self.fixje, order, event["event"], event, cause="scenario")
             else:
-                vidaxl_lifecycle.apply_event(self.vidaxl, order, event["event"], event)
+                vidaxl_lifecycle.apply_event(self.vidaxl, order, event["event"], event, cause="scenario")
             self.schedule.touch(api, order)
 
     def _place(self, place: dict[str, Any]) -> Any:
@@ -133,7 +133,7 @@ class Scenarios:
             method = next(m for m in self.fixje.shipping_methods if "NL" in m.countries)
             return self.fixje.place(partner, lines, reference=place.get("reference"),
                                     shipping_address=ADDRESS, shipping_method=method,
-                                    storefront=partner.storefronts[0])
+                                    storefront=partner.storefronts[0], cause="scenario")
         customer = self.vidaxl.customer_by_email(place["account"])
         if customer is None:
             raise NotFound(f"No vidaXL customer '{place['account']}'.")
@@ -143,4 +143,4 @@ class Scenarios:
         new_lines = [NewLine(self.vidaxl.by_code[item["code"]], item["quantity"], address)
                      for item in place["items"]]
         return self.vidaxl.place(customer, new_lines, reference=place.get("reference"), comments=None,
-                                 addressbook=address)
+                                 addressbook=address, cause="scenario")

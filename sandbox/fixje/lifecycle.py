@@ -10,7 +10,7 @@ from sandbox.errors import BadRequest
 from sandbox.fixje.statuses import OrderStatus as S
 from sandbox.fixje.world import FixjeWorld
 from sandbox.world.lifecycle import Lifecycle
-from sandbox.world.orders import Order
+from sandbox.world.orders import Change, Order
 
 # event -> {from: to}. A shipment that leaves items behind makes the order PartiallyShipped.
 TRANSITIONS: dict[str, dict[S, S]] = {
@@ -50,8 +50,17 @@ def lifecycle(world: FixjeWorld) -> Lifecycle[S, Order]:
     return Lifecycle(TRANSITIONS, {"ship": ship, "cancel": cancel})
 
 
-def apply_event(world: FixjeWorld, order: Order, event: str, payload: Mapping[str, Any]) -> S:
-    """Move `order` on `event`; Forbidden (nothing changed) when its status does not allow it."""
+def apply_event(world: FixjeWorld, order: Order, event: str, payload: Mapping[str, Any], *,
+                cause: str) -> S:
+    """Move `order` on `event`; Forbidden (nothing changed) when its status does not allow it.
+    `cause` says who moved it, for the order's timeline (`Change.cause`)."""
+    before, shipments = str(order.status), len(order.shipments)
     order.status = world.lifecycle.apply(order, S(order.status), event, payload)
-    order.status_since = payload.get("_at") or world.clock.now()
+    order.status_since = at = payload.get("_at") or world.clock.now()
+    detail = None
+    if len(order.shipments) > shipments:
+        parcel = order.shipments[-1]
+        units = ", ".join(f"{count} x {sku}" for sku, count in parcel.quantities.items())
+        detail = f"{parcel.provider} {parcel.tracking_number}: {units}"
+    world.orders.record(order, Change(at, before, str(order.status), event, cause, detail))
     return S(order.status)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.fixje.world import FixjeWorld, Partner, StoreFront
-from sandbox.world.orders import Address, Order, OrderBook, OrderLine, Shipment
+from sandbox.world.orders import Address, Order, OrderBook, OrderLine, Shipment, changes
 from sandbox.world.snapshot import at, day, plain, rng_state, set_rng_state, when
 
 
@@ -35,7 +35,7 @@ def _order(data: dict[str, Any]) -> Order:
         **data, "lines": lines, "shipments": shipments, "shipping_address": shipping_address,
         "billing_address": _address(data["billing_address"]), "created_at": at(data["created_at"]),
         "requested_delivery_date": day(data["requested_delivery_date"]),
-        "status_since": when(data["status_since"]),
+        "status_since": when(data["status_since"]), "history": changes(data.get("history", [])),
     })
 
 

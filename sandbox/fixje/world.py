@@ -17,7 +17,7 @@ from sandbox.world.catalogue import CATEGORIES, Catalogue, Product, Warehouse, b
 from sandbox.world.clock import Clock
 from sandbox.world.ids import IdSource
 from sandbox.world.lifecycle import Lifecycle
-from sandbox.world.orders import Address, Order, OrderBook, OrderLine, Shipment
+from sandbox.world.orders import Address, Change, Order, OrderBook, OrderLine, Shipment
 
 WAREHOUSES = [
     Warehouse("Tilburg DC", Decimal("0.00")),
@@ -125,6 +125,7 @@ class FixjeWorld:
         requested_delivery_date: date | None = None,
         delivery_note: str | None = None,
         created_at: datetime | None = None,
+        cause: str = "api",
     ) -> Order:
         """Store a new order and reserve its stock; what stock lacks is backordered."""
         order_lines = []
@@ -161,6 +162,7 @@ class FixjeWorld:
             delivery_note=delivery_note,
         )
         self.orders.add(order)
+        self.orders.record(order, Change(order.created_at, None, order.status, "place", cause))
         self.placed += 1
         return order
 
@@ -281,7 +283,7 @@ def _seed_orders(world: FixjeWorld, fake: Faker, rng: random.Random, per_partner
         order = world.place(
             partner, lines, reference=f"PO-{created_at:%Y%m%d}-{rng.randint(1000, 9999)}",
             shipping_address=address, shipping_method=rng.choice(domestic),
-            storefront=rng.choice(partner.storefronts), created_at=created_at,
+            storefront=rng.choice(partner.storefronts), created_at=created_at, cause="seed",
         )
         _progress(world, order, _status_for((start - created_at).total_seconds() / 86400, rng), rng)
 
@@ -290,18 +292,22 @@ def _progress(world: FixjeWorld, order: Order, status: OrderStatus, rng: random.
     """Bring a seeded order to `status` through the lifecycle's own events."""
     from sandbox.fixje.lifecycle import apply_event
 
+    # the times of the seeded history, none after the clock's start (no draw from `rng` for them)
+    start = world.clock.start
+    early = {"_at": min(order.created_at + timedelta(hours=1), start)}
     if status is OrderStatus.CANCELLED:
-        apply_event(world, order, "cancel", {})
+        apply_event(world, order, "cancel", early, cause="seed")
         return
     if status is OrderStatus.NEW:
         return
-    apply_event(world, order, "process", {})
+    apply_event(world, order, "process", early, cause="seed")
     shipped_at = order.created_at + timedelta(hours=rng.uniform(12, 30))
     first = order.lines[0]
     if status is OrderStatus.PARTIALLY_SHIPPED and (len(order.lines) > 1 or first.quantity > 1):
         part = first.quantity if len(order.lines) > 1 else max(1, first.quantity // 2)
-        apply_event(world, order, "ship", {"items": {first.sku: part}, "_at": shipped_at})
+        apply_event(world, order, "ship", {"items": {first.sku: part}, "_at": shipped_at}, cause="seed")
     elif status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        apply_event(world, order, "ship", {"_at": shipped_at})
+        apply_event(world, order, "ship", {"_at": shipped_at}, cause="seed")
         if status is OrderStatus.DELIVERED:
-            apply_event(world, order, "deliver", {})
+            apply_event(world, order, "deliver", {"_at": min(shipped_at + timedelta(days=2), start)},
+                        cause="seed")

@@ -10,6 +10,7 @@ from sandbox.errors import BadRequest
 from sandbox.vidaxl.statuses import StatusOrder as S
 from sandbox.vidaxl.world import Order, VidaxlWorld
 from sandbox.world.lifecycle import Lifecycle
+from sandbox.world.orders import Change
 
 # event -> {from: to}
 TRANSITIONS: dict[str, dict[S, S]] = {
@@ -55,8 +56,14 @@ def lifecycle(world: VidaxlWorld) -> Lifecycle[S, Order]:
                                    "refund": refund})
 
 
-def apply_event(world: VidaxlWorld, order: Order, event: str, payload: Mapping[str, Any]) -> S:
-    """Move `order` on `event`; Forbidden (nothing changed) when its status does not allow it."""
+def apply_event(world: VidaxlWorld, order: Order, event: str, payload: Mapping[str, Any], *,
+                cause: str) -> S:
+    """Move `order` on `event`; Forbidden (nothing changed) when its status does not allow it.
+    `cause` says who moved it, for the order's timeline (`Change.cause`)."""
+    before, parcels = order.status.label, len(order.parcels)
     order.status = world.lifecycle.apply(order, order.status, event, payload)
     order.updated_at = _at(world, payload)
+    sent = order.parcels[parcels:]
+    detail = f"{sent[0].carrier} {', '.join(p.tracking_number for p in sent)}" if sent else None
+    world.orders.record(order, Change(order.updated_at, before, order.status.label, event, cause, detail))
     return order.status

@@ -7,7 +7,7 @@ from typing import Any
 
 from sandbox.vidaxl.statuses import StatusOrder
 from sandbox.vidaxl.world import Addressbook, Customer, Line, Order, Parcel, VidaxlWorld
-from sandbox.world.orders import OrderBook
+from sandbox.world.orders import OrderBook, changes
 from sandbox.world.snapshot import at, plain, rng_state, set_rng_state, when
 
 
@@ -25,7 +25,7 @@ def _order(order: Order) -> dict[str, Any]:
     return {
         **{k: plain(getattr(order, k)) for k in ("id", "status", "reference", "comments", "created_at",
                                                   "updated_at", "submitted_at", "payment_date", "sent_date",
-                                                  "shipping_option_id", "parcels")},
+                                                  "shipping_option_id", "parcels", "history")},
         "customer": order.customer.id,
         "addressbook": order.addressbook.id if order.addressbook else None,
         "lines": [{"id": line.id, "product": line.product.id, "quantity": line.quantity,
@@ -64,7 +64,7 @@ def restore(world: VidaxlWorld, state: dict[str, Any]) -> None:
             lines=lines, created_at=at(data["created_at"]), updated_at=at(data["updated_at"]),
             submitted_at=when(data["submitted_at"]), payment_date=when(data["payment_date"]),
             sent_date=when(data["sent_date"]), shipping_option_id=data["shipping_option_id"],
-            parcels=[Parcel(**p) for p in data["parcels"]],
+            parcels=[Parcel(**p) for p in data["parcels"]], history=changes(data.get("history", [])),
         ))
     world.next_id = dict(state["next_id"])
     set_rng_state(world.rng, state["rng"])

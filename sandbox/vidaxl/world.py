@@ -18,7 +18,7 @@ from sandbox.world.clock import Clock
 from sandbox.world.ids import IdSource
 from sandbox.world.lifecycle import Lifecycle
 from sandbox.world.money import cents, vat
-from sandbox.world.orders import OrderBook
+from sandbox.world.orders import Change, OrderBook
 
 # Standard VAT rates of the countries vidaXL delivers to; deliveries outside the EU are exports
 # at 0 %. Any other country is unsupported ("Could not create order").
@@ -150,6 +150,8 @@ class Order:
     sent_date: datetime | None = None
     shipping_option_id: int | None = None
     parcels: list[Parcel] = field(default_factory=list)
+    history: list[Change] = field(default_factory=list)
+    """Every status change, oldest first (the dashboard's timeline; no API shows it)."""
 
     @property
     def owner(self) -> str:
@@ -212,7 +214,7 @@ class VidaxlWorld:
 
     def place(self, customer: Customer, lines: list[NewLine], *, reference: str | None,
               comments: str | None, addressbook: Addressbook | None,
-              created_at: datetime | None = None) -> Order:
+              created_at: datetime | None = None, cause: str = "api") -> Order:
         """Store a new order (status 1, Temporary) and reserve its stock."""
         now = created_at or self.clock.now()
         order_id = self.new_id("order")
@@ -232,6 +234,7 @@ class VidaxlWorld:
         order = Order(order_id, customer, StatusOrder.TEMPORARY, reference, comments,
                       addressbook, order_lines, now, now)
         self.orders.add(order)
+        self.orders.record(order, Change(now, None, order.status.label, "place", cause))
         return order
 
     def ship(self, order: Order, parcels: int, at: datetime, numbers: list[str] | None = None,
@@ -335,7 +338,7 @@ def _seed_orders(world: VidaxlWorld, fake: Faker, rng: random.Random, per_custom
         lines = [NewLine(product, rng.randint(1, 3), address)
                  for product in rng.sample(stocked, rng.randint(1, 3))]
         order = world.place(customer, lines, reference=f"{rng.randint(10000000, 99999999)}",
-                            comments=None, addressbook=address, created_at=created_at)
+                            comments=None, addressbook=address, created_at=created_at, cause="seed")
         _progress(world, order, status, rng)
 
 
@@ -360,4 +363,7 @@ def _progress(world: VidaxlWorld, order: Order, status: StatusOrder, rng: random
         if event == "ship":
             payload = {"_at": paid["_at"] + timedelta(hours=rng.uniform(20, 40)),
                        "parcels": 2 if len(order.lines) > 1 and rng.random() < 0.5 else 1}
-        apply_event(world, order, event, payload)
+        elif event == "refund" and order.sent_date is not None:
+            # refunded after it was sent (no draw from `rng`: the rest of the world stays as it was)
+            payload = {"_at": min(order.sent_date + timedelta(days=2), world.clock.start)}
+        apply_event(world, order, event, payload, cause="seed")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sandbox.world.money import vat
 
@@ -63,6 +63,20 @@ class Shipment:
 
 
 @dataclass
+class Change:
+    """One step of an order's timeline: its placement (`previous` None) or an event."""
+
+    at: datetime
+    previous: str | None
+    status: str
+    event: str
+    cause: str
+    """"api" (an API call), "control" (a control-API event), "schedule", "scenario" or "seed"."""
+    detail: str | None = None
+    """What else happened (a parcel and its tracking number)."""
+
+
+@dataclass
 class Order:
     id: str
     owner: str
@@ -79,6 +93,13 @@ class Order:
     shipments: list[Shipment] = field(default_factory=list)
     status_since: datetime | None = None
     """When the order entered its status (None: when it was created)."""
+    history: list[Change] = field(default_factory=list)
+    """Every status change, oldest first (the dashboard's timeline; no API shows it)."""
+
+
+def changes(data: list[dict[str, Any]]) -> list[Change]:
+    """An order's exported timeline (`plain` of its `Change`s), back as `Change`s."""
+    return [Change(**{**change, "at": datetime.fromisoformat(change["at"])}) for change in data]
 
 
 class Booked(Protocol):
@@ -93,6 +114,9 @@ class Booked(Protocol):
     @property
     def reference(self) -> str | None: ...
 
+    @property
+    def history(self) -> list[Change]: ...
+
 
 OrderT = TypeVar("OrderT", bound=Booked)
 
@@ -106,6 +130,8 @@ class OrderBook(Generic[OrderT]):
         self._references: dict[str, set[str]] = defaultdict(set)
         self.placed: list[OrderT] = []
         """Every order, in the order they were placed."""
+        self.watchers: list[Callable[[OrderT, Change], None]] = []
+        """Told of every change recorded (the dashboard's live feed); none, no cost."""
 
     def add(self, order: OrderT) -> None:
         self._by_id[order.id] = order
@@ -113,6 +139,12 @@ class OrderBook(Generic[OrderT]):
         self._by_owner[order.owner].append(order)
         if order.reference is not None:
             self._references[order.owner].add(order.reference)
+
+    def record(self, order: OrderT, change: Change) -> None:
+        """Add `change` to `order`'s timeline and tell the watchers."""
+        order.history.append(change)
+        for watcher in self.watchers:
+            watcher(order, change)
 
     def get(self, owner: str, order_id: Hashable) -> OrderT | None:
         """The order if it exists and belongs to `owner`."""

@@ -46,6 +46,8 @@ class Schedule:
     def __init__(self, clock: Clock, seed: int, tracks: Sequence[Track]) -> None:
         self.clock = clock
         self.seed = seed
+        self.restarted: list[Callable[[], None]] = []
+        """Told after each restart: the worlds were replaced (a reset, an import)."""
         self.restart(tracks)
 
     def restart(self, tracks: Sequence[Track]) -> None:
@@ -54,6 +56,8 @@ class Schedule:
         self.heap: list[tuple[datetime, str, str, Version]] = []
         self.pending: dict[tuple[str, str], tuple[Any, Version]] = {}
         self.applied = 0
+        for told in self.restarted:
+            told()
 
     def _takes(self, track: Track, order: Any, index: int, rule: Rule) -> bool:
         if rule.share >= 1:

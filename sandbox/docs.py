@@ -1,0 +1,160 @@
+"""The API docs in the browser: Swagger UI for each spec at `/docs/{name}`, the specs at
+`/specs/{name}.yaml`, and Swagger UI's own files from the `swagger-ui-bundle-v2` package, so that
+nothing comes from the network. "Try it out" calls this sandbox, with the demo credentials of the
+fixtures filled in."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
+
+from sandbox.fixtures import Fixtures
+from sandbox.resources import spec_path
+from sandbox.spec.loader import Spec
+
+NAMES = ("fixje", "vidaxl", "sandbox")
+ASSETS = Path(str(swagger_ui_path))
+SERVERS = re.compile(r"^servers:.*\n(?:(?:[ \t-].*|[ \t]*)(?:\n|$))*", re.MULTILINE)
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title} - supplier-sandbox</title>
+<link rel="icon" type="image/png" href="{assets}/favicon-32x32.png">
+<link rel="stylesheet" href="{assets}/swagger-ui.css">
+<style>
+  body {{ margin: 0; font-family: sans-serif; }}
+  nav.sandbox {{ padding: 10px 20px; background: #1b1b1b; color: #fff; font-size: 14px; }}
+  nav.sandbox a {{ color: #9cd3ff; margin-right: 14px; }}
+  nav.sandbox a[aria-current] {{ color: #fff; font-weight: bold; text-decoration: none; }}
+</style>
+</head>
+<body>
+<nav class="sandbox">{nav}</nav>
+{body}
+</body>
+</html>
+"""
+
+SWAGGER = """<div id="swagger-ui"></div>
+<script src="{assets}/swagger-ui-bundle.js"></script>
+<script id="docs-config" type="application/json">{config}</script>
+<script>
+const config = JSON.parse(document.getElementById("docs-config").textContent);
+const ui = SwaggerUIBundle({{
+  url: config.url,
+  dom_id: "#swagger-ui",
+  presets: [SwaggerUIBundle.presets.apis],
+  layout: "BaseLayout",
+  deepLinking: true,
+  validatorUrl: null,
+  oauth2RedirectUrl: config.oauth2RedirectUrl,
+  onComplete: () => {{
+    for (const [scheme, user, password] of config.basic) ui.preauthorizeBasic(scheme, user, password);
+  }},
+}});
+if (config.oauth) ui.initOAuth(config.oauth);
+window.ui = ui;
+</script>"""
+
+
+HELP = """<p>"Try it out" calls this sandbox. The demo credentials of its fixtures are filled in:
+for Fixje press "Authorize", then "Authorize" under partnerOAuth; vidaXL is authorized already.
+The control API needs no credentials on loopback; elsewhere, give its admin token under "Authorize".</p>"""
+
+
+def script_json(value: Any) -> str:
+    """JSON that can stand inside a <script> element."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def with_server(text: str, url: str) -> str:
+    """The spec's text with its `servers` replaced by `url` alone; the rest as written."""
+    block = f"servers:\n  - url: {json.dumps(url)}\n    description: this sandbox\n"
+    replaced, count = SERVERS.subn(block, text, count=1)
+    return replaced if count else f"{text.rstrip()}\n{block}"
+
+
+class Docs:
+    """Serves the docs pages and the specs of one sandbox; `fixtures` give the credentials."""
+
+    def __init__(self, specs: dict[str, Spec], fixtures: Fixtures) -> None:
+        self.specs = {name: specs[name].document for name in NAMES}
+        self.texts = {name: spec_path(name).read_text(encoding="utf-8") for name in NAMES}
+        partner = next(iter(fixtures.fixje.partners), None)
+        customer = next((c for c in fixtures.vidaxl.customers if c.api_enabled), None)
+        self.oauth: dict[str, str] | None = None
+        if partner is not None:
+            self.oauth = {"clientId": partner.client_id, "clientSecret": partner.client_secret}
+        self.basic = [customer.email, customer.token] if customer is not None else None
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Mount("/docs/assets", StaticFiles(directory=ASSETS), name="docs-assets"),
+            Route("/docs", self.index, methods=["GET"]),
+            Route("/docs/{name}", self.page, methods=["GET"]),
+            Route("/specs/{name}.yaml", self.spec, methods=["GET"]),
+        ]
+
+    def title(self, name: str) -> str:
+        return str(self.specs[name].get("info", {}).get("title", name))
+
+    def known(self, name: str) -> str:
+        if name not in self.specs:
+            raise HTTPException(404)
+        return name
+
+    def render(self, request: Request, title: str, current: str | None, body: str) -> HTMLResponse:
+        root = html.escape(request.base_url.path.rstrip("/"))
+        links = [f'<a href="{root}/docs"{" aria-current=page" if current is None else ""}>API docs</a>']
+        links += [f'<a href="{root}/docs/{name}"{" aria-current=page" if name == current else ""}>'
+                  f"{html.escape(self.title(name))}</a>" for name in NAMES]
+        links.append(f'<a href="{root}/_sandbox/ui">Dashboard</a>')
+        return HTMLResponse(PAGE.format(title=html.escape(title), assets=f"{root}/docs/assets",
+                                        nav="\n".join(links), body=body))
+
+    async def index(self, request: Request) -> Response:
+        root = html.escape(request.base_url.path.rstrip("/"))
+        items = "\n".join(
+            f'<li><a href="{root}/docs/{name}">{html.escape(self.title(name))}</a>'
+            f' (<a href="{root}/specs/{name}.yaml">{name}.yaml</a>)</li>' for name in NAMES)
+        body = f'<main style="padding: 20px"><h1>API docs</h1>\n<ul>\n{items}\n</ul>\n{HELP}</main>'
+        return self.render(request, "API docs", None, body)
+
+    async def page(self, request: Request) -> Response:
+        name = self.known(request.path_params["name"])
+        root = request.base_url.path.rstrip("/")
+        # each API gets its own demo credentials; the control API's admin token is never filled in
+        schemes = self.specs[name].get("components", {}).get("securitySchemes", {})
+        oauth = any(s.get("type") == "oauth2" for s in schemes.values())
+        basic = [scheme for scheme, s in schemes.items()
+                 if s.get("type") == "http" and s.get("scheme") == "basic"]
+        config = {
+            "url": f"{root}/specs/{name}.yaml",
+            "oauth2RedirectUrl": str(request.url_for("docs-assets", path="oauth2-redirect.html")),
+            "oauth": self.oauth if oauth and name == "fixje" else None,
+            "basic": [[scheme, *self.basic] for scheme in basic] if self.basic and name == "vidaxl" else [],
+        }
+        body = SWAGGER.format(assets=f"{root}/docs/assets", config=script_json(config))
+        return self.render(request, self.title(name), name, body)
+
+    async def spec(self, request: Request) -> Response:
+        name = self.known(request.path_params["name"])
+        origin = str(request.base_url).rstrip("/")
+        return Response(with_server(self.texts[name], origin), media_type="application/yaml")
+
+
+def docs_routes(specs: dict[str, Spec], fixtures: Fixtures) -> list[BaseRoute]:
+    """The routes of the docs pages, their assets and the specs."""
+    return Docs(specs, fixtures).routes()

@@ -1,0 +1,166 @@
+"""The dashboard's pages: overview, orders, one order, live; its event stream and its login.
+Actions (the clock, events, scenarios, reset) are the control API's, called from the page."""
+
+from __future__ import annotations
+
+from math import ceil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from sandbox import __version__
+from sandbox.control.journal import Journal
+from sandbox.control.scenarios import Scenarios
+from sandbox.ui import badges
+from sandbox.ui.access import HOME, Access, safe_target
+from sandbox.ui.feed import EventStream, Feed
+from sandbox.ui.reader import APIS, CAUSES, STATUSES, Account, Reader
+from sandbox.world.clock import rfc3339
+from sandbox.world.schedule import Schedule
+
+if TYPE_CHECKING:
+    from sandbox.app import Sandbox
+
+HERE = Path(__file__).parent
+PAGE_SIZE = 20
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class Dashboard:
+    def __init__(self, sandbox: Sandbox, journal: Journal, schedule: Schedule, scenarios: Scenarios) -> None:
+        self.sandbox = sandbox
+        self.journal = journal
+        self.scenarios = scenarios
+        self.reader = Reader(sandbox)
+        self.access = Access(sandbox.settings)
+        self.feed = Feed(sandbox.clock, journal, schedule, self.reader.books, self.reader.describe)
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                                 trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+        env.globals.update(badge=badges.css_class, badge_styles=badges.stylesheet(), apis=APIS,
+                           causes=CAUSES, version=__version__)
+        env.filters["rfc3339"] = rfc3339
+        self.templates = Jinja2Templates(env=env)
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/", self.home, methods=["GET"]),
+            Route(HOME, self.overview, methods=["GET"]),
+            Route(f"{HOME}/orders", self.orders, methods=["GET"]),
+            Route(HOME + "/{api:str}/orders/{order_id:str}", self.order, methods=["GET"]),
+            Route(f"{HOME}/live", self.live, methods=["GET"]),
+            Route(f"{HOME}/events", self.events, methods=["GET"]),
+            Route(f"{HOME}/login", self.login, methods=["GET", "POST"]),
+            Mount(f"{HOME}/static", StaticFiles(directory=HERE / "static"), name="ui-static"),
+        ]
+
+    def close(self) -> None:
+        """End the live streams (the server is stopping)."""
+        self.feed.close()
+
+    # access
+
+    def refused(self, request: Request) -> Response | None:
+        """None when the request may see the dashboard; else the answer that says why."""
+        if self.access.allowed(request):
+            return None
+        if self.access.closed:
+            return self.render(request, "login.html", {"closed": True, "error": None, "next": HOME}, 403)
+        entered = self.access.from_query(request)
+        if entered is not None:
+            return entered
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return self.render(request, "login.html", {"closed": False, "error": None, "next": target}, 401)
+
+    async def login(self, request: Request) -> Response:
+        if request.method == "GET":
+            refused = self.refused(request)
+            return refused or RedirectResponse(safe_target(request.query_params.get("next")), 303)
+        form = await request.form()
+        token, target = form.get("token"), form.get("next")
+        target = target if isinstance(target, str) else HOME
+        if isinstance(token, str) and self.access.valid(token):
+            return self.access.enter(target)
+        error = "closed" if self.access.closed else "That is not the admin token."
+        return self.render(request, "login.html", {"closed": self.access.closed, "error": error,
+                                                   "next": safe_target(target)},
+                           403 if self.access.closed else 401)
+
+    # pages
+
+    def render(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+        clock = self.sandbox.clock
+        context = {"now": rfc3339(clock.now()), "frozen": clock.frozen, "page": "", **context}
+        return self.templates.TemplateResponse(request, name, context, status, headers=NO_STORE)
+
+    async def home(self, request: Request) -> Response:
+        return RedirectResponse(HOME, 307)
+
+    async def overview(self, request: Request) -> Response:
+        if refused := self.refused(request):
+            return refused
+        accounts = [(account, self.reader.counts(account)) for account in self.reader.accounts()]
+        base = str(request.base_url).rstrip("/")
+        return self.render(request, "overview.html", {
+            "page": "overview", "base": base, "accounts": accounts, "statuses": STATUSES,
+            "scenarios": self.scenarios.describe(), "guarded": not self.access.open,
+        })
+
+    async def orders(self, request: Request) -> Response:
+        if refused := self.refused(request):
+            return refused
+        params = request.query_params
+        api = params.get("api", "fixje")
+        api = api if api in APIS else "fixje"
+        accounts = self.reader.accounts(api)
+        account = self.reader.account(api, params.get("account", "")) or accounts[0]
+        status = params.get("status", "")
+        status = status if status in STATUSES[api] else ""
+        reference = params.get("reference", "").strip()
+        orders = self.reader.newest_first(account)
+        if status:
+            orders = [o for o in orders if self.reader.status(api, o) == status]
+        if reference:
+            orders = [o for o in orders if reference.lower() in (o.reference or "").lower()]
+        pages = max(1, ceil(len(orders) / PAGE_SIZE))
+        asked = params.get("page", "1")
+        number = min(max(int(asked) if asked.isdigit() else 1, 1), pages)
+        shown = orders[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+        return self.render(request, "orders.html", {
+            "page": "orders", "api": api, "tabs": self.tabs(), "account": account,
+            "statuses": STATUSES[api], "status": status, "reference": reference, "total": len(orders),
+            "rows": [self.reader.row(api, o) for o in shown], "number": number, "pages": pages,
+            "query": {"api": api, "account": account.key, "status": status, "reference": reference},
+        })
+
+    def tabs(self) -> list[tuple[Account, int]]:
+        return [(a, self.reader.book(a.api).count(a.owner)) for a in self.reader.accounts()]
+
+    async def order(self, request: Request) -> Response:
+        if refused := self.refused(request):
+            return refused
+        api, order_id = request.path_params["api"], request.path_params["order_id"]
+        order = self.reader.find(api, order_id) if api in APIS else None
+        if order is None:
+            return self.render(request, "missing.html", {"page": "order", "api": api, "id": order_id}, 404)
+        return self.render(request, "order.html", {"page": "order", "order": self.reader.page(api, order)})
+
+    async def live(self, request: Request) -> Response:
+        if refused := self.refused(request):
+            return refused
+        changes = [self.reader.describe(api, order, change) for api, order, change in self.reader.recent(50)]
+        return self.render(request, "live.html", {
+            "page": "live", "requests": self.journal.find(None, None, None)[:50], "changes": changes,
+        })
+
+    async def events(self, request: Request) -> Response:
+        if not self.access.allowed(request):
+            status = 403 if self.access.closed else 401
+            return PlainTextResponse("The dashboard needs the admin token.", status)
+        return EventStream(self.feed, {**NO_STORE, "X-Accel-Buffering": "no"})
+

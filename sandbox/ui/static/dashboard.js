@@ -1,0 +1,373 @@
+// supplier-sandbox dashboard: actions go through the control API (/_sandbox/...), the live feed
+// comes from /_sandbox/ui/events (server-sent events). No framework, no build step.
+(() => {
+  "use strict";
+
+  const page = document.body.dataset.page;
+  const $ = (selector, root = document) => root.querySelector(selector);
+  const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
+  const FEED_LIMIT = 200;
+
+  function toast(text, bad = false) {
+    const box = $("#toast");
+    box.textContent = text;
+    box.className = bad ? "bad" : "";
+    box.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { box.hidden = true; }, bad ? 8000 : 3500);
+  }
+
+  async function control(method, path, body) {
+    const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, init);
+    const text = await response.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+    if (!response.ok) {
+      let message = (data && (data.message || data.error)) || response.statusText;
+      if (data && data.errors) {
+        message += " " + Object.entries(data.errors).map(([field, notes]) => `${field}: ${notes.join(" ")}`).join("; ");
+      }
+      throw new Error(message);
+    }
+    return data;
+  }
+
+  async function busy(button, work) {
+    if (button) button.disabled = true;
+    try {
+      return await work();
+    } catch (error) {
+      toast(error.message, true);
+      return undefined;
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  function showClock(now, frozen) {
+    for (const node of $$("[data-clock]")) node.textContent = now;
+    for (const node of $$("[data-clock-state]")) node.textContent = frozen ? "frozen" : "running";
+    for (const node of $$("[data-freeze]")) {
+      node.textContent = frozen ? "Resume" : "Freeze";
+      node.dataset.frozen = frozen ? "true" : "false";
+    }
+  }
+
+  // A reset or scenario played from this page is followed without reloading it.
+  let ownReset = 0;
+
+  // Live regions ([data-live] with an id) are fetched again and swapped in, never the whole page.
+  let refreshing = false;
+  let again = false;
+  let timer = null;
+  let held = false;
+
+  function shipFormOpen() {
+    const form = $("[data-ship-form]");
+    return Boolean(form && !form.hidden);
+  }
+
+  function scheduleRefresh(delay = 150) {
+    if (timer === null) timer = setTimeout(() => { timer = null; refresh(); }, delay);
+  }
+
+  async function refresh() {
+    if (refreshing) { again = true; return; }
+    refreshing = true;
+    try {
+      if (shipFormOpen()) { held = true; return; }
+      const response = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      for (const region of $$("[data-live]")) {
+        const replacement = fresh.getElementById(region.id);
+        if (replacement) region.replaceWith(document.adoptNode(replacement));
+      }
+      if (page === "order") showAnswer(selectedAnswer);
+      if (page === "overview") loadFaults();
+    } finally {
+      refreshing = false;
+      if (again) { again = false; scheduleRefresh(); }
+    }
+  }
+
+  // The order page: events, the ship form, the API's answers.
+  let selectedAnswer = null;
+
+  function showAnswer(label) {
+    const tabs = $$("[data-view]");
+    if (!tabs.length) return;
+    if (!label || !tabs.some((tab) => tab.dataset.view === label)) label = tabs[0].dataset.view;
+    selectedAnswer = label;
+    for (const tab of tabs) tab.setAttribute("aria-selected", tab.dataset.view === label ? "true" : "false");
+    for (const answer of $$("[data-answer]")) answer.hidden = answer.dataset.answer !== label;
+  }
+
+  function orderPath() {
+    const region = $("#order");
+    return `/_sandbox/${region.dataset.api}/orders/${encodeURIComponent(region.dataset.orderId)}/events`;
+  }
+
+  async function applyEvent(button, body) {
+    const result = await busy(button, () => control("POST", orderPath(), body));
+    if (result) {
+      toast(`${result.event}: ${result.previousStatus} → ${result.status}`);
+      const form = $("[data-ship-form]");
+      if (form) form.hidden = true;
+      held = false;
+      await refresh();
+    }
+  }
+
+  function shipBody(form) {
+    const body = { event: "ship" };
+    const carrier = form.elements.carrier.value;
+    if (carrier) body.carrier = carrier;
+    if ($("#order").dataset.api === "fixje") {
+      const items = {};
+      for (const input of $$("input[data-sku]", form)) {
+        const units = parseInt(input.value || "0", 10);
+        if (units > 0) items[input.dataset.sku] = units;
+      }
+      if (!Object.keys(items).length) throw new Error("Choose at least one unit to ship.");
+      body.items = items;
+      const tracking = form.elements.trackingNumber.value.trim();
+      if (tracking) body.trackingNumber = tracking;
+    } else {
+      const numbers = form.elements.trackingNumbers.value.split(/[\s,]+/).filter(Boolean);
+      const parcels = parseInt(form.elements.parcels.value || "1", 10);
+      if (numbers.length && numbers.length !== parcels) {
+        throw new Error(`Give one tracking number per parcel: ${parcels} parcel(s), ${numbers.length} number(s).`);
+      }
+      if (numbers.length) body.trackingNumbers = numbers;
+      else body.parcels = parcels;
+    }
+    return body;
+  }
+
+  // The overview: fault rules from the control API ("none" when it has none, or no such endpoint).
+  function describeFault(rule) {
+    const effect = [];
+    if (rule.status) effect.push(`answers ${rule.status}`);
+    if (rule.drop) effect.push("drops the connection");
+    if (rule.latencyMs) effect.push(`waits ${rule.latencyMs}${rule.latencyMaxMs ? "–" + rule.latencyMaxMs : ""} ms`);
+    if (rule.retryAfter) effect.push(`Retry-After ${rule.retryAfter} s`);
+    if (rule.probability) effect.push(`probability ${rule.probability}`);
+    return effect.join(", ");
+  }
+
+  async function loadFaults() {
+    const box = $("[data-faults]");
+    if (!box) return;
+    let faults;
+    try {
+      const response = await fetch("/_sandbox/faults", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (response.status === 404) faults = [];
+      else if (response.ok) faults = (await response.json()).faults || [];
+      else throw new Error(`${response.status} ${response.statusText}`);
+    } catch (error) {
+      box.replaceChildren(Object.assign(document.createElement("p"), { className: "error", textContent: `Could not read the fault rules: ${error.message}` }));
+      return;
+    }
+    if (!faults.length) {
+      box.replaceChildren(Object.assign(document.createElement("p"), { className: "muted", textContent: "none" }));
+      return;
+    }
+    const table = document.createElement("table");
+    table.className = "faults";
+    const head = table.createTHead().insertRow();
+    for (const title of ["Rule", "Matches", "Does", "Fired", "Left"]) {
+      head.appendChild(Object.assign(document.createElement("th"), { textContent: title }));
+    }
+    const body = table.createTBody();
+    for (const rule of faults) {
+      const row = body.insertRow();
+      row.dataset.fault = rule.id;
+      const matches = [rule.api, rule.method || "any method", rule.path || "every path", rule.credential || ""].filter(Boolean).join(" ");
+      const cells = [`${rule.id} (${rule.source})`, matches, describeFault(rule), String(rule.fired),
+        rule.remaining === null || rule.remaining === undefined ? "∞" : String(rule.remaining)];
+      for (const text of cells) row.insertCell().textContent = text;
+    }
+    const scroll = document.createElement("div");
+    scroll.className = "scroll";
+    scroll.appendChild(table);
+    box.replaceChildren(scroll);
+  }
+
+  function scenarioResult(result) {
+    const box = $("[data-scenario-result]");
+    if (!box) return;
+    const list = document.createElement("ul");
+    for (const [name, made] of Object.entries(result.orders || {})) {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `/_sandbox/ui/${made.api}/orders/${encodeURIComponent(made.orderId)}`;
+      link.textContent = `${name} (${made.api} ${made.orderId})`;
+      item.appendChild(link);
+      list.appendChild(item);
+    }
+    const intro = Object.assign(document.createElement("p"), { textContent: `Played ${result.scenario}: ${result.description}` });
+    box.replaceChildren(intro, list);
+  }
+
+  // Clicks and submits, delegated: live regions are swapped in without re-binding anything.
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button");
+    if (!button) return;
+    if (button.dataset.advance) {
+      const moved = await busy(button, () => control("POST", "/_sandbox/clock", { advance: button.dataset.advance }));
+      if (moved) {
+        showClock(moved.now, moved.frozen);
+        const note = $("[data-applied]");
+        if (note) note.textContent = `Now ${moved.now}: the schedule made ${moved.applied} move(s).`;
+        toast(`Clock moved to ${moved.now}; ${moved.applied} scheduled move(s).`);
+      }
+    } else if (button.hasAttribute("data-freeze")) {
+      const frozen = button.dataset.frozen !== "true";
+      const moved = await busy(button, () => control("POST", "/_sandbox/clock", { frozen }));
+      if (moved) showClock(moved.now, moved.frozen);
+    } else if (button.hasAttribute("data-reset")) {
+      if (!window.confirm("Reset the sandbox to its seeded state? Every order, event, tenant and token made since is lost.")) return;
+      const done = await busy(button, () => control("POST", "/_sandbox/reset"));
+      if (done) location.reload();
+    } else if (button.hasAttribute("data-scenario")) {
+      const name = $("[data-scenario-name]").value;
+      ownReset = Date.now();
+      const result = await busy(button, () => control("POST", `/_sandbox/scenarios/${encodeURIComponent(name)}`));
+      if (result) {
+        scenarioResult(result);
+        toast(`Scenario ${name} played.`);
+        scheduleRefresh(0);
+      }
+    } else if (button.dataset.event) {
+      if (button.dataset.event === "ship" && $("[data-ship-form]")) {
+        const form = $("[data-ship-form]");
+        form.hidden = false;
+        const first = $("input, textarea, select", form);
+        if (first) first.focus();
+        return;
+      }
+      await applyEvent(button, { event: button.dataset.event });
+    } else if (button.hasAttribute("data-close-ship")) {
+      $("[data-ship-form]").hidden = true;
+      if (held) { held = false; scheduleRefresh(0); }
+    } else if (button.dataset.view) {
+      showAnswer(button.dataset.view);
+    }
+  });
+
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!form.matches("[data-ship-form]")) return;
+    event.preventDefault();
+    let body;
+    try {
+      body = shipBody(form);
+    } catch (error) {
+      toast(error.message, true);
+      return;
+    }
+    await applyEvent(form.querySelector("button[type=submit]"), body);
+  });
+
+  // The live page's feeds.
+  function prepend(list, item) {
+    $(".empty", list)?.remove();
+    item.classList.add("fresh");
+    list.prepend(item);
+    while (list.children.length > FEED_LIMIT) list.lastElementChild.remove();
+  }
+
+  function span(className, text) {
+    return Object.assign(document.createElement("span"), { className, textContent: text });
+  }
+
+  function badgeClass(status) {
+    return "status-" + status.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  }
+
+  function requestItem(entry) {
+    const item = document.createElement("li");
+    item.dataset.id = entry.id;
+    item.dataset.api = entry.api;
+    item.append(
+      Object.assign(document.createElement("time"), { textContent: entry.time }),
+      span(`api api-${entry.api}`, entry.api === "fixje" ? "Fixje" : "vidaXL"),
+      span(`code code-${Math.floor(entry.status / 100)}xx`, String(entry.status)),
+      Object.assign(document.createElement("code"), {
+        className: "request", textContent: `${entry.method} ${entry.path}${entry.query ? "?" + entry.query : ""}` }),
+    );
+    if (entry.credential) item.append(span("muted", entry.credential));
+    return item;
+  }
+
+  function changeItem(data) {
+    const change = data.change;
+    const item = document.createElement("li");
+    item.dataset.orderId = data.orderId;
+    item.dataset.event = change.event;
+    const link = Object.assign(document.createElement("a"), { href: data.url, textContent: data.reference || data.orderId });
+    item.append(Object.assign(document.createElement("time"), { textContent: change.at }),
+      span(`api api-${data.api}`, data.api === "fixje" ? "Fixje" : "vidaXL"), link,
+      Object.assign(document.createElement("b"), { textContent: change.event }));
+    if (change.previous) item.append(span(`badge ${badgeClass(change.previous)}`, change.previous), document.createTextNode("→"));
+    const causes = JSON.parse($("#changes").dataset.causes || "{}");
+    item.append(span(`badge ${badgeClass(change.status)}`, change.status),
+      span(`cause cause-${change.cause}`, causes[change.cause] || change.cause));
+    return item;
+  }
+
+  function onOrder(data) {
+    if (page === "live") {
+      prepend($("#changes"), changeItem(data));
+    } else if (page === "overview") {
+      scheduleRefresh(500);
+    } else if (page === "orders") {
+      const region = $("#orders-table");
+      if (region && region.dataset.api === data.api && region.dataset.account === data.account) scheduleRefresh();
+    } else if (page === "order") {
+      const region = $("#order");
+      if (region && region.dataset.api === data.api && region.dataset.orderId === data.orderId) scheduleRefresh();
+    }
+  }
+
+  function onRequest(entry) {
+    if (page === "live") prepend($("#requests"), requestItem(entry));
+    else if (page === "overview") scheduleRefresh(1000);  // the fault rules' counts
+  }
+
+  function connect() {
+    if (!window.EventSource) return;
+    const source = new EventSource("/_sandbox/ui/events");
+    const state = $("[data-stream-state]");
+    source.addEventListener("open", () => {
+      document.body.dataset.stream = "open";
+      if (state) state.textContent = "connected.";
+    });
+    source.addEventListener("error", () => {
+      document.body.dataset.stream = "reconnecting";
+      if (state) state.textContent = "reconnecting…";
+    });
+    source.addEventListener("clock", (event) => {
+      const clock = JSON.parse(event.data);
+      showClock(clock.now, clock.frozen);
+    });
+    source.addEventListener("order", (event) => onOrder(JSON.parse(event.data)));
+    source.addEventListener("request", (event) => onRequest(JSON.parse(event.data)));
+    source.addEventListener("reset", () => {
+      if (Date.now() - ownReset < 5000) scheduleRefresh(0);
+      else location.reload();
+    });
+    source.addEventListener("reload", () => location.reload());
+    window.addEventListener("pagehide", () => source.close());
+  }
+
+  if (page === "order") showAnswer(null);
+  if (page === "overview") loadFaults();
+  connect();
+})();

@@ -1,0 +1,231 @@
+"""The dashboard in Chromium: orders appear live, events from the buttons (two parcels), the
+timeline agrees with the API, the schedule moves an order when the clock button is pressed, and
+every page fits 1280x720 and a phone. Each test works in a tenant of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+
+from tests.browser.conftest import screenshot
+
+try:
+    from playwright.sync_api import Browser, Page, expect
+except ImportError:
+    if os.environ.get("CI"):
+        raise
+    pytest.skip("the Python package playwright is missing: pip install -e '.[test]'", allow_module_level=True)
+
+UI = "/_sandbox/ui"
+ORDER = {
+    "customer_order_reference": "DEMO-2026-001",
+    "addressbook": {"address": "Hauptstrasse 5", "city": "Berlin", "postal_code": "10115", "country": "DE",
+                    "name": "Jonas Weber", "phone": "+49 30 1234567"},
+    "order_products": [{"product_code": "146400", "quantity": 2}, {"product_code": "459398", "quantity": 1}],
+}
+
+
+def tenant(live_url: str) -> tuple[str, str]:
+    """A fresh vidaXL customer: (e-mail, token)."""
+    made = requests.post(f"{live_url}/_sandbox/tenants", json={"api": "vidaxl", "name": "Browser test"},
+                         timeout=10)
+    assert made.status_code == 201, made.text
+    return made.json()["email"], made.json()["token"]
+
+
+def place(live_url: str, auth: tuple[str, str], **changes: Any) -> int:
+    created = requests.post(f"{live_url}/api_customer/orders.json", json={**ORDER, **changes}, auth=auth,
+                            timeout=10)
+    assert created.status_code == 200, created.text
+    order_id: int = created.json()["order"]["id"]
+    return order_id
+
+
+def listed(live_url: str, auth: tuple[str, str], order_id: int) -> dict[str, Any]:
+    """The order as the vidaXL order list returns it."""
+    answer = requests.get(f"{live_url}/api_customer/orders.json?id_eq={order_id}", auth=auth, timeout=10)
+    assert answer.status_code == 200, answer.text
+    order: dict[str, Any] = answer.json()[0]["order"]
+    return order
+
+
+def rails_time(text: str) -> str:
+    """The dashboard's `2026-11-02T09:00:00Z` as vidaXL writes it: `2026-11-02T09:00:00.000Z`."""
+    instant = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return instant.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def steps(page: Page) -> list[dict[str, str]]:
+    """The order page's timeline: each step's time, event, cause and status."""
+    found: list[dict[str, str]] = page.locator("ol.timeline li").evaluate_all(
+        "items => items.map(li => ({at: li.dataset.at, event: li.dataset.event, cause: li.dataset.cause,"
+        " status: li.dataset.status}))")
+    return found
+
+
+def live(page: Page, path: str) -> None:
+    """Open a dashboard page and wait for its live feed; mark the page to tell a reload apart."""
+    page.goto(path)
+    expect(page.locator("body[data-stream='open']")).to_have_count(1)
+    page.evaluate("window.notReloaded = true")
+
+
+def not_reloaded(page: Page) -> bool:
+    return bool(page.evaluate("window.notReloaded === true"))
+
+
+def problems(errors: list[str]) -> list[str]:
+    """What went wrong, less the event streams that a navigation or a closed page cuts off."""
+    return [e for e in errors if not ("/_sandbox/ui/events" in e and "ERR_ABORTED" in e)]
+
+
+def test_a_new_order_appears_in_the_orders_table_and_the_live_feed(
+        page: Page, live_url: str, console_errors: list[str]) -> None:
+    email, token = tenant(live_url)
+    live(page, f"{UI}/orders?api=vidaxl&account={email}")
+    expect(page.locator("#orders-table tbody")).to_contain_text("No orders")
+    feed = page.context.new_page()
+    live(feed, f"{UI}/live")
+
+    order_id = place(live_url, (email, token))
+
+    row = page.locator(f"#orders-table tr[data-order-id='{order_id}']")
+    expect(row).to_contain_text("DEMO-2026-001")
+    expect(row.locator(".badge")).to_have_text("Temporary")
+    expect(page.locator("#orders-table [data-total]")).to_have_attribute("data-total", "1")
+    change = feed.locator(f"#changes li[data-order-id='{order_id}'][data-event='place']")
+    expect(change).to_contain_text("DEMO-2026-001")
+    expect(change.locator(".cause")).to_have_text("API call")
+    request = feed.locator("#requests li").filter(has_text=email).first
+    expect(request).to_contain_text("POST /api_customer/orders.json")
+    expect(request.locator(".code")).to_have_text("200")
+    assert not_reloaded(page) and not_reloaded(feed)
+    screenshot(page, "dashboard-orders")
+    screenshot(feed, "dashboard-live")
+    feed.close()
+    assert problems(console_errors) == []
+
+
+def clock(live_url: str, **change: Any) -> str:
+    """Read the clock, or change it (`advance=`, `set=`): its time."""
+    if change:
+        answer = requests.post(f"{live_url}/_sandbox/clock", json=change, timeout=10)
+    else:
+        answer = requests.get(f"{live_url}/_sandbox/clock", timeout=10)
+    assert answer.status_code == 200, answer.text
+    now: str = answer.json()["now"]
+    return now
+
+
+def test_pay_and_ship_in_two_parcels_from_the_buttons(page: Page, live_url: str,
+                                                       console_errors: list[str]) -> None:
+    auth = tenant(live_url)
+    order_id = place(live_url, auth)
+    live(page, f"{UI}/vidaxl/orders/{order_id}")
+    status = page.locator("[data-order-status]")
+    expect(status).to_have_text("Temporary")
+
+    page.get_by_role("button", name="pay", exact=True).click()
+    expect(status).to_have_text("Submitted")
+    page.get_by_role("button", name="prepare", exact=True).click()
+    expect(status).to_have_text("Being Prepared")
+    start = clock(live_url)
+    try:
+        clock(live_url, advance="PT2H")  # the schedule ships a prepared order after 22 h: not yet
+        page.get_by_role("button", name="ship", exact=True).click()
+        form = page.locator("form[data-ship-form]")
+        expect(form).to_be_visible()
+        form.get_by_label("Parcels").fill("2")
+        form.get_by_label("Tracking numbers").fill("JVGL4000000001\nJVGL4000000002")
+        form.get_by_label("Carrier").select_option("DHL")
+        form.get_by_role("button", name="Ship", exact=True).click()
+        expect(status).to_have_text("Sent")
+    finally:
+        clock(live_url, set=start)  # the other browser tests expect the clock at its start
+    expect(page.locator("#shipments li")).to_have_count(2)
+    expect(page.locator("#shipments")).to_contain_text("JVGL4000000001")
+    expect(page.locator("#shipments")).to_contain_text("JVGL4000000002")
+    assert not_reloaded(page)
+
+    timeline = steps(page)
+    assert [(s["event"], s["cause"], s["status"]) for s in timeline] == [
+        ("place", "api", "Temporary"), ("pay", "control", "Submitted"),
+        ("prepare", "control", "Being Prepared"), ("ship", "control", "Sent")]
+    api = listed(live_url, auth, order_id)
+    assert (api["status_order_id"], api["status_order_name"]) == (5, "Sent")
+    assert api["shipping_tracking"] == "JVGL4000000001,JVGL4000000002"
+    times = [rails_time(s["at"]) for s in timeline]
+    assert (times[0], times[1], times[3]) == (api["created_at"], api["payment_date"], api["sent_date"])
+    assert times[3] == api["updated_at"] != times[2]
+    # the page shows the API's own answer
+    shown = json.loads(page.locator("[data-answer='JSON'] pre").inner_text())
+    assert shown[0]["order"] == api
+
+    page.evaluate("document.getElementById('toast').hidden = true")
+    screenshot(page, "dashboard-order")  # the README's docs/order-page.png is a copy of it
+    page.get_by_role("tab", name="CSV").click()
+    expect(page.locator("[data-answer='CSV'] pre")).to_contain_text("JVGL4000000001,JVGL4000000002")
+    assert problems(console_errors) == []
+
+
+def test_the_clock_button_lets_the_schedule_move_an_order(page: Page, live_url: str,
+                                                          console_errors: list[str]) -> None:
+    auth = tenant(live_url)
+    order_id = place(live_url, auth, customer_order_reference="SCHEDULED-1")
+    paid = requests.post(f"{live_url}/_sandbox/vidaxl/orders/{order_id}/events", json={"event": "pay"},
+                         timeout=10)
+    assert paid.json()["status"] == "Submitted"
+    live(page, f"{UI}/vidaxl/orders/{order_id}")
+    overview = page.context.new_page()
+    live(overview, UI)
+    start = clock(live_url)
+    screenshot(overview, "dashboard-overview")
+
+    # the default schedule: Submitted -> prepare after 2 h (for 5 % of orders: cancel after 1 h),
+    # Being Prepared -> ship after 22 h more: a day later the order has left, one way or the other
+    try:
+        overview.get_by_role("button", name="+1 day").click()
+        expect(overview.locator("[data-applied]")).to_contain_text("move(s)")
+        status = page.locator("[data-order-status]")
+        expect(status).to_have_text(re.compile(r"^(Sent|Cancelled)$"))
+        expect(page.locator("header [data-clock]")).not_to_have_text(start)
+        assert not_reloaded(page) and not_reloaded(overview)
+        api = listed(live_url, auth, order_id)
+    finally:
+        clock(live_url, set=start)  # the other browser tests expect the clock at its start
+
+    moved = [(s["event"], s["cause"], s["status"]) for s in steps(page)][2:]
+    if api["status_order_name"] == "Sent":
+        assert moved == [("prepare", "schedule", "Being Prepared"), ("ship", "schedule", "Sent")]
+    else:
+        assert moved == [("cancel", "schedule", "Cancelled")]
+    assert status.inner_text() == api["status_order_name"]
+    assert rails_time(steps(page)[-1]["at"]) == api["updated_at"]
+    overview.close()
+    assert problems(console_errors) == []
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (390, 844)])
+def test_every_page_fits_the_window(browser: Browser, live_url: str, width: int, height: int) -> None:
+    auth = tenant(live_url)
+    order_id = place(live_url, auth)
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_url)
+    try:
+        page = context.new_page()
+        for name, path in (("overview", UI), ("orders", f"{UI}/orders?api=vidaxl&account={auth[0]}"),
+                           ("orders-fixje", f"{UI}/orders"), ("order", f"{UI}/vidaxl/orders/{order_id}"),
+                           ("live", f"{UI}/live")):
+            page.goto(path)
+            expect(page.locator("body[data-stream='open']")).to_have_count(1)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is {overflow} px wider than a {width} px window"
+            if width < 500:
+                screenshot(page, f"dashboard-{name}-phone")
+    finally:
+        context.close()

@@ -1,0 +1,493 @@
+"""The dashboard under /_sandbox/ui: its pages, filters and paging, the access rule, the order
+timeline and its causes, the API answers it shows, and the live feed (server-sent events)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import html
+import io
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import pytest
+import requests
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from sandbox.fixje.statuses import OrderStatus
+from sandbox.ui import badges
+from sandbox.ui.dashboard import Dashboard
+from sandbox.vidaxl.statuses import StatusOrder
+from tests.conftest import Partner, login, make_app
+
+UI = "/_sandbox/ui"
+VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
+NEW_VIDAXL_ORDER = {
+    "customer_order_reference": "UI-1",
+    "addressbook": {"address": "Hauptstrasse 5", "city": "Berlin", "postal_code": "10115", "country": "DE",
+                    "name": "Jonas Weber", "phone": "+49 30 1234567"},
+    "order_products": [{"product_code": "146400", "quantity": 2}],
+}
+TIMELINE = re.compile(
+    r'<li data-at="([^"]+)" data-event="([^"]+)" data-cause="([^"]+)"\s+data-status="([^"]+)"')
+ANSWER = re.compile(
+    r'<div class="answer" data-answer="(\w+)"[^>]*>\s*<p><code>([^<]*)</code></p>\s*<pre>(.*?)</pre>',
+    re.DOTALL)
+BUTTON = re.compile(r'<button type="button" class="[^"]*" data-event="(\w+)"')
+ROW = re.compile(r'<tr data-order-id="([^"]+)">.*?<span class="badge [^"]+">([^<]+)</span>', re.DOTALL)
+
+
+def timeline(page: str) -> list[tuple[str, str, str, str]]:
+    """(time, event, cause, status) of each step of an order page's timeline."""
+    return [(at, event, cause, html.unescape(status)) for at, event, cause, status in TIMELINE.findall(page)]
+
+
+def answers(page: str) -> dict[str, tuple[str, str]]:
+    """The order as each API request returns it, on the order page: label -> (request, text)."""
+    return {label: (html.unescape(request), html.unescape(text))
+            for label, request, text in ANSWER.findall(page)}
+
+
+def rows(page: str) -> list[tuple[str, str]]:
+    """(order id, status) of each row of the orders table."""
+    return [(order_id, html.unescape(status)) for order_id, status in ROW.findall(page)]
+
+
+def same_xml(one: str, other: str) -> bool:
+    return ET.canonicalize(one, strip_text=True) == ET.canonicalize(other, strip_text=True)
+
+
+def place_vidaxl(client: TestClient, **changes: Any) -> int:
+    response = client.post("/api_customer/orders.json", json={**NEW_VIDAXL_ORDER, **changes}, auth=VIDAXL)
+    assert response.status_code == 200, response.text
+    order_id: int = response.json()["order"]["id"]
+    return order_id
+
+
+def event(client: TestClient, api: str, order_id: object, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(f"/_sandbox/{api}/orders/{order_id}/events", json=body)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+# pages
+
+
+def test_the_root_points_to_the_dashboard(client: TestClient) -> None:
+    response = client.get("/", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (307, UI)
+
+
+def test_the_overview_shows_urls_credentials_counts_clock_and_controls(client: TestClient) -> None:
+    response = client.get(UI)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    page = response.text
+    for text in ("http://testserver/api/v1", "POST http://testserver/api/v1/login",
+                 "http://testserver/api_customer", "http://testserver/_sandbox",
+                 "fixje-demo-client", "fixje-demo-secret", "demo@vidaxl.sandbox", "vidaxl-demo-token",
+                 "2026-11-02T09:00:00Z", 'data-advance="PT1H"', 'data-advance="P1D"', 'data-advance="P1W"',
+                 "data-freeze", "data-reset", "data-faults", '<option value="partial-shipment"'):
+        assert text in page, text
+    # the demo partner's 24 seeded orders, by status, and a tenant once there is one
+    start = page.index('data-account="fixje-demo-client"')
+    end = page.index('data-account="fixje-other-client"')
+    demo = page[start:end]
+    counts = dict(re.findall(r'data-status="(\w+)">\w+ <b>(\d+)</b>', demo))
+    assert sum(map(int, counts.values())) == 24
+    assert set(counts) <= {str(status) for status in OrderStatus}
+    tenant = client.post("/_sandbox/tenants", json={"api": "vidaxl", "name": "CI job 7"}).json()
+    assert f'data-account="{tenant["email"]}"' in client.get(UI).text
+
+
+def test_the_dashboard_is_not_in_the_journal(client: TestClient) -> None:
+    for path in (UI, f"{UI}/orders", f"{UI}/live"):
+        assert client.get(path).status_code == 200
+    assert client.get("/_sandbox/requests").json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("", ("fixje", "fixje-demo-client")),
+     ("?api=fixje&account=fixje-other-client", ("fixje", "fixje-other-client")),
+     ("?api=vidaxl&account=other@vidaxl.sandbox", ("vidaxl", "other@vidaxl.sandbox")),
+     ("?api=vidaxl", ("vidaxl", "demo@vidaxl.sandbox")),
+     ("?api=nope&account=nobody", ("fixje", "fixje-demo-client"))],
+)
+def test_the_orders_page_shows_one_api_and_account(client: TestClient, query: str,
+                                                     expected: tuple[str, str]) -> None:
+    page = client.get(f"{UI}/orders{query}").text
+    found = re.search(r'id="orders-table" class="card" data-live data-api="(\w+)" data-account="([^"]+)"',
+                      page)
+    assert found is not None and found.groups() == expected
+
+
+def test_orders_are_newest_first_and_paged(app: Starlette, client: TestClient) -> None:
+    demo = app.state.sandbox.fixje.partner_by_client("fixje-demo-client")
+    newest_first = [o.id for o in reversed(app.state.sandbox.fixje.orders.of(demo.id))]
+    first = client.get(f"{UI}/orders?api=fixje&account=fixje-demo-client").text
+    second = client.get(f"{UI}/orders?api=fixje&account=fixje-demo-client&page=2").text
+    assert [order_id for order_id, _ in rows(first)] == newest_first[:20]
+    assert [order_id for order_id, _ in rows(second)] == newest_first[20:]
+    assert "page 1 of 2" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    assert "page 2 of 2" in second and 'rel="prev"' in second
+    assert rows(client.get(f"{UI}/orders?api=fixje&account=fixje-demo-client&page=99").text) == rows(second)
+
+
+@pytest.mark.parametrize("status", ["Delivered", "Processing", "Cancelled"])
+def test_orders_filter_by_status(client: TestClient, status: str) -> None:
+    params = {"api": "fixje", "account": "fixje-demo-client", "status": status}
+    page = client.get(f"{UI}/orders", params=params).text
+    listed = rows(page)
+    assert listed and {shown for _, shown in listed} == {status}
+    assert f'data-total="{len(listed)}"' in page
+
+
+def test_orders_filter_by_reference(client: TestClient) -> None:
+    place_vidaxl(client, customer_order_reference="ACME-77")
+    place_vidaxl(client, customer_order_reference="acme-78")
+    place_vidaxl(client, customer_order_reference="OTHER-1")
+    params = {"api": "vidaxl", "account": VIDAXL[0], "reference": "Acme"}
+    page = client.get(f"{UI}/orders", params=params).text
+    assert len(rows(page)) == 2
+    assert "acme-78" in page and "ACME-77" in page and "OTHER-1" not in page
+    combined = client.get(f"{UI}/orders", params={"api": "vidaxl", "account": VIDAXL[0], "reference": "acme",
+                                                  "status": "Sent"}).text
+    assert rows(combined) == []
+
+
+def test_an_unknown_order_is_a_404_page(client: TestClient) -> None:
+    for path in (f"{UI}/fixje/orders/nope", f"{UI}/vidaxl/orders/123", f"{UI}/other/orders/1"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "No such order" in response.text
+
+
+# the timeline
+
+
+def test_a_vidaxl_order_page_shows_the_timeline_and_the_api_answers(client: TestClient) -> None:
+    order_id = place_vidaxl(client)
+    event(client, "vidaxl", order_id, {"event": "pay"})
+    client.post("/_sandbox/clock", json={"advance": "PT1H"})
+    event(client, "vidaxl", order_id,
+          {"event": "ship", "trackingNumbers": ["JVGL01", "JVGL02"], "carrier": "DHL"})
+    page = client.get(f"{UI}/vidaxl/orders/{order_id}").text
+    assert timeline(page) == [
+        ("2026-11-02T09:00:00Z", "place", "api", "Temporary"),
+        ("2026-11-02T09:00:00Z", "pay", "control", "Submitted"),
+        ("2026-11-02T10:00:00Z", "ship", "control", "Sent"),
+    ]
+    assert "DHL JVGL01, JVGL02" in page
+    assert BUTTON.findall(page) == ["refund", "replace"]
+
+    shown = answers(page)
+    assert [(label, request) for label, (request, _) in shown.items()] == [
+        ("JSON", f"GET /api_customer/orders.json?id_eq={order_id}"),
+        ("XML", f"GET /api_customer/orders.xml?id_eq={order_id}"),
+        ("CSV", f"GET /api_customer/orders.csv?id_eq={order_id}"),
+    ]
+    api = f"/api_customer/orders.{{}}?id_eq={order_id}"
+    assert json.loads(shown["JSON"][1]) == client.get(api.format("json"), auth=VIDAXL).json()
+    as_xml = client.get(api.format("xml"), auth=VIDAXL).content
+    assert same_xml(shown["XML"][1], as_xml.decode())
+    assert shown["CSV"][1] == client.get(api.format("csv"), auth=VIDAXL).text
+    listed = next(csv.DictReader(io.StringIO(shown["CSV"][1])))
+    assert (listed["status_order_id"], listed["shipping_tracking"]) == ("5", "JVGL01,JVGL02")
+
+
+def test_a_fixje_order_page_shows_each_parcel_and_the_api_answers(client: TestClient) -> None:
+    partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+    body = partner.order_body(orderItems=[{"sku": "FX100001", "quantity": 3}], reference="UI-FX")
+    order_id = partner.post("/api/v1/orders", json=body).json()["orderId"]
+    event(client, "fixje", order_id, {"event": "ship", "items": {"FX100001": 1}, "trackingNumber": "3SUIONE",
+                                      "carrier": "PostNL"})
+    event(client, "fixje", order_id, {"event": "ship", "items": {"FX100001": 1}, "trackingNumber": "3SUITWO"})
+    page = client.get(f"{UI}/fixje/orders/{order_id}").text
+    assert [(step, cause, status) for _, step, cause, status in timeline(page)] == [
+        ("place", "api", "New"), ("ship", "control", "PartiallyShipped"),
+        ("ship", "control", "PartiallyShipped"),
+    ]
+    assert "PostNL 3SUIONE: 1 x FX100001" in page and "PostNL 3SUITWO: 1 x FX100001" in page
+    # the ship form offers what is left
+    assert 'data-sku="FX100001" min="0" max="1" value="1"' in page
+    shown = answers(page)
+    api = partner.get(f"/api/v1/orders/{order_id}")
+    assert json.loads(shown["JSON"][1]) == api.json()
+    as_xml = partner.get(f"/api/v1/orders/{order_id}", headers={"accept": "application/xml"}).content
+    assert same_xml(shown["XML"][1], as_xml.decode())
+
+
+def test_the_timeline_names_every_cause(client: TestClient, app: Starlette) -> None:
+    sandbox = app.state.sandbox
+    seeded = next(o for o in sandbox.fixje.orders.placed if o.status == OrderStatus.DELIVERED)
+    assert [(c.event, c.cause, c.previous, c.status) for c in seeded.history] == [
+        ("place", "seed", None, "New"), ("process", "seed", "New", "Processing"),
+        ("ship", "seed", "Processing", "Shipped"), ("deliver", "seed", "Shipped", "Delivered"),
+    ]
+    assert [c.at for c in seeded.history] == sorted(c.at for c in seeded.history)
+    assert seeded.history[-1].at <= sandbox.clock.start
+    refunded = next(o for o in sandbox.vidaxl.orders.placed if o.status is StatusOrder.REFUNDED)
+    assert [c.event for c in refunded.history] == ["place", "pay", "ship", "refund"]
+    assert [c.at for c in refunded.history] == sorted(c.at for c in refunded.history)
+
+    partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+    order_id = partner.post("/api/v1/orders", json=partner.order_body()).json()["orderId"]
+    client.post("/_sandbox/clock", json={"advance": "PT3H"})  # the schedule: New -> Processing after 2 h
+    page = client.get(f"{UI}/fixje/orders/{order_id}").text
+    assert timeline(page) == [("2026-11-02T09:00:00Z", "place", "api", "New"),
+                              ("2026-11-02T11:00:00Z", "process", "schedule", "Processing")]
+
+    played = client.post("/_sandbox/scenarios/partial-shipment").json()
+    page = client.get(f"{UI}/fixje/orders/{played['orders']['order']['orderId']}").text
+    assert [(step, cause) for _, step, cause, _ in timeline(page)] == [
+        ("place", "scenario"), ("process", "scenario"), ("ship", "scenario"), ("ship", "scenario")]
+
+
+def test_a_refused_event_leaves_the_timeline_as_it_was(client: TestClient, app: Starlette) -> None:
+    order_id = place_vidaxl(client)
+    for refused in ("ship", "refund"):
+        response = client.post(f"/_sandbox/vidaxl/orders/{order_id}/events", json={"event": refused})
+        assert response.status_code == 409
+    assert [c.event for c in app.state.sandbox.vidaxl.orders.find(order_id).history] == ["place"]
+
+
+def test_the_timeline_is_part_of_the_state(client: TestClient) -> None:
+    order_id = place_vidaxl(client)
+    event(client, "vidaxl", order_id, {"event": "pay"})
+    state = client.get("/_sandbox/state")
+    exported = next(o for o in state.json()["vidaxl"]["orders"] if o["id"] == order_id)
+    assert exported["history"] == [
+        {"at": "2026-11-02T09:00:00+00:00", "previous": None, "status": "Temporary", "event": "place",
+         "cause": "api", "detail": None},
+        {"at": "2026-11-02T09:00:00+00:00", "previous": "Temporary", "status": "Submitted", "event": "pay",
+         "cause": "control", "detail": None},
+    ]
+    with TestClient(make_app()) as other:
+        assert other.put("/_sandbox/state", content=state.content,
+                         headers={"content-type": "application/json"}).status_code == 200
+        assert timeline(other.get(f"{UI}/vidaxl/orders/{order_id}").text) == timeline(
+            client.get(f"{UI}/vidaxl/orders/{order_id}").text)
+
+
+# the access rule
+
+
+def test_off_loopback_without_a_token_the_dashboard_is_closed() -> None:
+    with TestClient(make_app(host="0.0.0.0")) as client:
+        response = client.get(UI)
+        assert response.status_code == 403
+        assert "--admin-token" in response.text
+        assert client.get(f"{UI}/events").status_code == 403
+        assert client.get(f"{UI}/orders?token=anything").status_code == 403
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.1"])
+def test_with_an_admin_token_the_browser_shows_it_once(host: str) -> None:
+    with TestClient(make_app(host=host, admin_token="s3cret")) as client:
+        asked = client.get(f"{UI}/orders?api=vidaxl")
+        assert asked.status_code == 401
+        assert 'name="next" value="/_sandbox/ui/orders?api=vidaxl"' in asked.text
+        assert client.get(f"{UI}/events").status_code == 401
+        assert client.get(f"{UI}/orders?token=wrong").status_code == 401
+
+        entered = client.get(f"{UI}/orders?api=vidaxl&token=s3cret", follow_redirects=False)
+        assert entered.status_code == 303
+        assert entered.headers["location"] == "/_sandbox/ui/orders?api=vidaxl"
+        cookie = entered.headers["set-cookie"]
+        assert cookie.startswith("sandbox_admin=s3cret;")
+        parts = {part.strip().lower() for part in cookie.split(";")}
+        assert {"httponly", "path=/_sandbox", "samesite=strict"} <= parts
+        # the cookie opens the dashboard, and the control API its page calls
+        assert client.get(f"{UI}/orders?api=vidaxl").status_code == 200
+        assert client.get("/_sandbox/clock").status_code == 200
+        assert client.post("/_sandbox/clock", json={"advance": "PT1H"}).status_code == 200
+        client.cookies.clear()
+        assert client.get("/_sandbox/clock").status_code == 401
+        assert client.get(UI, headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_the_login_form_sets_the_cookie() -> None:
+    with TestClient(make_app(host="0.0.0.0", admin_token="s3cret")) as client:
+        wrong = client.post(f"{UI}/login", data={"token": "nope", "next": f"{UI}/live"})
+        assert wrong.status_code == 401
+        assert "That is not the admin token." in wrong.text
+        right = client.post(f"{UI}/login", data={"token": "s3cret", "next": f"{UI}/live"},
+                            follow_redirects=False)
+        assert (right.status_code, right.headers["location"]) == (303, f"{UI}/live")
+        assert client.get(f"{UI}/live").status_code == 200
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/api/v1/orders", "",
+                                    "/_sandbox/ui//evil.example"])
+def test_the_login_goes_only_to_the_dashboard(target: str) -> None:
+    with TestClient(make_app(admin_token="s3cret")) as client:
+        response = client.post(f"{UI}/login", data={"token": "s3cret", "next": target},
+                               follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (303, UI)
+
+
+# status badges
+
+
+def test_every_status_has_a_colour_of_its_own_readable_in_white() -> None:
+    statuses = {str(s) for s in OrderStatus} | {s.label for s in StatusOrder}
+    assert set(badges.COLOURS) == statuses
+    assert len(set(badges.COLOURS.values())) == len(statuses)
+    for status, colour in badges.COLOURS.items():
+        assert badges.contrast(colour, "#ffffff") >= 4.5, status
+    assert badges.css_class("Awaiting Payment") == "status-awaiting-payment"
+    assert ".status-partiallyshipped { background: #b45309; }" in badges.stylesheet()
+
+
+# the live feed
+
+
+def read_events(chunks: Any, wanted: int) -> list[tuple[str, Any]]:
+    """The next `wanted` events (kind, data) of a stream, or those that came within 5 s (the
+    stream pings often enough to look at the time: see `quick`)."""
+    found: list[tuple[str, Any]] = []
+    buffer = ""
+    deadline = time.monotonic() + 5
+    for chunk in chunks:
+        if time.monotonic() > deadline:
+            break
+        buffer += chunk
+        while "\n\n" in buffer:
+            block, buffer = buffer.split("\n\n", 1)
+            fields = dict(line.split(": ", 1) for line in block.splitlines()
+                          if ": " in line and not line.startswith(":"))
+            if "event" in fields:
+                found.append((fields["event"], json.loads(fields["data"])))
+        if len(found) >= wanted:
+            return found
+    return found
+
+
+@pytest.fixture
+def quick(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streams that ping every 0.2 s, so that a test waiting for an event that never comes ends."""
+    monkeypatch.setattr("sandbox.ui.feed.TICK", 0.05)
+    monkeypatch.setattr("sandbox.ui.feed.PING", 0.2)
+
+
+@pytest.mark.usefixtures("quick")
+def test_the_stream_sends_requests_and_order_changes_as_they_happen(app: Starlette,
+                                                                    client: TestClient) -> None:
+    dashboard: Dashboard = app.state.dashboard
+    journal = dashboard.journal
+    assert journal.listeners == [] and app.state.sandbox.vidaxl.orders.watchers == []  # nobody listens
+    with client.stream("GET", f"{UI}/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        chunks = stream.iter_text()
+        assert read_events(chunks, 1) == [("clock", {"now": "2026-11-02T09:00:00Z", "frozen": True})]
+        assert len(journal.listeners) == 1
+        order_id = place_vidaxl(client)
+        placed = read_events(chunks, 2)
+        assert placed[0] == ("order", {
+            "api": "vidaxl", "orderId": str(order_id), "account": VIDAXL[0], "reference": "UI-1",
+            "status": "Temporary", "url": f"{UI}/vidaxl/orders/{order_id}",
+            "change": {"at": "2026-11-02T09:00:00Z", "previous": None, "status": "Temporary",
+                       "event": "place", "cause": "api", "detail": None}})
+        assert placed[1][0] == "request"
+        assert {k: placed[1][1][k] for k in ("api", "method", "path", "status", "credential")} == {
+            "api": "vidaxl", "method": "POST", "path": "/api_customer/orders.json", "status": 200,
+            "credential": VIDAXL[0]}
+        event(client, "vidaxl", order_id, {"event": "pay"})
+        kind, paid = read_events(chunks, 1)[0]
+        assert (kind, paid["change"]["event"], paid["change"]["cause"], paid["status"]) == (
+            "order", "pay", "control", "Submitted")
+        # a reset replaces the worlds: the stream says so and follows the new ones
+        client.post("/_sandbox/reset")
+        assert read_events(chunks, 1)[0] == ("reset", {"now": "2026-11-02T09:00:00Z", "frozen": True})
+        place_vidaxl(client, customer_order_reference="AFTER")
+        assert read_events(chunks, 1)[0][1]["reference"] == "AFTER"
+    # the client went: nothing listens any more
+    deadline = time.monotonic() + 5
+    while dashboard.feed.streams and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert dashboard.feed.streams == set()
+    assert journal.listeners == [] and app.state.sandbox.vidaxl.orders.watchers == []
+
+
+def run_stream(app: Starlette, until: Any) -> list[bytes]:
+    """Call the event stream as a server would; `until(app, sent, receive_queue)` drives it."""
+
+    async def main() -> list[bytes]:
+        inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        sent: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            return await inbox.get()
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                sent.append(message.get("body", b""))
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": f"{UI}/events", "raw_path": f"{UI}/events".encode(),
+                 "query_string": b"", "root_path": "", "headers": [(b"host", b"testserver")],
+                 "client": ("127.0.0.1", 50000), "server": ("testserver", 80), "state": {}}
+        task = asyncio.create_task(app(scope, receive, send))
+        while not sent:
+            await asyncio.sleep(0.01)
+        await until(app, sent, inbox)
+        await asyncio.wait_for(task, 5)
+        return sent
+
+    return asyncio.run(main())
+
+
+def test_the_stream_ends_when_the_client_goes(app: Starlette) -> None:
+    async def leave(app: Starlette, sent: list[bytes], inbox: asyncio.Queue[dict[str, Any]]) -> None:
+        await inbox.put({"type": "http.disconnect"})
+
+    run_stream(app, leave)
+    assert app.state.dashboard.feed.streams == set()
+    assert app.state.dashboard.journal.listeners == []
+
+
+def test_the_stream_ends_when_the_server_stops(app: Starlette) -> None:
+    async def stop(app: Starlette, sent: list[bytes], inbox: asyncio.Queue[dict[str, Any]]) -> None:
+        app.state.dashboard.close()
+
+    sent = run_stream(app, stop)
+    assert sent[0].startswith(b"retry: 2000\n\nevent: clock\n")
+    assert sent[-1] == b""  # the body ended
+    assert app.state.dashboard.feed.streams == set()
+
+
+def test_sandbox_serve_stops_promptly_with_a_stream_open() -> None:
+    with subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--port", "0", "--log-level", "warning"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        try:
+            assert process.stdout is not None
+            found = re.search(r"listening on 127\.0\.0\.1:(\d+)", process.stdout.readline())
+            assert found
+            url = f"http://127.0.0.1:{found.group(1)}"
+            for _ in range(200):
+                try:
+                    if requests.get(f"{url}/_sandbox/health", timeout=1).status_code == 200:
+                        break
+                except requests.ConnectionError:
+                    time.sleep(0.05)
+            with requests.get(f"{url}{UI}/events", stream=True, timeout=10) as stream:
+                lines = stream.iter_lines(decode_unicode=True)
+                assert next(lines) == "retry: 2000"
+                started = time.monotonic()
+                process.send_signal(signal.SIGINT)
+                rest = list(lines)  # the server ends the stream: this returns
+                assert process.wait(timeout=10) in (0, -signal.SIGINT)  # uvicorn re-raises the signal
+            assert time.monotonic() - started < 3  # not uvicorn's 3 s cut-off: the stream ended by itself
+            assert "event: clock" in rest
+        finally:
+            if process.poll() is None:
+                process.kill()
