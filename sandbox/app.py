@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.control.api import ControlApi
@@ -258,7 +259,7 @@ def create_app(settings: Settings) -> Starlette:
                                                    "vidaxl": lambda customer: customer.email}
     sandbox = Sandbox(settings, fixtures, seed, clock, fixje_world, vidaxl_world, specs)
     dashboard = Dashboard(sandbox, journal, schedule, scenarios)
-    routes = dashboard.routes()
+    routes: list[BaseRoute] = []
     for name, api in (("fixje", fixje), ("vidaxl", vidaxl)):
         routes += build_routes(specs[name], api, body_limit=settings.body_limit,
                                check_responses=settings.check_responses,
@@ -268,7 +269,8 @@ def create_app(settings: Settings) -> Starlette:
     # the control API takes a whole exported state, which may well pass 1 MiB
     routes += build_routes(specs["sandbox"], control, body_limit=max(settings.body_limit, STATE_LIMIT),
                            check_responses=settings.check_responses)
-    routes += docs_routes(specs, fixtures)
+    # routes are tried in order: the APIs' first, so that their requests match soonest
+    routes += docs_routes(specs, fixtures) + dashboard.routes()
     pages = ErrorPages([(fixje.prefix, fixje, specs["fixje"], "ProblemDetails"),
                         (vidaxl.prefixes, vidaxl, specs["vidaxl"], "Error"),
                         (control.prefix, control, specs["sandbox"], "Error")])
