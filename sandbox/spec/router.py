@@ -159,7 +159,11 @@ class Operation:
 
     def read_params(self, request: Request) -> dict[str, Any]:
         values = {param.name: request.path_params[param.name] for param in self.path_params}
-        errors = self.read_query(request.query_params, values) if self.query else {}
+        errors: dict[str, list[str]] = {}
+        if self.query and request.scope["query_string"]:
+            errors = self.read_query(request.query_params, values)
+        elif self.query:  # no query string: only the required parameters have something to say
+            errors = {p.name: [f"The {p.name} field is required."] for p in self.query if p.required}
         for param in self.op.parameters:
             value = values.get(param.name, _INVALID)
             if value is not _INVALID and not param.validator.is_valid(value):
