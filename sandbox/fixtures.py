@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
-from sandbox.spec.messages import collect
+from sandbox.spec.messages import collect, summary
 from sandbox.world.clock import parse_duration
 from sandbox.world.schedule import Rule
 
@@ -176,8 +176,7 @@ def _instant(text: str) -> datetime | None:
 def parse_fixtures(data: Any, where: str = "fixtures") -> Fixtures:
     errors = collect(Draft202012Validator(SCHEMA).iter_errors(data))
     if errors:
-        lines = "; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in errors.items())
-        raise FixtureError(f"{where}: {lines}")
+        raise FixtureError(f"{where}: {summary(errors)}")
     fixje = data["fixje"]
     partners = tuple(
         PartnerFixture(p["name"], p["client_id"], p["client_secret"], p.get("storefronts", 1))

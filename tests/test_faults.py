@@ -14,8 +14,10 @@ import requests
 import yaml
 from starlette.testclient import TestClient
 
+from sandbox.control.faults import Faults
 from sandbox.fixtures import FixtureError
-from sandbox.resources import default_fixtures
+from sandbox.resources import default_fixtures, spec_path
+from sandbox.spec.loader import load_spec
 from tests.conftest import OTHER, Partner, assert_problem, login, make_app, snapshot
 from tests.live import serve
 
@@ -157,13 +159,29 @@ def test_latency_delays_a_normal_answer(demo: Partner) -> None:
     assert time.monotonic() - started >= 0.3
 
 
-def test_a_latency_range_is_drawn_from_the_seed(demo: Partner) -> None:
+def test_a_latency_range_waits_at_least_its_least(demo: Partner) -> None:
     rule = add(demo.client, api="fixje", path="/api/v1/storefronts", latencyMs=100, latencyMaxMs=200,
                status=504)
     assert (rule["latencyMs"], rule["latencyMaxMs"]) == (100, 200)
     started = time.monotonic()
     assert demo.get("/api/v1/storefronts").status_code == 504
     assert time.monotonic() - started >= 0.1
+
+
+def drawn_delays(seed: int) -> list[float]:
+    """The waits a 100 to 900 ms rule gives ten requests in a sandbox of `seed`."""
+    faults = Faults(seed, load_spec(spec_path("sandbox")).validator("/components/schemas/FaultRequest"))
+    faults.add({"api": "fixje", "latencyMs": 100, "latencyMaxMs": 900})
+    checked = [faults.check("fixje", "GET", "/api/v1/orders", None) for _ in range(10)]
+    return [fault.delay for fault in checked if fault is not None]
+
+
+def test_a_latency_range_is_drawn_from_the_seed() -> None:
+    first = drawn_delays(42)
+    assert len(first) == 10 and all(0.1 <= delay <= 0.9 for delay in first)
+    assert len(set(first)) > 1
+    assert drawn_delays(42) == first
+    assert drawn_delays(7) != first
 
 
 def test_waits_add_up_and_the_first_failure_decides(demo: Partner) -> None:

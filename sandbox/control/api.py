@@ -212,6 +212,8 @@ class ControlApi:
         return Reply(self.faults.add(call.body).view(), 201)
 
     def clear_faults(self, call: Call) -> Reply:
+        # not Faults.clear(): ids go on counting until a reset, so a client's old id never
+        # names a newer rule
         self.faults.rules.clear()
         return Reply(None, 204)
 

@@ -18,13 +18,11 @@ from jsonschema import Draft202012Validator
 from starlette.requests import Request
 
 from sandbox.errors import ApiError, BadRequest, NotFound
-from sandbox.spec.messages import collect
+from sandbox.spec.messages import collect, summary
 from sandbox.spec.router import DroppedConnection, Gate
 
 SERVER_ERRORS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
                  504: "Gateway Timeout"}
-MATCHES = ("api", "method", "path", "credential")
-EFFECTS = ("status", "drop", "latencyMs", "latencyMaxMs", "retryAfter", "times", "probability")
 
 
 class ServerFault(ApiError):
@@ -98,8 +96,7 @@ class Faults:
         """A rule that meets the schema, with a latency range that does not run backwards."""
         errors = collect(self.schema.iter_errors(fields))
         if errors:
-            problems = "; ".join(f"{path}: {' '.join(messages)}" for path, messages in errors.items())
-            raise BadRequest(f"This is not a fault rule ({problems}).", errors=errors)
+            raise BadRequest(f"This is not a fault rule ({summary(errors)}).", errors=errors)
         low, high = fields.get("latencyMs"), fields.get("latencyMaxMs")
         if high is not None and low is not None and high < low:
             raise BadRequest.field("latencyMaxMs",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.errors import ApiError
+from sandbox.spec.messages import summary
 from sandbox.world.ids import IdSource
 
 RFC9110 = "https://tools.ietf.org/html/rfc9110#section-"
@@ -34,7 +35,5 @@ def problem(error: ApiError, traces: IdSource) -> dict[str, Any]:
 def oauth_error(error: ApiError) -> dict[str, Any]:
     """An RFC 6749 section 5.2 error body."""
     code = error.code or ("invalid_client" if error.status == 401 else "invalid_request")
-    description = error.detail or "; ".join(
-        f"{field}: {' '.join(messages)}" for field, messages in error.errors.items()
-    )
+    description = error.detail or summary(error.errors)
     return {"error": code, "error_description": description or error.title}

@@ -112,3 +112,8 @@ def collect(errors: Iterable[ValidationError], prefix: Sequence[str | int] = ())
         if message not in messages:
             messages.append(message)
     return out
+
+
+def summary(errors: dict[str, list[str]]) -> str:
+    """Every field's messages on one line: `orderItems[0].sku: The sku field is required.; ...`."""
+    return "; ".join(f"{path}: {' '.join(messages)}" for path, messages in errors.items())

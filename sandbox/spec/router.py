@@ -21,6 +21,7 @@ from sandbox.spec.loader import MediaType, OperationSpec, Spec
 from sandbox.spec.messages import collect
 from sandbox.spec.xmlcodec import XmlDocument, xml_writer
 
+NO_QUERY = QueryParams()
 INTEGER = re.compile(r"^[+-]?\d{1,18}$", re.ASCII)
 NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
 CONTENT_TYPES = {
@@ -159,11 +160,9 @@ class Operation:
 
     def read_params(self, request: Request) -> dict[str, Any]:
         values = {param.name: request.path_params[param.name] for param in self.path_params}
-        errors: dict[str, list[str]] = {}
-        if self.query and request.scope["query_string"]:
-            errors = self.read_query(request.query_params, values)
-        elif self.query:  # no query string: only the required parameters have something to say
-            errors = {p.name: [f"The {p.name} field is required."] for p in self.query if p.required}
+        # without a query string, spare building Starlette's parsed query
+        query = request.query_params if request.scope["query_string"] else NO_QUERY
+        errors = self.read_query(query, values) if self.query else {}
         for param in self.op.parameters:
             value = values.get(param.name, _INVALID)
             if value is not _INVALID and not param.validator.is_valid(value):

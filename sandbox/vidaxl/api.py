@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from sandbox.errors import ApiError, BadRequest
 from sandbox.spec.loader import Spec
+from sandbox.spec.messages import summary
 from sandbox.spec.router import Call, Handler, Reply, json_bytes
 from sandbox.vidaxl import tabular, views
 from sandbox.vidaxl.auth import authenticate
@@ -84,7 +85,7 @@ class VidaxlApi:
     def _summary(error: ApiError) -> str:
         if not error.errors:
             return error.title
-        return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.errors.items())
+        return summary(error.errors)
 
     def create_order(self, call: Call) -> Reply:
         order = place_order(self.world, call.principal, call.body)
