@@ -21,7 +21,6 @@ from sandbox.spec.loader import MediaType, OperationSpec, Spec
 from sandbox.spec.messages import collect
 from sandbox.spec.xmlcodec import XmlDocument, xml_writer
 
-NO_QUERY = QueryParams()
 INTEGER = re.compile(r"^[+-]?\d{1,18}$", re.ASCII)
 NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
 CONTENT_TYPES = {
@@ -160,9 +159,10 @@ class Operation:
 
     def read_params(self, request: Request) -> dict[str, Any]:
         values = {param.name: request.path_params[param.name] for param in self.path_params}
-        # without a query string, spare building Starlette's parsed query
-        query = request.query_params if request.scope["query_string"] else NO_QUERY
-        errors = self.read_query(query, values) if self.query else {}
+        if request.scope["query_string"]:
+            errors = self.read_query(request.query_params, values) if self.query else {}
+        else:  # nothing to parse: only a required parameter has something to say
+            errors = {p.name: [required(p.name)] for p in self.query if p.required}
         for param in self.op.parameters:
             value = values.get(param.name, _INVALID)
             if value is not _INVALID and not param.validator.is_valid(value):
@@ -182,7 +182,7 @@ class Operation:
             raw = query.get(param.name)
             if raw is None:
                 if param.required:
-                    errors[param.name] = [f"The {param.name} field is required."]
+                    errors[param.name] = [required(param.name)]
                 continue
             coerced = coerce(raw, param.schema)
             if coerced is _INVALID:
@@ -255,6 +255,10 @@ class Operation:
 
 
 _INVALID = object()
+
+
+def required(name: str) -> str:
+    return f"The {name} field is required."
 
 
 def offers_xml(spec: Spec) -> bool:
