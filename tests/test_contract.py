@@ -19,6 +19,7 @@ from tests.conftest import DEMO, Partner, login, make_app
 SPECS = {name: load_spec(spec_path(name)) for name in ("fixje", "vidaxl", "sandbox")}
 MISSING_ORDER = "5d1a3c9e-0000-4000-8000-000000000000"
 VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
+OTHER = ("other@vidaxl.sandbox", "vidaxl-other-token")
 VIDAXL_ORDER = {
     "customer_order_reference": 74160086,
     "addressbook": {"address": "Covent Garden 100", "city": "London", "postal_code": "NR33 7NL",
@@ -67,6 +68,32 @@ def vidaxl_create(path: str) -> list[tuple[str, Request, int]]:
         ("no credentials", lambda p: p.client.post(path, json=VIDAXL_ORDER), 401),
         ("fault", faulted("vidaxl", 503, lambda p: p.client.post(path, json=VIDAXL_ORDER, auth=VIDAXL)), 503),
     ]
+
+def paid_order(partner: Partner, auth: tuple[str, str] = VIDAXL) -> int:
+    """A sent (so paid) order of the customer: one with an invoice."""
+    order_id: int = partner.client.get("/api_customer/orders.json?status_order_id_eq=5", auth=auth).json()[0][
+        "order"]["id"]
+    return order_id
+
+
+def vidaxl_order_documents(suffix: str) -> list[tuple[str, Request, int]]:
+    path = "/api_customer/orders/{}/documents" + suffix
+    return [
+        ("paid", lambda p: p.client.get(path.format(paid_order(p)), auth=VIDAXL), 200),
+        ("unknown order", lambda p: p.client.get(path.format(1), auth=VIDAXL), 404),
+        ("another customer's", lambda p: p.client.get(path.format(paid_order(p, OTHER)), auth=VIDAXL), 404),
+        ("bad id", lambda p: p.client.get(path.format("abc"), auth=VIDAXL), 400),
+        ("no credentials", lambda p: p.client.get(path.format(paid_order(p))), 401),
+    ]
+
+
+def vidaxl_documents(suffix: str) -> list[tuple[str, Request, int]]:
+    path = "/api_customer/orders/documents" + suffix
+    return [
+        ("all", lambda p: p.client.get(path, auth=VIDAXL), 200),
+        ("no credentials", lambda p: p.client.get(path), 401),
+    ]
+
 
 def faulted(api: str, status: int, send: Request, method: str = "POST") -> Request:
     """`send`, met once by a fault rule that answers `status` to `method` requests."""
@@ -144,6 +171,16 @@ for suffix, ext in (("", ""), ("Json", ".json"), ("Xml", ".xml"), ("Csv", ".csv"
     CASES[f"vidaxl.listOrders{suffix}"] = vidaxl_lists(f"/api_customer/orders{ext}")
     CASES[f"vidaxl.listOrdersPlural{suffix}"] = vidaxl_lists(f"/api_customers/orders{ext}")
     CASES[f"vidaxl.listProducts{suffix}"] = vidaxl_products(f"/api_customer/products{ext}")
+for suffix, ext in (("", ""), ("Json", ".json"), ("Xml", ".xml")):
+    CASES[f"vidaxl.listOrderDocuments{suffix}"] = vidaxl_order_documents(ext)
+    CASES[f"vidaxl.listDocuments{suffix}"] = vidaxl_documents(ext)
+CASES["vidaxl.getDocumentPdf"] = [
+    ("invoice", lambda p: p.client.get(f"/api_customer/documents/{paid_order(p) * 10 + 1}.pdf", auth=VIDAXL),
+     200),
+    ("unknown", lambda p: p.client.get("/api_customer/documents/11.pdf", auth=VIDAXL), 404),
+    ("bad id", lambda p: p.client.get("/api_customer/documents/abc.pdf", auth=VIDAXL), 400),
+    ("no credentials", lambda p: p.client.get(f"/api_customer/documents/{paid_order(p) * 10 + 1}.pdf"), 401),
+]
 CASES["vidaxl.createOrder"] = vidaxl_create("/api_customer/orders")
 CASES["vidaxl.createOrderJson"] = vidaxl_create("/api_customer/orders.json")
 CASES["sandbox.applyEvent"] = [
@@ -250,6 +287,8 @@ def test_response_matches_spec(
         assert collect(documented[media].validator.iter_errors(response.json())) == {}
     elif media.endswith("xml"):
         assert ET.fromstring(response.content) is not None
+    elif media == "application/pdf":
+        assert response.content.startswith(b"%PDF-1.")
     else:
         assert next(csv.reader(io.StringIO(response.text)))
     for header in op.headers[key]:

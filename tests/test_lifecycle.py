@@ -201,7 +201,9 @@ def test_vidaxl_shipping_shows_tracking_in_the_list(shared: TestClient) -> None:
     assert order["status_order_id"] == 5
     assert order["shipping_tracking"] == "JVGL1,JVGL2"
     assert order["shipping_tracking_url"] == "https://www.dhl.com/nl-en/home/tracking.html?tracking-id=JVGL1"
-    assert list(order["shipping_tracking_urls_by_number"]) == ["JVGL1", "JVGL2"]
+    assert order["shipping_tracking_urls_by_number"] == [
+        "https://www.dhl.com/nl-en/home/tracking.html?tracking-id=JVGL1",
+        "https://www.dhl.com/nl-en/home/tracking.html?tracking-id=JVGL2"]
     assert order["sent_date"] == "2026-11-02T09:00:00.000Z"
 
 

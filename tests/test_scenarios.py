@@ -80,7 +80,9 @@ def test_two_parcels(client: TestClient) -> None:
     sent = vidaxl_order(client, played["vidaxl"]["orderId"])
     assert sent["status_order_name"] == "Sent"
     assert sent["shipping_tracking"] == "JVGLSCNPARCEL01,JVGLSCNPARCEL02"
-    assert list(sent["shipping_tracking_urls_by_number"]) == ["JVGLSCNPARCEL01", "JVGLSCNPARCEL02"]
+    assert sent["shipping_tracking_urls_by_number"] == [
+        f"https://www.dhl.com/nl-en/home/tracking.html?tracking-id={number}"
+        for number in ("JVGLSCNPARCEL01", "JVGLSCNPARCEL02")]
     assert fixje_order(client, played["fixje"]["orderId"])["orderStatus"] == "Delivered"
 
 

@@ -98,28 +98,47 @@ NOT_ACTIVE = "Product is not active"
 
 # id, mutation of a valid body, status, field path in `errors` (None: no field is at fault),
 # fragment of its message, the exact `error` where the docs give it (else None).
+NO_DELIVERY = "No deliverable address for this line"
+ONLY_COUNTRY = {"country": "GB"}
+
 CASES: list[tuple[str, Mutation, int, str | None, str, str | None]] = [
+    # the line has no address of its own, so it needs the order's, complete
     *[
-        (f"no addressbook.{name}", drop(f"addressbook.{name}"), 400, f"addressbook.{name}",
-         f"The {name} field is required", None)
+        (f"no addressbook.{name}", drop(f"addressbook.{name}"), 400, "order_products[0].addressbook",
+         f"the order's lacks {name}.", None)
         for name in ("address", "city", "postal_code", "country", "name", "phone")
     ],
     ("address of 31 characters", put("addressbook.address", "Covent Garden Market Square 100"), 400,
      "addressbook.address", "at most 30 characters", None),
     ("address without a digit", put("addressbook.address", "Covent Garden"), 400,
-     "addressbook.address", "is not valid for address", None),
-    ("address null", put("addressbook.address", None), 400, "addressbook.address", "Expected a string", None),
-    ("phone empty", put("addressbook.phone", ""), 400, "addressbook.phone", "must not be empty", None),
+     "addressbook.address", "at least one digit in address or address2", None),
+    ("address null", put("addressbook.address", None), 400, "order_products[0].addressbook",
+     "the order's lacks address.", None),
+    ("phone empty", put("addressbook.phone", ""), 400, "order_products[0].addressbook",
+     "the order's lacks phone.", None),
+    ("phone blank", put("addressbook.phone", "  "), 400, "order_products[0].addressbook",
+     "the order's lacks phone.", None),
+    ("only a country on the order, none on the line", put("addressbook", ONLY_COUNTRY), 400,
+     "order_products[0].addressbook", NO_DELIVERY, None),
+    ("address a number", put("addressbook.address", 12), 400, "addressbook.address",
+     "Expected a string or null, got an integer", None),
     ("country NLD", put("addressbook.country", "NLD"), 400, "addressbook.country", "is not valid for country",
      None),
     ("addressbook null", put("addressbook", None), 400, "addressbook", "Expected an object", None),
     ("addressbook_id as string", both(drop("addressbook"), put("addressbook_id", "9001")), 400,
      "addressbook_id", "Expected an integer", None),
-    ("line addressbook without phone at [1]",
-     put("order_products[1]", lambda r: line(r, addressbook=dict(NO_PHONE))), 400,
-     "order_products[1].addressbook.phone", "The phone field is required", None),
+    ("line addressbook without phone at [1], only a country on the order",
+     both(put("addressbook", ONLY_COUNTRY), put("order_products[0].addressbook", address()),
+          put("order_products[1]", lambda r: line(r, addressbook=dict(NO_PHONE)))), 400,
+     "order_products[1].addressbook", "nor the order's has phone.", None),
+    ("line addressbook without phone, none on the order",
+     both(drop("addressbook"), put("order_products[0].addressbook", dict(NO_PHONE))), 400,
+     "order_products[0].addressbook", "its addressbook lacks phone, and the order has none.", None),
     ("line address without a digit", put("order_products[0].addressbook", address(address="High Street")),
-     400, "order_products[0].addressbook.address", "is not valid for address", None),
+     400, "order_products[0].addressbook.address", "at least one digit in address or address2", None),
+    ("line address of 31 characters",
+     put("order_products[0].addressbook", address(address="Covent Garden Market Square 100")), 400,
+     "order_products[0].addressbook.address", "at most 30 characters", None),
     ("product_code an object", put("order_products[0].product_code", {"code": "274181"}), 400,
      "order_products[0].product_code", "Expected a string or an integer, got an object", None),
     ("product_code a boolean", put("order_products[0].product_code", True), 400,
@@ -279,13 +298,32 @@ def test_the_valid_body_is_accepted(client: TestClient, refs: Refs) -> None:
 
 def test_every_schema_error_is_reported(client: TestClient, refs: Refs) -> None:
     body = valid_body(refs)
-    body["addressbook"]["address"] = "No digits here"
+    body["addressbook"]["address"] = "x" * 31
     body["order_products"][0]["quantity"] = 0
-    body["order_products"].append(line(refs, addressbook=dict(NO_PHONE)))
+    body["order_products"].append(line(refs, addressbook={**address(), "phone": 612345678}))
     before = world_state(client, refs)
     errors = assert_error(client.post(ORDERS, json=body, auth=DEMO), 400)["errors"]
     assert set(errors) == {"addressbook.address", "order_products[0].quantity",
                            "order_products[1].addressbook.phone"}
+    assert world_state(client, refs) == before
+
+
+def test_every_line_without_an_address_is_reported(client: TestClient, refs: Refs) -> None:
+    """Past the schema: each line that has no deliverable address, and each address without a
+    house number, in one answer."""
+    body = valid_body(refs)
+    body["addressbook"] = dict(ONLY_COUNTRY)
+    body["order_products"] = [line(refs), line(refs, addressbook=address(address="High Street")),
+                              line(refs, addressbook=address()), line(refs, addressbook=dict(NO_PHONE))]
+    before = world_state(client, refs)
+    errors = assert_error(client.post(ORDERS, json=body, auth=DEMO), 400)["errors"]
+    assert list(errors) == ["order_products[0].addressbook", "order_products[1].addressbook.address",
+                            "order_products[3].addressbook"]
+    assert errors["order_products[0].addressbook"] == [
+        "No deliverable address for this line: it has no addressbook of its own and the order's lacks "
+        "address, city, postal_code, name, phone."]
+    assert errors["order_products[3].addressbook"] == [
+        "No deliverable address for this line: neither its addressbook nor the order's has phone."]
     assert world_state(client, refs) == before
 
 

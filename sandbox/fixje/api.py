@@ -22,15 +22,15 @@ DEFAULT_PAGE_SIZE = 100
 T = TypeVar("T")
 
 
-def paging(params: Mapping[str, Any], spelling: str, other: str) -> tuple[int, int]:
-    """(offset, limit) from `page` and the page size in either spelling, the documented first."""
-    size = params.get(spelling, params.get(other, DEFAULT_PAGE_SIZE))
-    return (params.get("page", 1) - 1) * size, size
+def paging(params: Mapping[str, Any], size: str = "pageSize") -> tuple[int, int]:
+    """(offset, limit) from `page` and the page size (`size`: the spec's name for it, which also
+    takes the other spelling)."""
+    limit = params.get(size, DEFAULT_PAGE_SIZE)
+    return (params.get("page", 1) - 1) * limit, limit
 
 
-def page_of(items: Sequence[T], params: Mapping[str, Any], view: Callable[[T], dict[str, Any]],
-            spelling: str = "pageSize") -> Reply:
-    offset, limit = paging(params, spelling, "pagesize" if spelling == "pageSize" else "pageSize")
+def page_of(items: Sequence[T], params: Mapping[str, Any], view: Callable[[T], dict[str, Any]]) -> Reply:
+    offset, limit = paging(params)
     return Reply(views.page(map(view, items[offset:offset + limit]), len(items)))
 
 
@@ -72,7 +72,7 @@ class FixjeApi:
 
     def list_orders(self, call: Call) -> Reply:
         partner: Partner = call.principal
-        offset, limit = paging(call.params, "pagesize", "pageSize")
+        offset, limit = paging(call.params, "pagesize")
         orders = self.world.orders.newest_first(partner.id, offset, limit)
         total = self.world.orders.count(partner.id)
         return Reply(views.page(map(views.order, orders), total))
@@ -101,7 +101,7 @@ class FixjeApi:
         return Reply(cached[1], encoded=cached[2])
 
     def list_products(self, call: Call) -> Reply:
-        offset, limit = paging(call.params, "pageSize", "pagesize")
+        offset, limit = paging(call.params)
         products = self.world.catalogue.products
         shown = [self.product_view(product) for product in products[offset:offset + limit]]
         body = views.page((view for view, _ in shown), len(products))

@@ -68,6 +68,9 @@ class Parameter:
     required: bool
     schema: dict[str, Any]
     validator: Draft202012Validator
+    aliases: tuple[str, ...] = ()
+    """Other names the parameter is taken under (`x-sandbox-aliases`): spellings real clients use
+    that the spec does not list as parameters of their own."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,17 @@ class Spec:
             pointer = ref[1:]
             node = self.registry.resolver().lookup(f"{self.uri}#{pointer}").contents
         return node, pointer
+
+    def properties(self, schema: Any) -> dict[str, Any]:
+        """An object schema's properties in order, those of its `allOf` parts first."""
+        node, _ = self.resolve(schema, "")
+        if not isinstance(node, dict):
+            return {}
+        found: dict[str, Any] = {}
+        for part in node.get("allOf", []):
+            found.update(self.properties(part))
+        found.update(node.get("properties", {}))
+        return found
 
     def validator(self, pointer: str) -> Draft202012Validator:
         """A validator for the schema at `pointer`, with its `$ref`s inlined so that validating
@@ -181,10 +195,20 @@ class Spec:
             security=[name for requirement in security for name in requirement],
             parameters=parameters,
             body_required=bool(body.get("required", False)),
-            bodies=self._media(body.get("content", {}), f"{body_pointer}/content"),
+            bodies=self._bodies(body, body_pointer),
             responses=responses,
             headers=headers,
         )
+
+    def _bodies(self, body: dict[str, Any], pointer: str) -> dict[str, MediaType]:
+        """The request body's media types; `x-sandbox-also-accepts` names more that are read
+        against the first one's schema (forms that clients send but generators should not)."""
+        bodies = self._media(body.get("content", {}), f"{pointer}/content")
+        if bodies:
+            first = next(iter(bodies.values()))
+            for name in body.get("x-sandbox-also-accepts", ()):
+                bodies[name] = MediaType(name, first.validator, first.schema)
+        return bodies
 
     def _parameter(self, raw: dict[str, Any], pointer: str) -> Parameter:
         node, pointer = self.resolve(raw, pointer)
@@ -195,6 +219,7 @@ class Spec:
             required=bool(node.get("required", False)),
             schema=schema,
             validator=self.validator(f"{pointer}/schema"),
+            aliases=tuple(node.get("x-sandbox-aliases", ())),
         )
 
 

@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from sandbox.errors import ApiError, BadRequest, InternalError, UnsupportedMediaType
 from sandbox.spec import http
-from sandbox.spec.loader import MediaType, OperationSpec, Spec
+from sandbox.spec.loader import MediaType, OperationSpec, Parameter, Spec
 from sandbox.spec.messages import collect
 from sandbox.spec.xmlcodec import XmlDocument, xml_writer
 
@@ -158,37 +158,53 @@ class Operation:
         return response
 
     def read_params(self, request: Request) -> dict[str, Any]:
-        values = {param.name: request.path_params[param.name] for param in self.path_params}
+        values: dict[str, Any] = {}
+        spelled: dict[str, str] = {}
+        errors = self.read_values(self.path_params, request.path_params, values, spelled)
         if request.scope["query_string"]:
-            errors = self.read_query(request.query_params, values) if self.query else {}
+            errors.update(self.read_query(request.query_params, values, spelled) if self.query else {})
         else:  # nothing to parse: only a required parameter has something to say
-            errors = {p.name: [required(p.name)] for p in self.query if p.required}
+            errors.update({p.name: [required(p.name)] for p in self.query if p.required})
         for param in self.op.parameters:
             value = values.get(param.name, _INVALID)
             if value is not _INVALID and not param.validator.is_valid(value):
-                errors.update(collect(param.validator.iter_errors(value), [param.name]))
+                errors.update(collect(param.validator.iter_errors(value), [spelled[param.name]]))
         if errors:
             raise BadRequest(errors=errors)
         return values
 
-    def read_query(self, query: QueryParams, values: dict[str, Any]) -> dict[str, list[str]]:
+    def read_query(self, query: QueryParams, values: dict[str, Any],
+                   spelled: dict[str, str]) -> dict[str, list[str]]:
         """Put the query parameters, as their schemas' types, into `values`; the errors."""
         errors = {}
         for param in self.query:
             if param.schema.get("type") == "array":
                 if raw_list := query.getlist(param.name):
                     values[param.name] = raw_list
+                    spelled[param.name] = param.name
                 continue
-            raw = query.get(param.name)
-            if raw is None:
+            given = next((name for name in (param.name, *param.aliases) if name in query), None)
+            if given is None:
                 if param.required:
                     errors[param.name] = [required(param.name)]
                 continue
-            coerced = coerce(raw, param.schema)
+            errors.update(self.read_values([param], {param.name: query[given]}, values, spelled, given))
+        return errors
+
+    @staticmethod
+    def read_values(params: list[Parameter], raw: Mapping[str, str], values: dict[str, Any],
+                    spelled: dict[str, str], given: str | None = None) -> dict[str, list[str]]:
+        """Put each of `params` from `raw`, as its schema's type, into `values` (and the name the
+        client used into `spelled`); the errors."""
+        errors = {}
+        for param in params:
+            name = given or param.name
+            coerced = coerce(raw[param.name], param.schema)
             if coerced is _INVALID:
-                errors[param.name] = [f"The value '{raw}' is not valid for {param.name}."]
+                errors[name] = [f"The value '{raw[param.name]}' is not valid for {name}."]
             else:
                 values[param.name] = coerced
+                spelled[param.name] = name
         return errors
 
     async def parse_body(self, request: Request, raw: bytes) -> Any:

@@ -38,7 +38,7 @@ class XmlWriter:
 
     def _members(self, parts: list[str], value: dict[str, Any], schema: dict[str, Any]) -> None:
         """An object's members: one element per property, `<item key="...">` per map entry."""
-        properties = schema.get("properties", {})
+        properties = self.spec.properties(schema)
         extra = schema.get("additionalProperties")
         for key, child in value.items():
             if key in properties or not isinstance(extra, dict):

@@ -8,11 +8,11 @@ from typing import Any
 
 from starlette.requests import Request
 
-from sandbox.errors import ApiError, BadRequest
+from sandbox.errors import ApiError, BadRequest, NotFound
 from sandbox.spec.loader import Spec
 from sandbox.spec.messages import summary
 from sandbox.spec.router import Call, Handler, Reply, json_bytes
-from sandbox.vidaxl import tabular, views
+from sandbox.vidaxl import documents, tabular, views
 from sandbox.vidaxl.auth import authenticate
 from sandbox.vidaxl.ordering import place_order
 from sandbox.vidaxl.world import Customer, Order, VidaxlWorld
@@ -36,8 +36,7 @@ def filter_date(name: str, text: str) -> date:
 
 
 def schema_fields(spec: Spec, name: str) -> list[str]:
-    properties: dict[str, Any] = spec.document["components"]["schemas"][name]["properties"]
-    return list(properties)
+    return list(spec.properties({"$ref": f"#/components/schemas/{name}"}))
 
 
 class VidaxlApi:
@@ -66,7 +65,11 @@ class VidaxlApi:
             listing[f"listOrders{suffix}"] = self._with_format(self.list_orders, fmt)
             listing[f"listOrdersPlural{suffix}"] = self._with_format(self.list_orders, fmt)
             listing[f"listProducts{suffix}"] = self._with_format(self.list_products, fmt)
-        return {"createOrder": self.create_order, "createOrderJson": self.create_order, **listing}
+            if fmt != "csv":
+                listing[f"listOrderDocuments{suffix}"] = self._with_format(self.order_documents, fmt)
+                listing[f"listDocuments{suffix}"] = self._with_format(self.all_documents, fmt)
+        return {"createOrder": self.create_order, "createOrderJson": self.create_order,
+                "getDocumentPdf": self.document_pdf, **listing}
 
     @staticmethod
     def _with_format(handler: Callable[[Call, str | None], Reply], fmt: str | None) -> Handler:
@@ -140,6 +143,33 @@ class VidaxlApi:
             view = views.listed(order)
             cached = self._listed[order.id] = (version, view, json_bytes(view))
         return cached[1], cached[2]
+
+    def order_documents(self, call: Call, fmt: str | None) -> Reply:
+        customer: Customer = call.principal
+        order = self.world.orders.find(call.params["id"])
+        if order is None or order.owner != customer.key:
+            raise NotFound(f"No order {call.params['id']} of this customer.")
+        return self.documents_reply(call, documents.of(order), fmt)
+
+    def all_documents(self, call: Call, fmt: str | None) -> Reply:
+        customer: Customer = call.principal
+        found = [document for order in self.world.orders.of(customer.key) for document in documents.of(order)]
+        return self.documents_reply(call, found, fmt)
+
+    @staticmethod
+    def documents_reply(call: Call, found: list[documents.Document], fmt: str | None) -> Reply:
+        """Newest first, each with the address of its PDF on this server."""
+        base = str(call.request.base_url).rstrip("/")
+        found = sorted(found, key=lambda document: (document.date, document.id), reverse=True)
+        return Reply([views.document(document, base) for document in found], format=fmt)
+
+    def document_pdf(self, call: Call) -> Reply:
+        customer: Customer = call.principal
+        document = documents.find(self.world.orders, call.params["document_id"])
+        if document is None or document.order.owner != customer.key:
+            raise NotFound(f"No document {call.params['document_id']} of this customer.")
+        headers = {"Content-Disposition": f'inline; filename="{document.file_name}"'}
+        return Reply(documents.pdf(document), headers=headers, media="application/pdf")
 
     def list_products(self, call: Call, fmt: str | None) -> Reply:
         customer: Customer = call.principal

@@ -52,8 +52,11 @@ def lifecycle(world: VidaxlWorld) -> Lifecycle[S, Order]:
         if order.payment_date is None:
             raise BadRequest.field("event", f"Order {order.id} was never paid; there is nothing to refund.")
 
+    def replace(order: Order, payload: Mapping[str, Any]) -> None:
+        world.replace(order, payload.get("trackingNumber"), payload.get("carrier"))
+
     return Lifecycle(TRANSITIONS, {"submit": submit, "pay": pay, "ship": ship, "cancel": cancel,
-                                   "refund": refund})
+                                   "refund": refund, "replace": replace})
 
 
 def apply_event(world: VidaxlWorld, order: Order, event: str, payload: Mapping[str, Any], *,
@@ -65,5 +68,7 @@ def apply_event(world: VidaxlWorld, order: Order, event: str, payload: Mapping[s
     order.updated_at = _at(world, payload)
     sent = order.parcels[parcels:]
     detail = f"{sent[0].carrier} {', '.join(p.tracking_number for p in sent)}" if sent else None
+    if event == "replace":
+        detail = f"replacement {order.replacement_tracking_number}"
     world.orders.record(order, Change(order.updated_at, before, order.status.label, event, cause, detail))
     return order.status

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.vidaxl.statuses import StatusOrder
-from sandbox.vidaxl.world import Addressbook, Customer, Line, Order, Parcel, VidaxlWorld
+from sandbox.vidaxl.world import STANDARD_DELIVERY, Addressbook, Customer, Line, Order, Parcel, VidaxlWorld
 from sandbox.world.orders import OrderBook, changes
 from sandbox.world.snapshot import at, plain, rng_state, set_rng_state, when
 
@@ -23,9 +23,10 @@ def export(world: VidaxlWorld) -> dict[str, Any]:
 
 def _order(order: Order) -> dict[str, Any]:
     return {
-        **{k: plain(getattr(order, k)) for k in ("id", "status", "reference", "comments", "created_at",
-                                                  "updated_at", "submitted_at", "payment_date", "sent_date",
-                                                  "shipping_option_id", "parcels", "history")},
+        **{k: plain(getattr(order, k)) for k in (
+            "id", "status", "reference", "comments", "created_at", "updated_at", "submitted_at",
+            "payment_date", "sent_date", "shipping_option_id", "parcels", "replacement_tracking_number",
+            "history")},
         "customer": order.customer.id,
         "addressbook": order.addressbook.id if order.addressbook else None,
         "lines": [{"id": line.id, "product": line.product.id, "quantity": line.quantity,
@@ -63,8 +64,11 @@ def restore(world: VidaxlWorld, state: dict[str, Any]) -> None:
             addressbook=books[data["addressbook"]] if data["addressbook"] is not None else None,
             lines=lines, created_at=at(data["created_at"]), updated_at=at(data["updated_at"]),
             submitted_at=when(data["submitted_at"]), payment_date=when(data["payment_date"]),
-            sent_date=when(data["sent_date"]), shipping_option_id=data["shipping_option_id"],
-            parcels=[Parcel(**p) for p in data["parcels"]], history=changes(data.get("history", [])),
+            sent_date=when(data["sent_date"]), # exports before every order had a shipping option say null
+            shipping_option_id=data["shipping_option_id"] or STANDARD_DELIVERY,
+            parcels=[Parcel(**p) for p in data["parcels"]],
+            replacement_tracking_number=data.get("replacement_tracking_number"),
+            history=changes(data.get("history", [])),
         ))
     world.next_id = dict(state["next_id"])
     set_rng_state(world.rng, state["rng"])

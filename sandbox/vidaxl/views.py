@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sandbox.vidaxl import documents
 from sandbox.vidaxl.world import SHIPPING_OPTIONS, Addressbook, Customer, Line, Order, Product
 
 ZERO = "0.0"
@@ -29,10 +30,11 @@ def time(instant: datetime | None) -> str | None:
 
 
 def addressbook(entry: Addressbook) -> dict[str, Any]:
+    """A line's addressbook (always deliverable); `""` where the docs show it for nothing given."""
     return {"id": entry.id, "address": entry.address, "address2": entry.address2,
-            "province": entry.province, "city": entry.city, "postal_code": entry.postal_code,
+            "province": entry.province or "", "city": entry.city, "postal_code": entry.postal_code,
             "country": entry.country, "name": entry.name, "phone": entry.phone,
-            "comments": entry.comments}
+            "comments": entry.comments or "", "email": entry.email, "reference_code": entry.reference_code}
 
 
 def _sum(values: list[Decimal]) -> Decimal:
@@ -42,16 +44,17 @@ def _sum(values: list[Decimal]) -> Decimal:
 def order_fields(order: Order) -> dict[str, Any]:
     """Every field of the docs' create sample, in its order."""
     before_vat = _sum([line.total_before_vat for line in order.lines])
+    arrivals = [estimate[1] for line in order.lines if (estimate := order.estimates(line))]
     total_vat = _sum([line.total_vat for line in order.lines])
     after_vat = before_vat + total_vat
-    address = order.addressbook or order.lines[0].addressbook
+    address = order.address
     return {
         "id": order.id,
         "status_order_id": int(order.status),
         "customer_id": order.customer.id,
-        "invoice_no": None,
+        "invoice_no": documents.invoice_number(order) if order.payment_date else None,
         "customer_reference_no": None,
-        "comments_customer": order.comments,
+        "comments_customer": order.comments or "",
         "comments_wholesaler": None,
         "shipping_way": None,
         "shipping_costs": ZERO,
@@ -64,14 +67,14 @@ def order_fields(order: Order) -> dict[str, Any]:
         "address": address.address,
         "address2": address.address2,
         "city": address.city,
-        "province": address.province,
+        "province": address.province or "",
         "country": address.country,
         "postal_code": address.postal_code,
         "created_at": time(order.created_at),
         "updated_at": time(order.updated_at),
         "addressbook_id": order.addressbook.id if order.addressbook else None,
         "submitted_at": time(order.submitted_at),
-        "customer_order_reference": order.reference,
+        "customer_order_reference": order.reference or "",
         "total_before_vat": dec(before_vat),
         "total_after_vat": dec(after_vat),
         "vat_group_id": None,
@@ -119,7 +122,7 @@ def order_fields(order: Order) -> dict[str, Any]:
         "shipping_service_code": None,
         "shipping_service_name": None,
         "integration_data": {},
-        "estimated_delivery_at": None,
+        "estimated_delivery_at": time(max(arrivals)) if arrivals else None,
         "error_code": None,
         "notes": None,
     }
@@ -127,6 +130,7 @@ def order_fields(order: Order) -> dict[str, Any]:
 
 def line_fields(order: Order, line: Line) -> dict[str, Any]:
     """Every field of an order product in the docs' create sample, in its order."""
+    dispatch, delivery = order.estimates(line) or (None, None)
     return {
         "id": line.id,
         "order_id": order.id,
@@ -150,9 +154,9 @@ def line_fields(order: Order, line: Line) -> dict[str, Any]:
         "addressbook_id": line.addressbook.id,
         "status_order_id": int(order.status),
         "is_backorder": line.is_backorder,
-        "estimated_delivery_at": None,
+        "estimated_delivery_at": time(delivery),
         "cost": ZERO,
-        "estimated_dispatch_at": None,
+        "estimated_dispatch_at": time(dispatch),
     }
 
 
@@ -165,7 +169,7 @@ def created(order: Order) -> dict[str, Any]:
 def customer_fields(customer: Customer) -> dict[str, Any]:
     return {"customer_email": customer.email, "customer_company": customer.company,
             "customer_name": customer.name, "customer_pricelist_id": customer.pricelist_id,
-            "customer_phone": customer.phone, "customer_reference_code": customer.reference_code}
+            "customer_phone": customer.phone, "customer_reference_code": customer.reference_code or ""}
 
 
 def listed(order: Order) -> dict[str, Any]:
@@ -174,23 +178,32 @@ def listed(order: Order) -> dict[str, Any]:
     fields.update({
         "status_order_name": order.status.label,
         "order_number": order.order_number,
-        "shipping_option_name": SHIPPING_OPTIONS.get(order.shipping_option_id or 0),
+        "shipping_option_name": SHIPPING_OPTIONS.get(order.shipping_option_id),
         "shipping_tracking_url": order.parcels[0].tracking_url if order.parcels else None,
-        "shipping_tracking_urls_by_number": {p.tracking_number: p.tracking_url for p in order.parcels},
+        # one URL per tracking number, in parcel order (a typed client reads a list of strings)
+        "shipping_tracking_urls_by_number": [p.tracking_url for p in order.parcels],
         "sent_date": time(order.sent_date),
+        "addressbook_reference_code": order.addressbook.reference_code if order.addressbook else None,
+        "replacement_tracking_number": order.replacement_tracking_number,
         **customer_fields(order.customer),
-        "order_products": [
-            {"order_product": {
-                **line_fields(order, line),
-                "product_name": line.product.name,
-                "product_code": line.product.code,
-                "status_order_name": order.status.label,
-                "addressbook": addressbook(line.addressbook),
-            }}
-            for line in order.lines
-        ],
+        "order_products": [listed_line(order, line) for line in order.lines],
     })
     return {"order": fields}
+
+
+def listed_line(order: Order, line: Line) -> dict[str, Any]:
+    """A line of a listed order: `{"order_product": {...}}`, with what integrations read beyond the
+    create sample (the estimates again as `*_date`: timestamps, despite the name)."""
+    fields = line_fields(order, line)
+    return {"order_product": {
+        **fields,
+        "product_name": line.product.name,
+        "product_code": line.product.code,
+        "status_order_name": order.status.label,
+        "estimated_dispatch_date": fields["estimated_dispatch_at"],
+        "estimated_delivery_date": fields["estimated_delivery_at"],
+        "addressbook": addressbook(line.addressbook),
+    }}
 
 
 def product(item: Product, price: Decimal) -> dict[str, Any]:
@@ -205,4 +218,21 @@ def product(item: Product, price: Decimal) -> dict[str, Any]:
         "active": item.active,
         "created_at": time(item.created_at),
         "updated_at": time(item.updated_at),
+    }
+
+
+def document(item: documents.Document, base_url: str) -> dict[str, Any]:
+    """One document of the documents lists, with the address of its PDF under `base_url`."""
+    total = _sum([line.total_after_vat for line in item.order.lines])
+    return {
+        "id": item.id,
+        "order_id": item.order.id,
+        "order_number": item.order.order_number,
+        "type": item.type,
+        "number": item.number,
+        "date": time(item.date),
+        "total": dec(item.sign * total),
+        "currency": documents.CURRENCY,
+        "file_name": item.file_name,
+        "url": f"{base_url}/api_customer/documents/{item.id}.pdf",
     }

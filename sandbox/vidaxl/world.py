@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -42,21 +42,39 @@ CATEGORIES = {
 }
 CARRIERS = ["DHL", "PostNL", "DPD", "GLS"]
 SHIPPING_OPTIONS = {1: "Standard delivery", 2: "Express delivery"}
+STANDARD_DELIVERY = 1
+"""The shipping option of an order placed through the API (which has no field to choose one)."""
+# Paid today, dispatched from Venlo the next day, delivered this many days later.
+DISPATCH_DAYS = 1
+DELIVERY_DAYS = {"NL": 1, "BE": 2, "DE": 2, "LU": 2, "GB": 5, "CH": 5, "NO": 6, "": 4}
 WAREHOUSE = Warehouse("vidaXL Venlo", Decimal(0))
+
+
+DELIVERY = ("address", "city", "postal_code", "country", "name", "phone")
+"""What an address needs before a parcel can go there (the docs: a phone number always)."""
 
 
 @dataclass
 class Addressbook:
+    """One of a customer's addresses. Every line ships to a deliverable one; the order's own may
+    hold less (integrations send just `{"country": "DK"}` there, the address on each line)."""
+
     id: int
-    address: str
-    city: str
-    postal_code: str
-    country: str
-    name: str
-    phone: str
+    address: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    name: str | None = None
+    phone: str | None = None
     address2: str | None = None
     province: str | None = None
     comments: str | None = None
+    email: str | None = None
+    reference_code: str | None = None
+
+    def missing(self) -> list[str]:
+        """The fields a delivery needs that this address lacks."""
+        return [name for name in DELIVERY if not (getattr(self, name) or "").strip()]
 
 
 @dataclass
@@ -148,8 +166,10 @@ class Order:
     submitted_at: datetime | None = None
     payment_date: datetime | None = None
     sent_date: datetime | None = None
-    shipping_option_id: int | None = None
+    shipping_option_id: int = 1
     parcels: list[Parcel] = field(default_factory=list)
+    replacement_tracking_number: str | None = None
+    """The parcel sent to replace this order (status 9)."""
     history: list[Change] = field(default_factory=list)
     """Every status change, oldest first (the dashboard's timeline; no API shows it)."""
 
@@ -160,6 +180,26 @@ class Order:
     @property
     def order_number(self) -> str:
         return str(300000000 + self.id)
+
+    @property
+    def address(self) -> Addressbook:
+        """Where the order is shown to go: its own address when deliverable, else its first
+        line's (a line's address always is)."""
+        if self.addressbook is not None and not self.addressbook.missing():
+            return self.addressbook
+        return self.lines[0].addressbook
+
+    def estimates(self, line: Line) -> tuple[datetime, datetime] | None:
+        """When `line` is expected to leave the warehouse and to arrive: known once paid."""
+        if self.payment_date is None:
+            return None
+        paid = self.payment_date.astimezone(UTC)
+        dispatch = datetime(paid.year, paid.month, paid.day, tzinfo=UTC) + timedelta(days=DISPATCH_DAYS)
+        country = line.addressbook.country or ""
+        return dispatch, dispatch + timedelta(days=DELIVERY_DAYS.get(country, DELIVERY_DAYS[""]))
+
+    def refunded_at(self) -> datetime | None:
+        return next((change.at for change in reversed(self.history) if change.event == "refund"), None)
 
 
 @dataclass
@@ -208,14 +248,16 @@ class VidaxlWorld:
         return cents(product.price * customer.price_factor)
 
     def add_addressbook(self, customer: Customer, **fields: str | None) -> Addressbook:
-        entry = Addressbook(id=self.new_id("addressbook"), **fields)  # type: ignore[arg-type]
+        entry = Addressbook(id=self.new_id("addressbook"), **fields)
         customer.addressbooks.append(entry)
         return entry
 
     def place(self, customer: Customer, lines: list[NewLine], *, reference: str | None,
               comments: str | None, addressbook: Addressbook | None,
-              created_at: datetime | None = None, cause: str = "api") -> Order:
-        """Store a new order (status 1, Temporary) and reserve its stock."""
+              shipping_option_id: int = STANDARD_DELIVERY, created_at: datetime | None = None,
+              cause: str = "api") -> Order:
+        """Store a new order (status 1, Temporary) and reserve its stock; each line's addressbook
+        is deliverable."""
         now = created_at or self.clock.now()
         order_id = self.new_id("order")
         order_lines = [
@@ -224,7 +266,7 @@ class VidaxlWorld:
                 product=line.product,
                 quantity=line.quantity,
                 price=self.price_for(customer, line.product),
-                vat_percentage=VAT_BY_COUNTRY[line.addressbook.country],
+                vat_percentage=VAT_BY_COUNTRY[line.addressbook.country or ""],
                 addressbook=line.addressbook,
                 reserved=line.product.stock.reserve(line.quantity),
                 created_at=now,
@@ -232,7 +274,7 @@ class VidaxlWorld:
             for line in lines
         ]
         order = Order(order_id, customer, StatusOrder.TEMPORARY, reference, comments,
-                      addressbook, order_lines, now, now)
+                      addressbook, order_lines, now, now, shipping_option_id=shipping_option_id)
         self.orders.add(order)
         self.orders.record(order, Change(now, None, order.status.label, "place", cause))
         return order
@@ -241,15 +283,21 @@ class VidaxlWorld:
              carrier: str | None = None) -> None:
         """Send the whole order in `parcels` parcels (with these tracking numbers, or new ones):
         reserved stock leaves the warehouse."""
-        address = order.addressbook or order.lines[0].addressbook
+        postal_code = order.lines[0].addressbook.postal_code or ""
         carrier = carrier or self.rng.choice(CARRIERS)
         numbers = numbers or [tracking_number(carrier, self.rng) for _ in range(parcels)]
         for number in numbers:
-            order.parcels.append(Parcel(carrier, number, tracking_url(carrier, number, address.postal_code)))
+            order.parcels.append(Parcel(carrier, number, tracking_url(carrier, number, postal_code)))
         for line in order.lines:
             line.product.stock.consume(line.reserved)
             line.reserved = 0
         order.sent_date = at
+
+    def replace(self, order: Order, number: str | None = None, carrier: str | None = None) -> None:
+        """Send a replacement of the order: a parcel with a tracking number of its own (given, or
+        new from the carrier of the first parcel)."""
+        carrier = carrier or (order.parcels[0].carrier if order.parcels else self.rng.choice(CARRIERS))
+        order.replacement_tracking_number = number or tracking_number(carrier, self.rng)
 
     def release(self, order: Order) -> None:
         """Return the order's reserved stock."""
@@ -356,7 +404,7 @@ def _progress(world: VidaxlWorld, order: Order, status: StatusOrder, rng: random
         StatusOrder.CANCELLED: ["cancel"],
         StatusOrder.REFUNDED: ["pay", "ship", "refund"],
     }[status]
-    if events and events[0] != "cancel":
+    if events and events[0] != "cancel":  # the others keep the standard option they were placed with
         order.shipping_option_id = rng.choice(list(SHIPPING_OPTIONS))
     for event in events:
         payload: dict[str, object] = dict(paid)
