@@ -14,7 +14,21 @@ from sandbox.spec.messages import collect, summary
 from sandbox.world.clock import parse_duration
 from sandbox.world.schedule import Rule
 
-SCHEMA: dict[str, Any] = {
+
+def closed(schema: Any) -> Any:
+    """`schema` with every object schema that lists its properties closed to others: a misspelt
+    key is an error, not a setting silently ignored."""
+    if isinstance(schema, list):
+        return [closed(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: closed(value) for key, value in schema.items()}
+    if "properties" in out:
+        out.setdefault("additionalProperties", False)
+    return out
+
+
+SCHEMA: dict[str, Any] = closed({
     "type": "object",
     "required": ["fixje"],
     "properties": {
@@ -104,7 +118,7 @@ SCHEMA: dict[str, Any] = {
             },
         },
     },
-}
+})
 
 
 class FixtureError(ValueError):

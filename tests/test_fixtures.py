@@ -43,9 +43,28 @@ def test_defaults_for_what_is_left_out() -> None:
         ({"fixje": {"products": 0, "partners": [PARTNER]}},
          "fixje.products: The field products must be at least 1."),
         ([], "$: Expected an object"),
+        # a misspelt key stops the sandbox instead of being ignored
+        ({"fixje": {"orders_per_partnr": 24, "partners": [PARTNER]}},
+         "fixje.orders_per_partnr: Unknown field 'orders_per_partnr' (expected one of: products, "
+         "orders_per_partner, partners)."),
+        ({"seeed": 1, "fixje": {"partners": [PARTNER]}}, "seeed: Unknown field 'seeed'"),
+        ({"fixje": {"partners": [{**PARTNER, "secret": "s"}]}}, "fixje.partners[0].secret: Unknown field"),
+        ({"clock": {"start": "now", "scale": 2}, "fixje": {"partners": [PARTNER]}},
+         "clock.scale: Unknown field 'scale' (expected one of: start)."),
+        ({"schedule": {"vidaxl": [{"from": "Submitted", "after": "PT1H", "event": "pay", "when": 1}]},
+          "fixje": {"partners": [PARTNER]}}, "schedule.vidaxl[0].when: Unknown field"),
+        ({"schedule": {"amazon": []}, "fixje": {"partners": [PARTNER]}}, "schedule.amazon: Unknown field"),
     ],
 )
 def test_wrong_fixtures_say_what_is_wrong(data: Any, message: str) -> None:
     with pytest.raises(FixtureError) as raised:
         parse_fixtures(data)
     assert message in str(raised.value)
+
+
+def test_an_unknown_key_names_the_key_and_the_file(tmp_path: Any) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(default_fixtures().read_text().replace("orders_per_partner:", "orders_per_partnr:"))
+    with pytest.raises(FixtureError) as raised:
+        load_fixtures(path)
+    assert str(raised.value).startswith(f"{path}: fixje.orders_per_partnr: Unknown field 'orders_per_partnr'")

@@ -17,6 +17,7 @@ from sandbox.control.faults import Faults
 from sandbox.errors import ApiError, BadRequest, Conflict, NotFound
 from sandbox.fixje import lifecycle as fixje_lifecycle
 from sandbox.fixje.world import FixjeWorld, LineRequest
+from sandbox.fixtures import closed
 from sandbox.spec.messages import collect
 from sandbox.vidaxl import lifecycle as vidaxl_lifecycle
 from sandbox.vidaxl.world import NewLine, VidaxlWorld
@@ -49,11 +50,11 @@ STEP = {
         "fault": {"type": "object"},
     },
 }
-SCENARIO = Draft202012Validator({
+SCENARIO = Draft202012Validator(closed({
     "type": "object",
     "required": ["description", "steps"],
     "properties": {"description": {"type": "string"}, "steps": {"type": "array", "items": STEP}},
-})
+}))
 ADDRESS = Address(first_name="Sanne", last_name="de Vries", street="Stationsstraat", house_number="12",
                   zip_code="5038 EA", city="Tilburg", country_code="NL")
 

@@ -96,6 +96,12 @@ def describe(error: ValidationError, prefix: Sequence[str | int] = ()) -> tuple[
             key, missing = next((key, dep) for key, deps in rule.items() if key in value
                                 for dep in deps if dep not in value)
             return field_path([*parts, missing]), f"The {missing} field is required with {key}."
+        case "additionalProperties" if rule is False and isinstance(value, dict):
+            schema = error.schema if isinstance(error.schema, dict) else {}
+            known = list(schema.get("properties", {}))
+            extra = [key for key in value if key not in known]
+            expected = f" (expected one of: {', '.join(known)})" if known else ""
+            return field_path([*parts, extra[0]]), f"Unknown field '{extra[0]}'{expected}."
         case "pattern":
             schema = error.schema if isinstance(error.schema, dict) else {}
             rule_text = f" {schema['description']}" if schema.get("description") else ""
