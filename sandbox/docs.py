@@ -30,6 +30,7 @@ PAGE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} - supplier-sandbox</title>
 <link rel="icon" type="image/png" href="{assets}/favicon-32x32.png">
 <link rel="stylesheet" href="{assets}/swagger-ui.css">

@@ -66,6 +66,12 @@ def test_the_pages_load_nothing_from_elsewhere(client: TestClient) -> None:
             assert client.get(source).status_code == 200, source
 
 
+def test_every_docs_page_fits_a_phone(client: TestClient) -> None:
+    for path in ("/docs", *(f"/docs/{name}" for name in NAMES)):
+        page = client.get(path).text
+        assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page, path
+
+
 @pytest.mark.parametrize(("asset", "content_type"), [
     ("swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
     ("swagger-ui.css", "text/css; charset=utf-8"),
