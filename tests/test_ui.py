@@ -204,6 +204,26 @@ def test_a_vidaxl_order_page_shows_the_timeline_and_the_api_answers(client: Test
     assert (listed["status_order_id"], listed["shipping_tracking"]) == ("5", "JVGL01,JVGL02")
 
 
+def test_a_vidaxl_order_with_only_a_country_on_the_order_shows_each_line_address(client: TestClient) -> None:
+    code = NEW_VIDAXL_ORDER["order_products"][0]["product_code"]
+    line = {"name": "Mette Hansen", "address": "Vestergade 12", "city": "Aarhus C", "postal_code": "8000",
+            "country": "DK", "email": "mette@example.dk", "phone": "+4512345678"}
+    order_id = place_vidaxl(client, addressbook={"country": "DK"},
+                            order_products=[{"product_code": code, "quantity": 1, "addressbook": line}])
+    event(client, "vidaxl", order_id, {"event": "pay"})
+    event(client, "vidaxl", order_id, {"event": "ship", "trackingNumbers": ["JVGL05"], "carrier": "DHL"})
+    event(client, "vidaxl", order_id, {"event": "replace", "trackingNumber": "JVGL06"})
+    response = client.get(f"{UI}/vidaxl/orders/{order_id}")
+    assert response.status_code == 200
+    page = response.text
+    addresses = re.findall(r"<address>(.*?)</address>", page, re.DOTALL)
+    # the order's own addressbook holds only the country; the line's is the whole address
+    assert addresses == ["DK<br>", "Mette Hansen<br>Vestergade 12<br>8000 Aarhus C<br>DK<br>+4512345678<br>"
+                         "mette@example.dk<br>"]
+    for text in ("8000 Aarhus C", "mette@example.dk", "Standard delivery", "JVGL06", "replacement JVGL06"):
+        assert text in page, text
+
+
 def test_a_fixje_order_page_shows_each_parcel_and_the_api_answers(client: TestClient) -> None:
     partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
     body = partner.order_body(orderItems=[{"sku": "FX100001", "quantity": 3}], reference="UI-FX")

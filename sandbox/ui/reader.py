@@ -121,7 +121,8 @@ def fixje_address(a: Address) -> list[str]:
 
 
 def vidaxl_address(a: Addressbook) -> list[str]:
-    return lines(a.name, a.address, a.address2, f"{a.postal_code} {a.city}", a.province, a.country, a.phone)
+    place = " ".join(part for part in (a.postal_code, a.city) if part)
+    return lines(a.name, a.address, a.address2, place, a.province, a.country, a.phone, a.email)
 
 
 def order_url(api: str, order_id: Any) -> str:
@@ -278,8 +279,9 @@ class Reader:
                                ("Sent", order.sent_date)):
             if instant is not None:
                 facts.append((label, rfc3339(instant)))
-        if order.shipping_option_id:
-            facts.append(("Shipping option", SHIPPING_OPTIONS.get(order.shipping_option_id, "")))
+        facts.append(("Shipping option", SHIPPING_OPTIONS.get(order.shipping_option_id, "")))
+        if order.replacement_tracking_number:
+            facts.append(("Replacement", order.replacement_tracking_number))
         if order.comments:
             facts.append(("Comments", order.comments))
         items = [[line.product.code, line.product.name, str(line.quantity), money(line.price),
