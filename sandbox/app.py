@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sandbox.control.api import ControlApi
+from sandbox.control.api import ControlApi, within_range
 from sandbox.control.faults import Faults
 from sandbox.control.journal import Journal
 from sandbox.control.scenarios import Scenarios
@@ -34,6 +34,7 @@ from sandbox.resources import data_dir, spec_path
 from sandbox.settings import Settings
 from sandbox.spec.http import negotiate
 from sandbox.spec.loader import Spec, load_spec
+from sandbox.spec.messages import field_path
 from sandbox.spec.router import (
     ResponseContractError,
     SpecApi,
@@ -51,7 +52,7 @@ from sandbox.vidaxl.world import VidaxlWorld, build_vidaxl_world
 from sandbox.world.clock import Clock, adopt
 from sandbox.world.ids import IdSource
 from sandbox.world.schedule import Schedule, Track
-from sandbox.world.snapshot import rng_state, set_rng_state
+from sandbox.world.snapshot import StateError, rng_state, set_rng_state, under
 
 
 @dataclass
@@ -228,14 +229,21 @@ def create_app(settings: Settings) -> Starlette:
             raise Conflict(f"This state comes from seed {state.get('seed')!r}; "
                            f"this sandbox runs seed {seed}.")
         fresh_fixje, fresh_vidaxl = build_worlds(fixtures, seed, clock)
+        # The spec's State schema has checked the form; what is left is what only the worlds know
+        # (a product, a customer, a stock), each a 400 naming the field. The broad catch is the
+        # last line of defence: whatever else a state gets wrong is a 400, never a 500.
         try:
-            fixje_state.restore(fresh_fixje, state["fixje"])
-            vidaxl_state.restore(fresh_vidaxl, state["vidaxl"])
-            now = datetime.fromisoformat(state["clock"]["now"])
+            with under("fixje"):
+                fixje_state.restore(fresh_fixje, state["fixje"])
+            with under("vidaxl"):
+                vidaxl_state.restore(fresh_vidaxl, state["vidaxl"])
+            now = within_range("clock.now", lambda: datetime.fromisoformat(state["clock"]["now"]))
             frozen = bool(state["clock"]["frozen"])
             traces = state["traces"]
-            set_rng_state(random.Random(), traces)  # refuses what is not a generator's state
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+            set_rng_state(random.Random(), traces, "traces")  # refuses what is not a generator's state
+        except StateError as error:
+            raise BadRequest.field(field_path(error.path), error.message) from None
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError) as error:
             raise BadRequest(f"This is not a state this sandbox exported: {error!r}.") from None
         install(fresh_fixje, fresh_vidaxl)
         set_rng_state(fixje.traces.rng, traces)

@@ -4,10 +4,51 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+Path = tuple[str | int, ...]
+
+
+class StateError(ValueError):
+    """A state that fits its schema but not the world it is put on; `path` names the field
+    (`("orders", 3, "owner")`)."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+@contextmanager
+def under(*prefix: str | int) -> Iterator[None]:
+    """Name the fields of the StateErrors raised inside from `prefix` on."""
+    try:
+        yield
+    except StateError as error:
+        raise StateError((*prefix, *error.path), error.message) from None
+
+
+def lookup(found: Mapping[K, V], key: K, path: Path, message: str) -> V:
+    """`found[key]`, or a StateError naming `path`."""
+    if key not in found:
+        raise StateError(path, message)
+    return found[key]
+
+
+def unique(ids: list[Any], path: Path, what: str) -> None:
+    """A StateError naming the second of two equal ids (`path + (index, "id")`)."""
+    seen: set[Any] = set()
+    for index, value in enumerate(ids):
+        if value in seen:
+            raise StateError((*path, index, "id"), f"Another {what} already has the id {value!r}.")
+        seen.add(value)
 
 
 def plain(value: Any) -> Any:
@@ -45,5 +86,10 @@ def rng_state(rng: random.Random) -> list[Any]:
     return [version, list(internal), gauss]
 
 
-def set_rng_state(rng: random.Random, state: list[Any]) -> None:
-    rng.setstate((state[0], tuple(state[1]), state[2]))
+def set_rng_state(rng: random.Random, state: list[Any], *path: str | int) -> None:
+    """Put an exported generator state onto `rng`; a StateError naming `path` when it is none."""
+    try:
+        rng.setstate((state[0], tuple(state[1]), state[2]))
+    except (TypeError, ValueError, OverflowError, IndexError):
+        raise StateError(path, "Not the state of a random generator: [3, [624 words and a position "
+                               "from 0 to 624], null].") from None

@@ -86,7 +86,10 @@ def test_fixje_authorize_with_the_prefilled_client_then_try_it_out(
     page.locator(".modal-ux .close-modal").click()
     expect(authorize).to_have_class(re.compile(r"\blocked\b"))
 
-    response = execute(page, "listProducts", pageSize="2", pagesize="2")
+    # one page-size field per list: the one the docs name for it
+    products = operation(page, "listProducts")
+    response = execute(page, "listProducts", pageSize="2")
+    expect(products.locator("tr[data-param-name='pagesize']")).to_have_count(0)
     expect(response.locator(".response-col_status")).to_have_text("200")
     body = response.locator(".response-col_description")
     expect(body).to_contain_text('"totalCount": 600')
@@ -94,6 +97,13 @@ def test_fixje_authorize_with_the_prefilled_client_then_try_it_out(
     expect(body).not_to_contain_text('"sku": "FX100003"')
     response.scroll_into_view_if_needed()
     screenshot(page, "docs-fixje-try-it-out", full_page=False)
+    # each error status shows an example of its own
+    orders = operation(page, "getOrder")
+    orders.locator(".opblock-summary").click()
+    for status, text in (("400", "One or more validation errors occurred."),
+                         ("401", "The access token expired."), ("404", "was not found"),
+                         ("429", "Rate limit of 10 request(s)"), ("5XX", "temporarily unavailable")):
+        expect(orders.locator(f"tr.response[data-code='{status}']")).to_contain_text(text)
     assert console_errors == []
 
 
@@ -108,6 +118,11 @@ def test_vidaxl_is_authorized_with_the_demo_customer_and_try_it_out_works(
     expect(page.locator(".modal-ux").get_by_role("heading", name="Authorized")).to_be_visible()
     page.locator(".modal-ux .close-modal").click()
 
+    # the create operation shows its request body and every field of the order (no YAML merge keys)
+    create = operation(page, "createOrder")
+    create.locator(".opblock-summary").click()
+    expect(create.locator(".opblock-section-request-body")).to_contain_text("Covent Garden")
+    expect(create.locator(".responses-wrapper")).not_to_contain_text("<<")
     response = execute(page, "listProductsJson", limit="2")
     expect(response.locator(".response-col_status")).to_have_text("200")
     expect(response.locator(".response-col_description")).to_contain_text('"code": "146400"')
