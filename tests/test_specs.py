@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -53,3 +55,96 @@ def test_every_example_matches_its_schema(name: str) -> None:
 def test_operation_ids_are_unique_within_a_spec(name: str) -> None:
     ids = [op.operation_id for op in load_spec(spec_path(name)).operations]
     assert len(ids) == len(set(ids))
+
+
+# --- the specs as tools read them (Swagger UI, client generators) --------------------------------
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_yaml_anchors_aliases_or_merge_keys(name: str) -> None:
+    """Swagger UI and most generators do not resolve them: every node is written out."""
+    events = list(yaml.parse(spec_path(name).read_text(encoding="utf-8")))
+    anchored = [event for event in events if getattr(event, "anchor", None)]
+    assert anchored == []
+    assert not any(isinstance(event, yaml.AliasEvent) for event in events)
+    assert "<<" not in spec_path(name).read_text(encoding="utf-8")
+
+
+# Each vidaXL path's suffix and the media types its 200 declares: what the path really answers.
+VIDAXL_MEDIA = {"": ["application/json", "application/xml"], ".json": ["application/json"],
+                ".xml": ["application/xml"], ".csv": ["text/csv"], ".pdf": ["application/pdf"]}
+
+
+def test_every_vidaxl_operation_declares_the_media_type_it_answers() -> None:
+    spec = load_spec(spec_path("vidaxl"))
+    gets = [op for op in spec.operations if op.method == "GET"]
+    assert len(gets) == 19
+    for op in gets:
+        suffix = next((ext for ext in (".json", ".xml", ".csv", ".pdf") if op.path.endswith(ext)), "")
+        assert list(op.responses["200"]) == VIDAXL_MEDIA[suffix], op.path
+        # errors are JSON whatever the suffix
+        assert all(list(content) == ["application/json"] for status, content in op.responses.items()
+                   if status != "200"), op.path
+
+
+def error_examples(spec: Spec) -> Iterator[tuple[str, str, str, Any, str]]:
+    """(operation, status, media type, example, schema pointer) of every error answer."""
+    for path, item in spec.document["paths"].items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            for status, raw in operation["responses"].items():
+                if status.startswith("2"):
+                    continue
+                where = f"/paths/{escape_pointer(path)}/{method}/responses/{status}"
+                response, pointer = spec.resolve(raw, where)
+                for media, body in response.get("content", {}).items():
+                    yield (operation["operationId"], status, media, body.get("example"),
+                           f"{pointer}/content/{escape_pointer(media)}/schema")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_error_status_shows_an_example_of_its_own(name: str) -> None:
+    spec = load_spec(spec_path(name))
+    by_operation: dict[str, dict[str, str]] = {}
+    for operation, status, media, example, pointer in error_examples(spec):
+        where = f"{operation} {status} {media}"
+        assert example is not None, f"{where}: no example"
+        assert collect(spec.validator(pointer).iter_errors(example)) == {}, where
+        if isinstance(example.get("status"), int):  # a ProblemDetails says its own status
+            assert str(example["status"]) == status or status == f"{example['status'] // 100}XX", where
+        shown = by_operation.setdefault(operation, {})
+        assert json.dumps(example) not in [v for k, v in shown.items() if k != status], \
+            f"{where}: the example of another status"
+        shown[status] = json.dumps(example)
+    assert by_operation
+
+
+def test_fixje_lists_show_one_page_size_and_take_both_spellings() -> None:
+    spec = load_spec(spec_path("fixje"))
+    lists = [op for op in spec.operations if op.method == "GET" and op.path != "/api/v1/orders/{orderId}"]
+    assert len(lists) == 4
+    for op in lists:
+        sizes = [p for p in op.parameters if p.name.lower() == "pagesize"]
+        documented = "pagesize" if op.path == "/api/v1/orders" else "pageSize"
+        other = {"pagesize": "pageSize", "pageSize": "pagesize"}[documented]
+        assert [(p.name, p.aliases) for p in sizes] == [(documented, (other,))], op.path
+
+
+def test_the_login_declares_a_form_and_takes_multipart_and_json_too() -> None:
+    login = next(op for op in load_spec(spec_path("fixje")).operations if op.operation_id == "login")
+    document = yaml.safe_load(spec_path("fixje").read_text(encoding="utf-8"))
+    declared = document["paths"]["/api/v1/login"]["post"]["requestBody"]["content"]
+    assert list(declared) == ["application/x-www-form-urlencoded"]
+    assert list(login.bodies) == [
+        "application/x-www-form-urlencoded", "multipart/form-data", "application/json"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_operation_is_tagged_with_a_declared_tag(name: str) -> None:
+    document = yaml.safe_load(spec_path(name).read_text(encoding="utf-8"))
+    declared = [tag["name"] for tag in document["tags"]]
+    for item in document["paths"].values():
+        for method, operation in item.items():
+            if method in METHODS:
+                tags = operation.get("tags")
+                assert tags and set(tags) <= set(declared), operation["operationId"]

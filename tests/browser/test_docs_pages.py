@@ -133,6 +133,10 @@ def test_vidaxl_is_authorized_with_the_demo_customer_and_try_it_out_works(
 
 def test_the_control_api_docs_try_it_out_on_loopback(page: Page, console_errors: list[str]) -> None:
     open_docs(page, "sandbox", "supplier-sandbox control API")
+    # grouped by tag, in the spec's order
+    tags = [tag["name"] for tag in yaml.safe_load(spec_path("sandbox").read_text(encoding="utf-8"))["tags"]]
+    expect(page.locator(".opblock-tag-section h3 .nostyle span")).to_have_text(tags)
+    expect(page.locator(".opblock[id^='operations-Clock-']")).to_have_count(2)
     response = execute(page, "getClock")
     expect(response.locator(".response-col_status")).to_have_text("200")
     expect(response.locator(".response-col_description")).to_contain_text('"now": "2026-11-02T09:00:00Z"')
