@@ -1,6 +1,7 @@
 """What public production integrations of the vidaXL API send and read, over a real server: the
 bodies they post and the fields they parse, with the types a strictly typed client gives them.
-(Issue "Real integrations work unchanged": each test names the item it shows.)"""
+(Issue "Real integrations work unchanged": each test names the item it shows.) The documents'
+PDFs are read back with a PDF parser."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pypdf
 import pytest
 import requests
 
@@ -272,3 +275,69 @@ def test_item5_empty_strings_where_the_docs_show_them(server: Server) -> None:
         for item in orders:
             decode(item)
             assert item["shipping_option_name"] in ("Standard delivery", "Express delivery")
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+def pdf_text(content: bytes) -> str:
+    """The text of every page of a PDF, as a parser reads it."""
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_item8_an_orders_invoice_and_credit_note_as_lists_and_pdfs(server: Server) -> None:
+    first, second = product_codes(server, 2)
+    body = {"customer_order_reference": "DOCS-1", "addressbook": {"country": "DK"}, "order_products": [
+        {"product_code": first, "quantity": 2, "addressbook": LINE_ADDRESS},
+        {"product_code": second, "quantity": 1, "addressbook": SECOND_ADDRESS},
+    ]}
+    order_id = ok(call(server, "POST", "/api_customer/orders.json", json=body))["order"]["id"]
+    documents = f"/api_customer/orders/{order_id}/documents"
+    assert ok(call(server, "GET", documents)) == []  # nothing before payment
+
+    event(server, order_id, {"event": "pay"})
+    order = listed(server, order_id)
+    invoices = ok(call(server, "GET", f"{documents}.json"))
+    assert invoices == ok(call(server, "GET", documents))
+    number = order["order_number"]
+    shown = [(d["type"], d["number"], d["order_id"], d["order_number"], d["total"], d["currency"])
+             for d in invoices]
+    assert shown == [("invoice", f"INV-{number}", order_id, number, order["gross_total"], "EUR")]
+    invoice = invoices[0]
+    assert (invoice["number"], invoice["date"]) == (order["invoice_no"], order["payment_date"])
+    assert invoice["url"] == f"{server.url}/api_customer/documents/{invoice['id']}.pdf"
+
+    pdf = call(server, "GET", invoice["url"][len(server.url):])
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == f'inline; filename="{invoice["file_name"]}"'
+    text = pdf_text(pdf.content)
+    total = Decimal(order["gross_total"]).quantize(Decimal("0.01"))
+    for expected in ("Invoice", invoice["number"], order["order_number"], f"Total EUR {total}",
+                     "Aarhus C", "København K", "DOCS-1", "Demo Dropshipping Ltd"):
+        assert expected in text, (expected, text)
+    for wrapped in order["order_products"]:
+        line = wrapped["order_product"]
+        assert line["product_code"] in text and line["vat_percentage"] in text
+    assert call(server, "GET", invoice["url"][len(server.url):]).content == pdf.content  # the same bytes
+
+    event(server, order_id, {"event": "ship", "parcels": 1})
+    event(server, order_id, {"event": "refund"})
+    credit, again = ok(call(server, "GET", documents))  # newest first
+    assert again == invoice
+    assert (credit["type"], credit["number"], credit["total"]) == \
+        ("credit_note", f"CN-{order['order_number']}", f"-{order['gross_total']}")
+    text = pdf_text(call(server, "GET", f"/api_customer/documents/{credit['id']}.pdf").content)
+    assert "Credit note" in text and f"Total EUR -{total}" in text
+    everything = ok(call(server, "GET", "/api_customer/orders/documents.json"))
+    assert everything[:2] == [credit, invoice]
+    xml = ET.fromstring(call(server, "GET", f"{documents}.xml").content)
+    assert xml.tag == "documents"
+    assert [d.findtext("number") for d in xml] == [credit["number"], invoice["number"]]
+
+    # another customer's: 404, as if there were none; without credentials: 401
+    for path in (documents, f"/api_customer/documents/{invoice['id']}.pdf"):
+        refused = call(server, "GET", path, OTHER)
+        assert refused.status_code == 404 and refused.json()["error"].startswith("No ")
+        assert requests.get(f"{server.url}{path}", timeout=10).status_code == 401
+    theirs = ok(call(server, "GET", "/api_customer/orders/documents", OTHER))
+    assert theirs and all(d["order_id"] != order_id for d in theirs)
