@@ -112,7 +112,8 @@ def pdf(document: Document) -> bytes:
         net += line.total_before_vat
         vat += line.total_vat
         cells = (line.product.code, line.product.name[:40], str(line.quantity), _money(sign * line.price),
-                 f"{line.vat_percentage:.1f}", _money(sign * line.total_vat), _money(sign * line.total_after_vat))
+                 f"{line.vat_percentage:.1f}", _money(sign * line.total_vat),
+                 _money(sign * line.total_after_vat))
         for (x, _), text in zip(COLUMNS, cells, strict=True):
             page.text(x, y, text, size=9)
     page.rule(y - 6)
