@@ -67,12 +67,27 @@ def test_bad_clock_changes(client: TestClient, body: dict[str, object]) -> None:
     assert client.get("/_sandbox/clock").json()["now"] == "2026-11-02T09:00:00Z"
 
 
+# The schema bounds each change (specs/sandbox.yaml ClockChange), so that no single request can
+# take the clock out of the years the sandbox keeps.
+ADVANCE = 'is not valid for advance. An ISO 8601 duration'
+SET = 'is not valid for set. An RFC 3339 time'
+
+
 @pytest.mark.parametrize(("body", "field", "message"), [
-    ({"advance": "P9999999999W"}, "advance", "'P9999999999W' is longer than the sandbox can count."),
-    ({"advance": "P3000000D"}, "advance",
-     "The clock must stay between 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z."),
-    ({"set": "0001-01-01T00:00:00Z"}, "set", "The clock must stay between"),
-    ({"set": "9999-12-31T23:59:59-01:00"}, "set", "The clock must stay between"),
+    ({"advance": "P9999999999W"}, "advance", f'The value "P9999999999W" {ADVANCE}'),
+    ({"advance": "P3000000D"}, "advance", f'The value "P3000000D" {ADVANCE}'),
+    ({"advance": "P1000W"}, "advance", ADVANCE),
+    ({"advance": "P10000D"}, "advance", ADVANCE),
+    ({"advance": "PT100000H"}, "advance", ADVANCE),
+    ({"advance": "PT1000000M"}, "advance", ADVANCE),
+    ({"advance": "PT10000000S"}, "advance", ADVANCE),
+    ({"advance": "PT\u0662H"}, "advance", ADVANCE),  # an Arabic-Indic two: digits are ASCII
+    ({"set": "0001-01-01T00:00:00Z"}, "set", f'The value "0001-01-01T00:00:00Z" {SET}'),
+    ({"set": "9999-12-31T23:59:59-01:00"}, "set", SET),
+    ({"set": "1970-01-01T00:00:00+01:00"}, "set", SET),  # 1969 in UTC
+    ({"set": "8000-01-01T00:00:00Z"}, "set", SET),
+    ({"set": "2026-11-02 09:00:00Z"}, "set", SET),
+    ({"set": "2026-02-30T00:00:00Z"}, "set", "is not a valid date and time (RFC 3339)"),
 ])
 def test_the_clock_stays_in_range(client: TestClient, body: dict[str, object], field: str,
                                   message: str) -> None:
@@ -82,6 +97,32 @@ def test_the_clock_stays_in_range(client: TestClient, body: dict[str, object], f
     assert client.get("/_sandbox/clock").json()["now"] == "2026-11-02T09:00:00Z"
     vidaxl = client.get("/api_customer/orders.json", auth=("demo@vidaxl.sandbox", "vidaxl-demo-token"))
     assert vidaxl.status_code == 200
+
+
+@pytest.mark.parametrize(("body", "now"), [
+    ({"advance": "P999W9999DT99999H999999M9999999S"}, "2086-12-26T04:25:39Z"),
+    ({"set": "1971-01-01T00:00:00+23:59"}, "1970-12-31T00:01:00Z"),
+    ({"set": "7999-12-31T23:59:59.999999-23:59", "advance": "P999W9999DT99999H999999M9999999S"},
+     "8060-02-24T19:24:38Z"),
+])
+def test_the_largest_changes_the_schema_takes_are_taken(client: TestClient, body: dict[str, object],
+                                                        now: str) -> None:
+    response = client.post("/_sandbox/clock", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["now"] == now
+
+
+def test_a_clock_moved_far_on_refuses_an_advance_past_9000(client: TestClient) -> None:
+    """The one refusal the schema cannot foresee: it depends on where the clock stands."""
+    client.post("/_sandbox/clock", json={"set": "7999-12-31T00:00:00Z"})
+    for _ in range(21):  # 16992 days each
+        assert client.post("/_sandbox/clock", json={"advance": "P999W9999D"}).status_code == 200
+    assert client.get("/_sandbox/clock").json()["now"] == "8976-12-20T00:00:00Z"
+    response = client.post("/_sandbox/clock", json={"advance": "P999W9999D"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "advance": ["The clock must stay between 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z."]}
+    assert client.get("/_sandbox/clock").json()["now"] == "8976-12-20T00:00:00Z"
 
 
 def test_off_loopback_without_a_token_the_control_api_is_closed() -> None:

@@ -144,7 +144,7 @@ CASES: list[tuple[str, Mutation, int, str | None, str, str | None]] = [
     ("product_code a boolean", put("order_products[0].product_code", True), 400,
      "order_products[0].product_code", "Expected a string or an integer, got a boolean", None),
     ("no product_code nor product_id", drop("order_products[0].product_code"), 400,
-     "order_products[0].product_code", "product_code or product_id is required", None),
+     "order_products[0]", "One of the fields product_code, product_id is required.", None),
     ("product_id as string", both(drop("order_products[0].product_code"),
                                   put("order_products[0].product_id", lambda r: str(r.product_id))), 400,
      "order_products[0].product_id", "Expected an integer", None),
@@ -172,6 +172,11 @@ CASES: list[tuple[str, Mutation, int, str | None, str, str | None]] = [
      "customer_order_reference", "Expected a string or an integer or null, got an object", None),
     ("customer_order_reference of 101 characters", put("customer_order_reference", "R" * 101), 400,
      "customer_order_reference", "at most 100 characters", None),
+    ("customer_order_reference a number of 300 digits", put("customer_order_reference", 10**300), 400,
+     "customer_order_reference", "The field customer_order_reference must be at most 1e+99.", None),
+    ("customer_order_reference a negative number of 300 digits",
+     put("customer_order_reference", -10**300), 400,
+     "customer_order_reference", "The field customer_order_reference must be at least -1e+99.", None),
     ("comments_customer of 1001 characters", put("comments_customer", "c" * 1001), 400,
      "comments_customer", "at most 1000 characters", None),
     ("body an array", raw(lambda body: json.dumps([body]).encode()), 400, "$", "Expected an object", None),
@@ -355,13 +360,19 @@ QUERIES: list[tuple[str, str, str, str]] = [
     ("status_order_id_eq=sent", "/api_customers/orders.json?status_order_id_eq=sent", "status_order_id_eq",
      "'sent' is not valid"),
     ("submitted_at_gteq=2026-13-01", "/api_customer/orders.json?submitted_at_gteq=2026-13-01",
-     "submitted_at_gteq", "not a valid date"),
+     "submitted_at_gteq", "is not valid for submitted_at_gteq. A day of the calendar"),
+    ("submitted_at_gteq=0000-01-01", "/api_customer/orders.json?submitted_at_gteq=0000-01-01",
+     "submitted_at_gteq", "is not valid for submitted_at_gteq. A day of the calendar"),
     ("submitted_at_gteq=yesterday", "/api_customer/orders.json?submitted_at_gteq=yesterday",
      "submitted_at_gteq", "is not valid for submitted_at_gteq"),
     ("submitted_at_gt_eq=2026-02-30", "/api_customers/orders.xml?submitted_at_gt_eq=2026-02-30",
-     "submitted_at_gt_eq", "not a valid date"),
+     "submitted_at_gt_eq", "is not valid for submitted_at_gt_eq"),
+    ("submitted_at_gteq=2026-04-31", "/api_customer/orders.json?submitted_at_gteq=2026-04-31",
+     "submitted_at_gteq", "is not valid for submitted_at_gteq"),
+    ("submitted_at_lteq=2100-02-29", "/api_customer/orders.json?submitted_at_lteq=2100-02-29",
+     "submitted_at_lteq", "is not valid for submitted_at_lteq"),
     ("submitted_at_lteq=20261301", "/api_customer/orders.csv?submitted_at_lteq=20261301",
-     "submitted_at_lteq", "not a valid date"),
+     "submitted_at_lteq", "is not valid for submitted_at_lteq"),
     ("submitted_at_lteq=2026-11", "/api_customer/orders.json?submitted_at_lteq=2026-11",
      "submitted_at_lteq", "is not valid"),
     ("submitted_at_castedeq=2026/11/02", "/api_customer/orders.json?submitted_at_castedeq=2026/11/02",
@@ -369,7 +380,9 @@ QUERIES: list[tuple[str, str, str, str]] = [
     ("submitted_at_casted_eq=2026-1-2", "/api_customers/orders.csv?submitted_at_casted_eq=2026-1-2",
      "submitted_at_casted_eq", "is not valid"),
     ("submitted_at_casted_eq=20260230", "/api_customer/orders.json?submitted_at_casted_eq=20260230",
-     "submitted_at_casted_eq", "not a valid date"),
+     "submitted_at_casted_eq", "is not valid for submitted_at_casted_eq"),
+    ("submitted_at_casted_eq=20250229", "/api_customer/orders.json?submitted_at_casted_eq=20250229",
+     "submitted_at_casted_eq", "is not valid for submitted_at_casted_eq"),
     ("products offset=-1", "/api_customer/products?offset=-1", "offset", "at least 0"),
     ("products offset=1.5", "/api_customer/products.json?offset=1.5", "offset", "'1.5' is not valid"),
     ("products limit=0", "/api_customer/products.json?limit=0", "limit", "at least 1"),
@@ -397,6 +410,15 @@ def test_bad_query_is_refused_naming_the_parameter(
 def test_query_ids_are_distinct() -> None:
     names = [query[0] for query in QUERIES]
     assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("day", ["2024-02-29", "20240229", "2000-02-29", "1000-01-31", "9999-12-31",
+                                 "2026-04-30", "20261231"])
+def test_every_day_of_the_calendar_is_a_filter(shared: TestClient, day: str) -> None:
+    """The date pattern knows month lengths and leap years: what it takes, the code takes."""
+    for name in ("submitted_at_gteq", "submitted_at_lteq", "submitted_at_castedeq"):
+        response = shared.get(f"/api_customer/orders.json?{name}={day}", auth=DEMO)
+        assert response.status_code == 200, response.text
 
 
 # --- HTTP Basic on every operation -------------------------------------------------------------------

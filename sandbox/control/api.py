@@ -58,6 +58,9 @@ def within_range(field: str, moved: Callable[[], datetime]) -> datetime:
     return instant
 
 
+TENANT_LIMIT = 10_000
+"""The most tenants each API holds: accounts beyond those the sandbox was seeded with."""
+
 ADMIN_COOKIE = "sandbox_admin"
 """The admin token as the dashboard keeps it in the browser (HttpOnly, SameSite=Strict)."""
 
@@ -99,6 +102,8 @@ class ControlApi:
         self.faults = faults
         self.rate_limits = rate_limits
         self.tenants = 0
+        # the accounts of the fixtures, which are not tenants (a reset brings back just these)
+        self.seeded = {"fixje": len(fixje.partners), "vidaxl": len(vidaxl.customers)}
 
     def handlers(self) -> Mapping[str, Handler]:
         return {"health": self.health, "applyEvent": self.apply_event, "getClock": self.get_clock,
@@ -176,6 +181,11 @@ class ControlApi:
         return Reply(None, 204)
 
     def create_tenant(self, call: Call) -> Reply:
+        api = call.body["api"]
+        accounts = len(self.fixje.partners) if api == "fixje" else len(self.vidaxl.customers)
+        if accounts - self.seeded[api] >= TENANT_LIMIT:
+            raise Conflict(f"This sandbox holds {TENANT_LIMIT:,} {'Fixje' if api == 'fixje' else 'vidaXL'} "
+                           "tenants, the most it can; a reset (POST /_sandbox/reset) removes them.")
         self.tenants += 1
         name = call.body.get("name") or f"Tenant {self.tenants}"
         key = f"tenant-{self.tenants}-{secrets.token_hex(4)}"
@@ -234,9 +244,8 @@ class ControlApi:
         limits = dict(self.rate_limits.limits)
         for api in ("fixje", "vidaxl"):
             if api in call.body:
+                # longer than zero and countable: the spec's RateLimitChange says so
                 per = duration(call.body[api]["per"], f"{api}.per")
-                if not per:
-                    raise BadRequest.field(f"{api}.per", f"The field {api}.per must be longer than zero.")
                 limits[api] = (call.body[api]["requests"], per.total_seconds())
         self.rate_limits.set(call.body.get("enabled", self.rate_limits.enabled), limits)
         return self.rate_limits_view()

@@ -17,12 +17,16 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from starlette.requests import Request
 
-from sandbox.errors import ApiError, BadRequest, NotFound
+from sandbox.errors import ApiError, BadRequest, Conflict, NotFound
 from sandbox.spec.messages import collect, summary
 from sandbox.spec.router import DroppedConnection, Gate
 
 SERVER_ERRORS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
                  504: "Gateway Timeout"}
+RULE_LIMIT = 100
+"""The most rules in force at once; a spent rule (its `times` used up) does not count."""
+SPENT_KEPT = 100
+"""How many spent rules stay listed (with `remaining: 0`); past it the first added of them goes."""
 
 
 class ServerFault(ApiError):
@@ -93,14 +97,13 @@ class Faults:
     count: int = 0
 
     def add(self, fields: Mapping[str, Any], source: str = "api") -> Rule:
-        """A rule that meets the schema, with a latency range that does not run backwards."""
+        """A rule that meets the schema; a Conflict when RULE_LIMIT rules are in force."""
         errors = collect(self.schema.iter_errors(fields))
         if errors:
             raise BadRequest(f"This is not a fault rule ({summary(errors)}).", errors=errors)
-        low, high = fields.get("latencyMs"), fields.get("latencyMaxMs")
-        if high is not None and low is not None and high < low:
-            raise BadRequest.field("latencyMaxMs",
-                                   f"The field latencyMaxMs must be at least latencyMs ({low}).")
+        if sum(rule.remaining != 0 for rule in self.rules) >= RULE_LIMIT:
+            raise Conflict(f"{RULE_LIMIT} fault rules are in force, the most there can be; remove "
+                           "one (DELETE /_sandbox/faults/{id}) or all first.")
         self.count += 1
         rule_id = f"fault-{self.count}"
         rule = Rule(rule_id, dict(fields), source, random.Random(f"{self.seed}:{rule_id}"))
@@ -123,6 +126,7 @@ class Faults:
         or drop of the first rule that has one (later ones with an error do not fire). A rule
         fires when it matches, its chance comes up, and it is not spent."""
         fault: Fault | None = None
+        spent = False
         for rule in self.rules:
             if rule.remaining == 0 or not rule.matches(api, method, path, credential):
                 continue
@@ -133,15 +137,26 @@ class Faults:
             if "probability" in wanted and rule.rng.random() >= wanted["probability"]:
                 continue
             rule.fired += 1
+            spent = spent or rule.remaining == 0
             fault = fault or Fault(0.0)
             delay = wanted.get("latencyMs", 0)
-            if "latencyMaxMs" in wanted:
-                delay = rule.rng.randint(delay, wanted["latencyMaxMs"])
+            if "latencyMaxMs" in wanted:  # either way round: drawn between the smaller and the larger
+                low, high = sorted((delay, wanted["latencyMaxMs"]))
+                delay = rule.rng.randint(low, high)
             fault.delay += delay / 1000
             if "status" in wanted:
                 fault.error = ServerFault(wanted["status"], wanted.get("retryAfter"))
             fault.drop = fault.drop or wanted.get("drop") is True
+        if spent:
+            self._forget_spent()
         return fault
+
+    def _forget_spent(self) -> None:
+        """Keep SPENT_KEPT spent rules listed: past it, those added first go."""
+        spent = [rule for rule in self.rules if rule.remaining == 0]
+        if len(spent) > SPENT_KEPT:
+            gone = {id(rule) for rule in spent[:len(spent) - SPENT_KEPT]}
+            self.rules[:] = [rule for rule in self.rules if id(rule) not in gone]
 
     def gate(self, api: str, credential: Callable[[Any], str]) -> Gate:
         """The router's gate for `api`; `credential` names an authenticated principal."""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import heapq
+import itertools
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import unquote_plus
@@ -15,6 +18,8 @@ from sandbox.fixje.world import FixjeWorld, Partner
 from sandbox.spec.router import Call, Reply
 
 TOKEN_LIFETIME = 3600
+TOKENS_PER_CLIENT = 100
+"""The most live tokens one client holds: a login beyond it ends the client's oldest token."""
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -22,6 +27,76 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 class Token:
     partner: Partner
     expires_at: datetime
+
+
+class Tokens:
+    """The live access tokens, by value, by client (oldest first) and by expiry (a heap), so that
+    issuing, finding and forgetting the expired cost the same however many tokens there are."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, Token] = {}
+        self.by_client: dict[str, OrderedDict[str, None]] = {}
+        # (expires_at, number, key, token); an entry whose token was revoked or expired early
+        # stays until it comes up or the heap is rebuilt (when most of it is such entries)
+        self.expiry: list[tuple[datetime, int, str, Token]] = []
+        self.numbers = itertools.count()
+
+    def __len__(self) -> int:
+        return len(self.by_key)
+
+    def get(self, key: str) -> Token | None:
+        return self.by_key.get(key)
+
+    def clear(self) -> None:
+        self.by_key.clear()
+        self.by_client.clear()
+        self.expiry.clear()
+
+    def issue(self, partner: Partner, now: datetime) -> str:
+        """A new token of `partner`, after forgetting every expired one and, past
+        TOKENS_PER_CLIENT, the partner's oldest."""
+        self.forget_expired(now)
+        held = self.by_client.get(partner.client_id, OrderedDict())
+        while len(held) >= TOKENS_PER_CLIENT:
+            self.revoke(next(iter(held)))
+        key = secrets.token_urlsafe(32)
+        self._put(key, Token(partner, now + timedelta(seconds=TOKEN_LIFETIME)))
+        self.by_client.setdefault(partner.client_id, OrderedDict())[key] = None
+        return key
+
+    def of_client(self, client_id: str) -> list[str]:
+        return list(self.by_client.get(client_id, ()))
+
+    def revoke(self, key: str) -> None:
+        token = self.by_key.pop(key)
+        held = self.by_client[token.partner.client_id]
+        del held[key]
+        if not held:
+            del self.by_client[token.partner.client_id]
+        self._compact()
+
+    def expire(self, key: str, now: datetime) -> None:
+        """End the token at `now`; it keeps its place among its client's."""
+        self._put(key, Token(self.by_key[key].partner, now))
+
+    def forget_expired(self, now: datetime) -> None:
+        while self.expiry and self.expiry[0][0] <= now:
+            _, _, key, token = heapq.heappop(self.expiry)
+            if self.by_key.get(key) is token:
+                self.revoke(key)
+
+    def _put(self, key: str, token: Token) -> None:
+        self.by_key[key] = token
+        heapq.heappush(self.expiry, (token.expires_at, next(self.numbers), key, token))
+        self._compact()
+
+    def _compact(self) -> None:
+        """Rebuild the heap from the live tokens once it holds more stale entries than live ones
+        (each stale entry is paid for by the revoke or expire that left it)."""
+        if len(self.expiry) > 2 * len(self.by_key) + 64:
+            self.expiry = [(token.expires_at, next(self.numbers), key, token)
+                           for key, token in self.by_key.items()]
+            heapq.heapify(self.expiry)
 
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:
@@ -45,7 +120,9 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
 class OAuth:
     def __init__(self, world: FixjeWorld) -> None:
         self.world = world
-        self.tokens: dict[str, Token] = {}
+        self.tokens = Tokens()
+        # an unknown client's secret is compared with this, so that it costs what a known one does
+        self.no_secret = secrets.token_urlsafe(24).encode()
 
     def login(self, call: Call) -> Reply:
         form: dict[str, str] = call.body
@@ -58,9 +135,9 @@ class OAuth:
             if not value and not basic:
                 raise BadRequest(f"The {name} parameter is missing.", code="invalid_request")
         partner = self.world.partner_by_client(client_id or "")
-        if partner is None or not secrets.compare_digest(
-            partner.client_secret.encode(), (secret or "").encode()
-        ):
+        expected = partner.client_secret.encode() if partner is not None else self.no_secret
+        matches = secrets.compare_digest(expected, (secret or "").encode())
+        if partner is None or not matches:
             headers = {"WWW-Authenticate": 'Basic realm="fixje"'} if basic else {}
             raise Unauthorized("Client authentication failed: unknown client or wrong secret.",
                                code="invalid_client", headers=headers)
@@ -68,30 +145,25 @@ class OAuth:
         if grant != "client_credentials":
             raise BadRequest(f"The grant type {grant!r} is not supported; use client_credentials.",
                              code="unsupported_grant_type")
-        now = self.world.clock.now()
-        self._forget_expired(now)
-        token = secrets.token_urlsafe(32)
-        self.tokens[token] = Token(partner, now + timedelta(seconds=TOKEN_LIFETIME))
+        token = self.tokens.issue(partner, self.world.clock.now())
         body = {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
         return Reply(body, headers=dict(NO_STORE))
 
     def matching(self, token: str | None, client_id: str | None) -> list[str]:
         """The tokens named: one token, or all of one client's."""
-        return [key for key, held in self.tokens.items()
-                if key == token or (client_id is not None and held.partner.client_id == client_id)]
+        keys = [token] if token is not None and self.tokens.get(token) is not None else []
+        if client_id is not None:
+            keys += [key for key in self.tokens.of_client(client_id) if key != token]
+        return keys
 
     def revoke(self, keys: list[str]) -> None:
         for key in keys:
-            del self.tokens[key]
+            self.tokens.revoke(key)
 
     def expire(self, keys: list[str]) -> None:
         now = self.world.clock.now()
         for key in keys:
-            self.tokens[key] = Token(self.tokens[key].partner, now)
-
-    def _forget_expired(self, now: datetime) -> None:
-        for key in [key for key, token in self.tokens.items() if token.expires_at <= now]:
-            del self.tokens[key]
+            self.tokens.expire(key, now)
 
     def authenticate(self, request: Request) -> Partner:
         """The partner whose bearer token the request carries."""

@@ -79,12 +79,16 @@ def _check_lines(world: FixjeWorld, order: Order, held: Counter[str]) -> None:
 def restore(world: FixjeWorld, state: dict[str, Any]) -> None:
     """Put `state` onto `world`, freshly seeded from the same seed and fixtures; a StateError
     naming the field (from the world's state on) when it names what the world does not have."""
-    world.partners = [
+    world.set_partners([
         Partner(**{**p, "storefronts": [StoreFront(**{**s, "categories": tuple(s["categories"])})
                                         for s in p["storefronts"]]})
         for p in state["partners"]
-    ]
+    ])
     unique([p.id for p in world.partners], ("partners",), "partner")
+    for index, partner in enumerate(world.partners):
+        if world.by_client[partner.client_id] is not partner:
+            raise StateError(("partners", index, "client_id"),
+                             f"Another partner already has the client_id {partner.client_id!r}.")
     partners = {p.id for p in world.partners}
     stocks = {s.id: s for p in world.catalogue.products for s in p.stocks}
     for stock_id, (available, reserved) in state["stock"].items():

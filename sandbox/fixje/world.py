@@ -92,6 +92,18 @@ class FixjeWorld:
     rng: random.Random
     orders: OrderBook[Order] = field(default_factory=OrderBook)
     placed: int = 0
+    by_client: dict[str, Partner] = field(init=False, repr=False, compare=False)
+    """The partners by client id, kept in step with `partners` (see `set_partners`)."""
+
+    def __post_init__(self) -> None:
+        self.set_partners(self.partners)
+
+    def set_partners(self, partners: list[Partner]) -> None:
+        """Make `partners` the world's accounts (the first of a client id wins, as in a list)."""
+        self.partners = partners
+        self.by_client = {}
+        for partner in partners:
+            self.by_client.setdefault(partner.client_id, partner)
 
     def add_partner(self, name: str, client_id: str, client_secret: str) -> Partner:
         """A new partner with one storefront and no orders, over the shared catalogue."""
@@ -101,10 +113,11 @@ class FixjeWorld:
             country_code="NL", language="nl-NL", categories=tuple(sorted(CATEGORIES)[:4]),
         ))
         self.partners.append(partner)
+        self.by_client.setdefault(client_id, partner)
         return partner
 
     def partner_by_client(self, client_id: str) -> Partner | None:
-        return next((p for p in self.partners if p.client_id == client_id), None)
+        return self.by_client.get(client_id)
 
     def shipping_method(self, method_id: str) -> ShippingMethod | None:
         return next((m for m in self.shipping_methods if m.id == method_id), None)

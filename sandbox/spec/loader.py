@@ -93,6 +93,9 @@ class OperationSpec:
     bodies: dict[str, MediaType]
     responses: dict[str, dict[str, MediaType]] = field(default_factory=dict)
     headers: dict[str, list[str]] = field(default_factory=dict)
+    body_limit: int | None = None
+    """The most bytes the request body may have (`x-sandbox-body-limit`), when the operation
+    takes more or less than the app's limit."""
 
 
 class Spec:
@@ -198,6 +201,7 @@ class Spec:
             bodies=self._bodies(body, body_pointer),
             responses=responses,
             headers=headers,
+            body_limit=body.get("x-sandbox-body-limit"),
         )
 
     def _bodies(self, body: dict[str, Any], pointer: str) -> dict[str, MediaType]:

@@ -120,7 +120,7 @@ class Operation:
         self.op = op
         self.api = api
         self.handler = handler
-        self.body_limit = body_limit
+        self.body_limit = op.body_limit if op.body_limit is not None else body_limit
         self.check_responses = check_responses
         self.observe = observe
         self.limiter = limiter

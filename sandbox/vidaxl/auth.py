@@ -12,6 +12,8 @@ from sandbox.vidaxl.world import Customer, VidaxlWorld
 
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Application"'}
 DENIED = "HTTP Basic: Access denied."
+NO_TOKEN = secrets.token_urlsafe(24).encode()
+"""What an unknown account's token is compared with, so that it costs what a known one does."""
 
 
 def authenticate(world: VidaxlWorld, request: Request) -> Customer:
@@ -24,7 +26,9 @@ def authenticate(world: VidaxlWorld, request: Request) -> Customer:
     except ValueError:  # binascii.Error, UnicodeDecodeError, or a header that is not ASCII
         raise Unauthorized(DENIED, headers=CHALLENGE) from None
     customer = world.customer_by_email(email) if colon else None
-    if customer is None or not secrets.compare_digest(customer.token.encode(), token.encode()):
+    expected = customer.token.encode() if customer is not None else NO_TOKEN
+    matches = secrets.compare_digest(expected, token.encode())
+    if customer is None or not matches:
         raise Unauthorized(DENIED, headers=CHALLENGE)
     if not customer.api_enabled:
         raise Unauthorized(DENIED, headers=CHALLENGE)

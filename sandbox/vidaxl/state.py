@@ -146,7 +146,11 @@ def _check_reserved(world: VidaxlWorld) -> None:
 def restore(world: VidaxlWorld, state: dict[str, Any]) -> None:
     """Put `state` onto `world`, freshly seeded from the same seed and fixtures; a StateError
     naming the field (from the world's state on) when it names what the world does not have."""
-    world.customers = _customers(state["customers"])
+    world.set_customers(_customers(state["customers"]))
+    for index, customer in enumerate(world.customers):
+        if world.by_email[customer.email.lower()] is not customer:
+            raise StateError(("customers", index, "email"),
+                             f"Another customer already has the email {customer.email!r}.")
     customers = {c.id: c for c in world.customers}
     books = {a.id: a for c in world.customers for a in c.addressbooks}
     for product_id, (available, reserved) in state["stock"].items():

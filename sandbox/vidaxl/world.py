@@ -224,6 +224,16 @@ class VidaxlWorld:
     def __post_init__(self) -> None:
         self.by_code = {p.code: p for p in self.products}
         self.by_id = {p.id: p for p in self.products}
+        self.set_customers(self.customers)
+
+    def set_customers(self, customers: list[Customer]) -> None:
+        """Make `customers` the world's accounts, with `by_email` (lower case; the first of an
+        e-mail wins, as in a list) and the highest id kept in step."""
+        self.customers = customers
+        self.by_email: dict[str, Customer] = {}
+        for customer in customers:
+            self.by_email.setdefault(customer.email.lower(), customer)
+        self.top_customer_id = max((c.id for c in customers), default=8)
 
     def new_id(self, kind: str) -> int:
         self.next_id[kind] += 1
@@ -232,16 +242,17 @@ class VidaxlWorld:
     def add_customer(self, name: str, email: str, token: str) -> Customer:
         """A new customer on the base price list, with no orders, over the shared catalogue."""
         customer = Customer(
-            id=max(c.id for c in self.customers) + 1 if self.customers else 9, email=email, token=token,
+            id=self.top_customer_id + 1, email=email, token=token,
             name=name, company=None, phone=None, reference_code=f"VX{self.rng.randint(100000, 999999)}",
             pricelist_id=25, price_factor=Decimal(1), api_enabled=True,
         )
         self.customers.append(customer)
+        self.by_email.setdefault(email.lower(), customer)
+        self.top_customer_id = customer.id
         return customer
 
     def customer_by_email(self, email: str) -> Customer | None:
-        email = email.lower()
-        return next((c for c in self.customers if c.email.lower() == email), None)
+        return self.by_email.get(email.lower())
 
     def price_for(self, customer: Customer, product: Product) -> Decimal:
         """The customer's price list price, before VAT."""
