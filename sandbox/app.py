@@ -29,6 +29,7 @@ from sandbox.fixje.lifecycle import TRANSITIONS as FIXJE_TRANSITIONS
 from sandbox.fixje.lifecycle import apply_event as fixje_event
 from sandbox.fixje.world import FixjeWorld, build_fixje_world
 from sandbox.fixtures import FixtureError, Fixtures, load_fixtures
+from sandbox.guard import Guard, Hosts
 from sandbox.ratelimit import RateLimits
 from sandbox.resources import data_dir, spec_path
 from sandbox.settings import Settings
@@ -283,7 +284,8 @@ def create_app(settings: Settings) -> Starlette:
                         (control.prefix, control, specs["sandbox"], "Error")])
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(CatchUp, schedule=schedule)],
+        middleware=[Middleware(Guard, hosts=Hosts(settings.host, settings.allowed_hosts)),
+                    Middleware(CatchUp, schedule=schedule)],
         exception_handlers={HTTPException: pages.http_error, Exception: pages.server_error},
     )
     app.state.sandbox = sandbox

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import socket
 import sys
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from sandbox import __version__
 from sandbox.app import create_app
 from sandbox.control.api import on_loopback
 from sandbox.fixtures import FixtureError
+from sandbox.limits import Limits, default_connections, limited
 from sandbox.settings import Settings, add_serve_arguments, settings_from
 from sandbox.spec.router import DroppedConnection
 
@@ -83,6 +85,17 @@ def banner(settings: Settings, port: int, seed: int, partners: list[tuple[str, s
     return "\n".join(lines)
 
 
+TOKEN_IN_QUERY = re.compile(r"(?<=[?&])token=[^&\s]*")
+
+
+def mask_tokens(record: logging.LogRecord) -> bool:
+    """Keep a token given in a URL (the dashboard's `?token=`) out of the access log."""
+    if isinstance(record.args, tuple) and any(isinstance(a, str) and "token=" in a for a in record.args):
+        record.args = tuple(TOKEN_IN_QUERY.sub("token=***", a) if isinstance(a, str) else a
+                            for a in record.args)
+    return True
+
+
 def quiet_drops(record: logging.LogRecord) -> bool:
     """Keep uvicorn from logging a fault rule's dropped connection as a crash (the access log
     still shows the request)."""
@@ -118,15 +131,23 @@ def serve(settings: Settings) -> int:
     partners = [(p.client_id, p.client_secret) for p in sandbox.fixje.partners]
     customers = [(c.email, c.token) for c in sandbox.vidaxl.customers if c.api_enabled]
     print(banner(settings, sock.getsockname()[1], sandbox.seed, partners, customers), flush=True)
+    limits = Limits(settings.max_connections or default_connections(), settings.max_header_size,
+                    settings.request_timeout)
     # a response still open 3 s after Ctrl-C is cut short
-    config = uvicorn.Config(app, log_level=settings.log_level, lifespan="off", timeout_graceful_shutdown=3)
+    config = uvicorn.Config(app, log_level=settings.log_level, lifespan="off", timeout_graceful_shutdown=3,
+                            http=limited(limits))
     logging.getLogger("uvicorn.error").addFilter(quiet_drops)
+    logging.getLogger("uvicorn.access").addFilter(mask_tokens)
     Server(config, app.state.dashboard.close).run(sockets=[sock])
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    arguments = parser().parse_args(given)
+    if any(arg == "--admin-token" or arg.startswith("--admin-token=") for arg in given):
+        print("sandbox: warning: --admin-token on the command line can be read by other users "
+              "(ps); prefer SANDBOX_ADMIN_TOKEN or --admin-token-file", file=sys.stderr)
     if arguments.command == "serve":
         return serve(settings_from(arguments))
     return 2

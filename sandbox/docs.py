@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,7 @@ PAGE = """<!doctype html>
 <title>{title} - supplier-sandbox</title>
 <link rel="icon" type="image/png" href="{assets}/favicon-32x32.png">
 <link rel="stylesheet" href="{assets}/swagger-ui.css">
-<style>
-  body {{ margin: 0; font-family: sans-serif; }}
-  nav.sandbox {{ padding: 10px 20px; background: #1b1b1b; color: #fff; font-size: 14px; }}
-  nav.sandbox a {{ color: #9cd3ff; margin-right: 14px; }}
-  nav.sandbox a[aria-current] {{ color: #fff; font-weight: bold; text-decoration: none; }}
-</style>
+<link rel="stylesheet" href="{root}/docs/sandbox.css">
 </head>
 <body>
 <nav class="sandbox">{nav}</nav>
@@ -51,9 +47,11 @@ PAGE = """<!doctype html>
 SWAGGER = """<div id="swagger-ui"></div>
 <script src="{assets}/swagger-ui-bundle.js"></script>
 <script id="docs-config" type="application/json">{config}</script>
-<script>
-const config = JSON.parse(document.getElementById("docs-config").textContent);
-const ui = SwaggerUIBundle({{
+<script src="{root}/docs/sandbox.js"></script>"""
+
+# The page's own script, a file of its own: the pages run no inline script (guard.PAGE_HEADERS).
+SCRIPT = """const config = JSON.parse(document.getElementById("docs-config").textContent);
+const ui = SwaggerUIBundle({
   url: config.url,
   dom_id: "#swagger-ui",
   presets: [SwaggerUIBundle.presets.apis],
@@ -61,13 +59,21 @@ const ui = SwaggerUIBundle({{
   deepLinking: true,
   validatorUrl: null,
   oauth2RedirectUrl: config.oauth2RedirectUrl,
-  onComplete: () => {{
+  onComplete: () => {
     for (const [scheme, user, password] of config.basic) ui.preauthorizeBasic(scheme, user, password);
-  }},
-}});
+  },
+});
 if (config.oauth) ui.initOAuth(config.oauth);
 window.ui = ui;
-</script>"""
+"""
+
+
+STYLE = """body { margin: 0; font-family: sans-serif; }
+nav.sandbox { padding: 10px 20px; background: #1b1b1b; color: #fff; font-size: 14px; }
+nav.sandbox a { color: #9cd3ff; margin-right: 14px; }
+nav.sandbox a[aria-current] { color: #fff; font-weight: bold; text-decoration: none; }
+main.index { padding: 20px; }
+"""
 
 
 HELP = """<p>"Try it out" calls this sandbox. The demo credentials of its fixtures are filled in:
@@ -104,9 +110,17 @@ class Docs:
         return [
             Mount("/docs/assets", StaticFiles(directory=ASSETS), name="docs-assets"),
             Route("/docs", self.index, methods=["GET"]),
+            Route("/docs/sandbox.css", self.asset(STYLE, "text/css"), methods=["GET"]),
+            Route("/docs/sandbox.js", self.asset(SCRIPT, "text/javascript"), methods=["GET"]),
             Route("/docs/{name}", self.page, methods=["GET"]),
             Route("/specs/{name}.yaml", self.spec, methods=["GET"]),
         ]
+
+    @staticmethod
+    def asset(text: str, media_type: str) -> Callable[[Request], Awaitable[Response]]:
+        async def serve(request: Request) -> Response:
+            return Response(text, media_type=media_type)
+        return serve
 
     def title(self, name: str) -> str:
         return str(self.specs[name].get("info", {}).get("title", name))
@@ -122,7 +136,7 @@ class Docs:
         links += [f'<a href="{root}/docs/{name}"{" aria-current=page" if name == current else ""}>'
                   f"{html.escape(self.title(name))}</a>" for name in NAMES]
         links.append(f'<a href="{root}/_sandbox/ui">Dashboard</a>')
-        return HTMLResponse(PAGE.format(title=html.escape(title), assets=f"{root}/docs/assets",
+        return HTMLResponse(PAGE.format(title=html.escape(title), assets=f"{root}/docs/assets", root=root,
                                         nav="\n".join(links), body=body))
 
     async def index(self, request: Request) -> Response:
@@ -130,7 +144,7 @@ class Docs:
         items = "\n".join(
             f'<li><a href="{root}/docs/{name}">{html.escape(self.title(name))}</a>'
             f' (<a href="{root}/specs/{name}.yaml">{name}.yaml</a>)</li>' for name in NAMES)
-        body = f'<main style="padding: 20px"><h1>API docs</h1>\n<ul>\n{items}\n</ul>\n{HELP}</main>'
+        body = f'<main class="index"><h1>API docs</h1>\n<ul>\n{items}\n</ul>\n{HELP}</main>'
         return self.render(request, "API docs", None, body)
 
     async def page(self, request: Request) -> Response:
@@ -147,7 +161,8 @@ class Docs:
             "oauth": self.oauth if oauth and name == "fixje" else None,
             "basic": [[scheme, *self.basic] for scheme in basic] if self.basic and name == "vidaxl" else [],
         }
-        body = SWAGGER.format(assets=f"{root}/docs/assets", config=script_json(config))
+        shown = html.escape(root)
+        body = SWAGGER.format(assets=f"{shown}/docs/assets", root=shown, config=script_json(config))
         return self.render(request, self.title(name), name, body)
 
     async def spec(self, request: Request) -> Response:

@@ -36,6 +36,14 @@ class Settings:
     """A scenario (fixtures/scenarios/NAME.yaml) to play at start."""
     admin_token: str | None = None
     """Required by the control API when set, and to open it at all off loopback."""
+    allowed_hosts: tuple[str, ...] = ()
+    """`Host` names the sandbox answers for besides its loopback names and the bound address."""
+    request_timeout: float = 10.0
+    """Seconds for a request's head and body to arrive; 408 after."""
+    max_connections: int | None = None
+    """Open connections at most (None: well below the open-file limit); 503 past it."""
+    max_header_size: int = 32 * 1024
+    """Bytes of a request line and headers together; 431 past it."""
 
 
 ENVIRONMENT = {
@@ -45,10 +53,13 @@ ENVIRONMENT = {
     "fixtures": "SANDBOX_FIXTURES",
     "log_level": "SANDBOX_LOG_LEVEL",
     "admin_token": "SANDBOX_ADMIN_TOKEN",
+    "admin_token_file": "SANDBOX_ADMIN_TOKEN_FILE",
+    "allowed_hosts": "SANDBOX_ALLOWED_HOSTS",
 }
+JOURNAL_MAX = 10_000
 
 
-def positive(kind: type[int] | type[float]) -> Callable[[str], float]:
+def positive(kind: type[int] | type[float], most: float | None = None) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             value = kind(text)
@@ -56,9 +67,23 @@ def positive(kind: type[int] | type[float]) -> Callable[[str], float]:
             raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {text!r}") from None
         if value <= 0:
             raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        if most is not None and value > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most:g}, not {text}")
         return value
 
     return parse
+
+
+def token_file(text: str) -> str:
+    """The admin token kept in the file `text` (its first line)."""
+    try:
+        lines = Path(text).read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"cannot read {text}: {error.strerror}") from None
+    token = lines[0].strip() if lines else ""
+    if not token:
+        raise argparse.ArgumentTypeError(f"{text} holds no token")
+    return token
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
@@ -82,9 +107,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
                         help="uvicorn log level (default info; env SANDBOX_LOG_LEVEL)")
     parser.add_argument("--time-scale", type=positive(float), default=Settings.time_scale, metavar="N",
                         help="run the virtual clock N times faster than real time (default 1)")
-    parser.add_argument("--journal-size", type=positive(int), default=Settings.journal_size, metavar="N",
-                        help="how many API requests the journal under /_sandbox/requests keeps "
-                             "(default 1000)")
+    parser.add_argument("--journal-size", type=positive(int, JOURNAL_MAX), default=Settings.journal_size,
+                        metavar="N", help="how many API requests the journal under /_sandbox/requests keeps "
+                                          f"(default 1000, at most {JOURNAL_MAX})")
     parser.add_argument("--rate-limits", action="store_true",
                         help="enforce rate limits per credential (vidaXL: 1 request per second; "
                              "Fixje: 10; both set in the fixtures' rate_limits)")
@@ -92,7 +117,26 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
                         help="play fixtures/scenarios/NAME.yaml at start (see GET /_sandbox/scenarios)")
     parser.add_argument("--admin-token", default=env["admin_token"],
                         help="bearer token for the control API under /_sandbox; needed to open it "
-                             "when listening off loopback (env SANDBOX_ADMIN_TOKEN)")
+                             "when listening off loopback (env SANDBOX_ADMIN_TOKEN; on the command "
+                             "line it shows in ps: prefer the variable or --admin-token-file)")
+    parser.add_argument("--admin-token-file", metavar="PATH", type=token_file,
+                        default=env["admin_token_file"],
+                        help="read the admin token from the first line of this file "
+                             "(env SANDBOX_ADMIN_TOKEN_FILE)")
+    parser.add_argument("--allowed-host", metavar="NAME", action="append", dest="allowed_hosts",
+                        default=[name.strip() for name in (env["allowed_hosts"] or "").split(",")
+                                 if name.strip()],
+                        help="a Host name the sandbox answers for besides loopback and the address it "
+                             "listens on (repeat it; env SANDBOX_ALLOWED_HOSTS, comma-separated)")
+    parser.add_argument("--request-timeout", type=positive(float), default=Settings.request_timeout,
+                        metavar="SECONDS",
+                        help="time for a request's headers and body to arrive (default 10)")
+    parser.add_argument("--max-connections", type=positive(int), default=None, metavar="N",
+                        help="open connections at most, 503 past them (default: well below the "
+                             "open-file limit)")
+    parser.add_argument("--max-header-size", type=positive(int), default=Settings.max_header_size,
+                        metavar="BYTES", help="request line and headers at most, 431 past them "
+                                              "(default 32768)")
 
 
 def settings_from(arguments: argparse.Namespace) -> Settings:
@@ -103,7 +147,11 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         fixtures=arguments.fixtures,
         freeze=arguments.freeze,
         log_level=arguments.log_level,
-        admin_token=arguments.admin_token,
+        admin_token=arguments.admin_token_file or arguments.admin_token,
+        allowed_hosts=tuple(arguments.allowed_hosts),
+        request_timeout=arguments.request_timeout,
+        max_connections=arguments.max_connections,
+        max_header_size=arguments.max_header_size,
         scenario=arguments.scenario,
         rate_limits=arguments.rate_limits,
         time_scale=arguments.time_scale,

@@ -18,7 +18,8 @@ DEMO = ("fixje-demo-client", "fixje-demo-secret")
 OTHER = ("fixje-other-client", "fixje-other-secret")
 # Every reply is checked against the spec (a broken one becomes a 500 the test sees), and the
 # clock stands still so that times and ids repeat.
-TEST_SETTINGS = Settings(check_responses=True, freeze=True)
+# The test client's requests name the host `testserver`, which the sandbox answers only when allowed.
+TEST_SETTINGS = Settings(check_responses=True, freeze=True, allowed_hosts=("testserver",))
 
 
 def make_app(**changes: Any) -> Starlette:

@@ -20,6 +20,7 @@ class Server:
     host: str
     port: int
     banner: str
+    pid: int
     log: list[str] = field(default_factory=list)
     """What the process printed after its banner: uvicorn's warnings, any traceback."""
 
@@ -42,10 +43,10 @@ def serve(*args: str) -> Iterator[Server]:
                 line = process.stdout.readline()
                 assert line, f"the sandbox stopped before serving: {''.join(banner)}"
                 banner.append(line)
-            found = re.search(r"listening on (127\.0\.0\.1):(\d+)", banner[0])
+            found = re.search(r"listening on (127\.0\.0\.1|0\.0\.0\.0):(\d+)", "".join(banner))
             assert found, banner
-            host, port = found.group(1), int(found.group(2))
-            server = Server(f"http://{host}:{port}", host, port, "".join(banner))
+            host, port = "127.0.0.1", int(found.group(2))
+            server = Server(f"http://{host}:{port}", host, port, "".join(banner), process.pid)
             threading.Thread(target=_drain, args=(process.stdout, server.log), daemon=True).start()
             for _ in range(200):
                 try:

@@ -29,7 +29,8 @@ def test_serve_help_describes_every_option() -> None:
     result = run("serve", "--help")
     assert result.returncode == 0
     for option in ("--host", "--port", "--seed", "--fixtures", "--freeze", "--log-level", "--admin-token",
-                   "--scenario", "--time-scale", "--journal-size"):
+                   "--scenario", "--time-scale", "--journal-size", "--admin-token-file", "--allowed-host",
+                   "--request-timeout", "--max-connections", "--max-header-size"):
         assert option in result.stdout
     assert "default 127.0.0.1" in result.stdout and "default 8000" in result.stdout
 
@@ -80,3 +81,37 @@ def test_options_default_to_the_environment() -> None:
                                           "SANDBOX_HOST": "0.0.0.0"})
     assert (settings.port, settings.seed, settings.host) == (9001, 7, "0.0.0.0")
     assert settings_from_environment({}).seed is None
+
+
+def test_the_admin_token_from_a_file_and_the_allowed_hosts_from_the_environment(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("from-the-file\nignored second line\n")
+    settings = settings_from_environment({"SANDBOX_ADMIN_TOKEN_FILE": str(token),
+                                          "SANDBOX_ADMIN_TOKEN": "from-the-variable",
+                                          "SANDBOX_ALLOWED_HOSTS": "sandbox, demo.example ,"})
+    assert settings.admin_token == "from-the-file"
+    assert settings.allowed_hosts == ("sandbox", "demo.example")
+    assert settings_from_environment({"SANDBOX_ADMIN_TOKEN": "from-the-variable"}).admin_token == \
+        "from-the-variable"
+    defaults = settings_from_environment({})
+    limits = (defaults.request_timeout, defaults.max_connections, defaults.max_header_size)
+    assert limits == (10.0, None, 32768)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--admin-token-file", "/no/such/file"], "argument --admin-token-file: cannot read /no/such/file"),
+    (["--journal-size", "10001"], "argument --journal-size: must be at most 10000, not 10001"),
+    (["--request-timeout", "0"], "argument --request-timeout: must be more than 0, not 0"),
+    (["--max-header-size", "big"], "argument --max-header-size: invalid int value: 'big'"),
+])
+def test_bad_limits_are_usage_errors(args: list[str], message: str) -> None:
+    result = run("serve", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_an_empty_token_file_is_a_usage_error(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    result = run("serve", "--admin-token-file", str(empty))
+    assert result.returncode == 2 and f"{empty} holds no token" in result.stderr

@@ -107,10 +107,14 @@ def test_a_spec_is_served_as_written_but_for_its_server(client: TestClient, name
     assert served == written
 
 
-def test_the_server_of_a_spec_is_the_address_it_was_asked_at(client: TestClient) -> None:
-    response = client.get("/specs/vidaxl.yaml", headers={"host": "sandbox.test:9000"})
-    assert yaml.safe_load(response.text)["servers"] == [
-        {"url": "http://sandbox.test:9000", "description": "this sandbox"}]
+def test_the_server_of_a_spec_is_the_address_it_was_asked_at() -> None:
+    with TestClient(make_app(allowed_hosts=("testserver", "sandbox.test"))) as client:
+        response = client.get("/specs/vidaxl.yaml", headers={"host": "sandbox.test:9000"})
+        assert yaml.safe_load(response.text)["servers"] == [
+            {"url": "http://sandbox.test:9000", "description": "this sandbox"}]
+        # a name it was not given is never echoed
+        refused = client.get("/specs/vidaxl.yaml", headers={"host": "attacker.example:9000"})
+        assert refused.status_code == 421 and "attacker.example" not in refused.text
 
 
 def test_behind_a_path_prefix_the_links_keep_it() -> None:

@@ -47,8 +47,8 @@ BOUNDARY = "hostile-boundary"
 MULTIPART: Headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
 DEEP_ARRAYS = b"[" * 100_000
 DEEP_OBJECTS = b'{"a":' * 100_000
-CONTROL_ERRORS = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed",
-                  413: "PayloadTooLarge", 415: "UnsupportedMediaType"}
+CONTROL_ERRORS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+                  405: "MethodNotAllowed", 413: "PayloadTooLarge", 415: "UnsupportedMediaType"}
 # A valid vidaXL order but for the product code, a JSON literal that a case puts in for @@.
 VX_BODY = (b'{"customer_order_reference": "HOSTILE-1", "addressbook": {"address": "Hauptstrasse 5", '
            b'"city": "Berlin", "postal_code": "10115", "country": "DE", "name": "Jonas Weber", '
@@ -274,6 +274,7 @@ NOT_UNICODE: list[Case] = [
 ]
 
 ONLY_JSON = "Expected one of: application/json."
+FORM_REFUSED = "a body a web form can send is refused"
 
 CONTENT_TYPES: list[Case] = [
     ("login as XML", "POST", LOGIN, {"Content-Type": "application/xml"}, b"<login/>", 415,
@@ -299,11 +300,12 @@ CONTENT_TYPES: list[Case] = [
      {"Content-Type": "application/json; charset=utf-16"}, VX_VALID, 415, "Content-Type", "send UTF-8"),
     ("control tenant without Content-Type", "POST", TENANTS, {}, b'{"api": "fixje"}', 415,
      "Content-Type", ONLY_JSON),
+    # what a web form can send never reaches the control API (sandbox/guard.py)
     ("control clock as text/plain", "POST", CLOCK, {"Content-Type": "text/plain"}, b'{"advance": "P1D"}',
-     415, "Content-Type", ONLY_JSON),
-    ("control event as a form", "POST", VX_EVENTS, FORM, b"event=cancel", 415, "Content-Type", ONLY_JSON),
+     403, None, FORM_REFUSED),
+    ("control event as a form", "POST", VX_EVENTS, FORM, b"event=cancel", 403, None, FORM_REFUSED),
     ("control token revoke as multipart", "POST", REVOKE, MULTIPART, multipart(clientId=DEMO[0].encode()),
-     415, "Content-Type", ONLY_JSON),
+     403, None, FORM_REFUSED),
     ("control state import in Latin-1", "PUT", STATE,
      {"Content-Type": "application/json; charset=latin-1"}, b"{}", 415, "Content-Type", "send UTF-8"),
 ]
@@ -567,7 +569,8 @@ def test_garbage_admin_tokens_are_refused(
 # --- over a socket, what a test client will not send -------------------------------------------------
 
 INVALID = b"Invalid HTTP request received."
-HOST = b"Host: sandbox\r\n"
+TOO_LARGE = b"The request line and headers pass 32768 bytes."
+HOST = b"Host: localhost\r\n"
 TOKEN = b"@@TOKEN@@"
 FIXJE_AUTH = b"Authorization: Bearer " + TOKEN + b"\r\n"
 VIDAXL_AUTH = f"Authorization: {basic(*VIDAXL)}\r\n".encode()
@@ -602,8 +605,9 @@ RAW: list[tuple[str, bytes, int, str]] = [
     ("raw bytes not UTF-8 in the path", get(b"/api/v1/orders/\xff\xfe"), 400, "uvicorn"),
     ("raw bytes not UTF-8 in the query",
      get(b"/api_customer/orders.json?customer_order_reference_eq=\xff", VIDAXL_AUTH), 400, "uvicorn"),
-    ("a request line of 64 KiB", get(b"/api/v1/orders?x=" + b"a" * 65_536), 400, "uvicorn"),
-    ("a request line of 1 MiB", get(b"/_sandbox/requests?path=" + b"a" * 1_048_576), 400, "uvicorn"),
+    # a request's head past 32 KiB is refused as it arrives (sandbox/limits.py)
+    ("a request line of 64 KiB", get(b"/api/v1/orders?x=" + b"a" * 65_536), 431, "limits"),
+    ("a request line of 1 MiB", get(b"/_sandbox/requests?path=" + b"a" * 1_048_576), 431, "limits"),
     ("Content-Length abc", post(b"/api/v1/login", b"", length("abc")), 400, "uvicorn"),
     ("Content-Length -1", post(b"/api/v1/login", b"", length(-1)), 400, "uvicorn"),
     ("Content-Length of 20 digits", post(b"/api/v1/orders", b"{}", FIXJE_AUTH, length("9" * 20)), 400,
@@ -628,11 +632,15 @@ RAW: list[tuple[str, bytes, int, str]] = [
     ("a login Basic header not ASCII",
      post(b"/api/v1/login", GRANT, b"Authorization: Basic \xc3\xa9\xff\r\n",
           b"Content-Type: application/x-www-form-urlencoded\r\n", length(len(GRANT))), 401, "login"),
-    ("a header of 1 MiB", get(b"/api/v1/orders", b"X-Big: " + b"a" * 1_048_576 + b"\r\n"), 401, "fixje"),
+    ("a header of 1 MiB", get(b"/api/v1/orders", b"X-Big: " + b"a" * 1_048_576 + b"\r\n"), 431, "limits"),
     ("10000 headers", get(b"/api_customer/orders.json", *(b"X-%d: 1\r\n" % i for i in range(10_000))),
-     401, "vidaxl"),
+     431, "limits"),
     ("a token of 64 KiB", get(b"/api/v1/orders", b"Authorization: Bearer " + b"t" * 65_536 + b"\r\n"),
+     431, "limits"),
+    ("a token of 16 KiB", get(b"/api/v1/orders", b"Authorization: Bearer " + b"t" * 16_384 + b"\r\n"),
      401, "fixje"),
+    ("a host name that is not this server's",
+     get(b"/_sandbox/state").replace(HOST, b"Host: attacker.example\r\n"), 421, "guard"),
     ("../../ in the Fixje path", get(b"/api/v1/orders/../../etc/passwd", FIXJE_AUTH), 404, "fixje"),
     # a test client decodes a path twice; a server once, which leaves ..%2F: not a UUID
     ("..%252F, double-encoded, in the Fixje path",
@@ -692,9 +700,10 @@ def test_hostile_bytes_over_a_socket(
     before, logged = exported(server), len(server.log)
     response, body = exchange(server, data.replace(TOKEN, token))
     assert response.status == status, body
-    if answers == "uvicorn":
+    if answers in ("uvicorn", "limits", "guard"):
         assert response.getheader("content-type") == "text/plain; charset=utf-8"
-        assert body == INVALID
+        assert {"uvicorn": body == INVALID, "limits": body == TOO_LARGE,
+                "guard": body.startswith(b"Misdirected request")}[answers], body
     else:
         assert response.getheader("content-type") == SHAPES[answers]
         assert (response.getheader("www-authenticate") is not None) is (status == 401)

@@ -8,15 +8,20 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 from starlette.testclient import TestClient
 
+from sandbox.resources import spec_path
+from sandbox.spec.loader import load_spec
 from tests.conftest import login, make_app
+from tests.live import Server, serve
 from tests.mutations import Mutation, both, drop, put
 
 State = dict[str, Any]
 Field = str | Callable[[State], str]
 """The field path the 400 names, or how to find it in the exported state."""
 
+VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 SHIPPABLE = ("New", "Processing", "PartiallyShipped")
 NO_SUCH_UUID = "00000000-0000-4000-8000-000000000000"
 
@@ -344,3 +349,90 @@ def test_an_odd_but_valid_state_serves_every_later_request(client: TestClient, m
     with TestClient(make_app()) as other:
         assert other.put("/_sandbox/state", content=exported.content,
                          headers={"content-type": "application/json"}).status_code == 200
+
+
+# --- over a real server: the broken imports of the hardening issue, then every operation ----------
+
+def first_order_with(state: State, api: str, key: str, values: tuple[Any, ...]) -> int:
+    return next(i for i, order in enumerate(state[api]["orders"]) if order[key] in values)
+
+
+# id, mutation: each a state that was taken once and then answered 500 until a reset
+BROKEN: list[tuple[str, Mutation]] = [
+    ("fixje.placed a string", put("fixje.placed", "x")),
+    ("a clock in the year 9999", put("clock.now", "9999-01-01T00:00:00+00:00")),
+    ("a clock in the year 0001", put("clock.now", "0001-01-01T00:00:00+00:00")),
+    ("a partner's client_secret null", put("fixje.partners[0].client_secret", None)),
+    ("stock levels as strings", put("vidaxl.stock.12000", ["5", "0"])),
+    ("next_id empty", put("vidaxl.next_id", {})),
+    ("an order status Bogus", put("fixje.orders[0].status", "Bogus")),
+    ("the same order twice", lambda s, r: {**s, "fixje": {**s["fixje"], "orders": [
+        *s["fixje"]["orders"], s["fixje"]["orders"][0]]}}),
+    ("an unknown owner", put("fixje.orders[0].owner", NO_SUCH_UUID)),
+    ("a unit_price abc", put(f"{LINE}.unit_price", "abc")),
+]
+
+
+def every_operation(server: Server) -> list[tuple[str, str, str, Any]]:
+    """(spec, method, path, body) for one request of every operation of the three specs, with
+    path parameters of the seeded world and each body's example (or `{}`)."""
+    vidaxl_order = requests.get(f"{server.url}/api_customer/orders.json?status_order_id_eq=5",
+                                auth=VIDAXL, timeout=10).json()[0]["order"]["id"]
+    fixje_order = fixje_session(server).get(f"{server.url}/api/v1/orders?pagesize=1",
+                                            timeout=10).json()["data"][0]["orderId"]
+    values = {"orderId": fixje_order, "id": vidaxl_order, "document_id": vidaxl_order * 10 + 1,
+              "api": "vidaxl", "name": "two-parcels", "action": "expire", "faultId": "fault-1"}
+    requests_: list[tuple[str, str, str, Any]] = []
+    for name in ("fixje", "vidaxl", "sandbox"):
+        for op in load_spec(spec_path(name)).operations:
+            path = op.path
+            for key, value in values.items():
+                if key == "orderId" and path.startswith("/_sandbox"):
+                    value = vidaxl_order
+                path = path.replace(f"{{{key}}}", str(value))
+            body = None
+            if op.bodies:
+                media = next(iter(op.bodies))
+                document = load_spec(spec_path(name)).document
+                raw = document["paths"][op.path][op.method.lower()]["requestBody"]
+                content = raw.get("content") or document["components"]["requestBodies"][
+                    raw["$ref"].rsplit("/", 1)[1]]["content"]
+                body = content[media].get("example", {})
+            requests_.append((name, op.method, path, body))
+    # what resets or replaces the state goes last
+    return sorted(requests_, key=lambda r: r[2].startswith(("/_sandbox/reset", "/_sandbox/scenarios/",
+                                                            "/_sandbox/state")) and r[1] != "GET")
+
+
+def fixje_session(server: Server) -> requests.Session:
+    session = requests.Session()
+    token = requests.post(f"{server.url}/api/v1/login", timeout=10, data={
+        "grant_type": "client_credentials", "client_id": "fixje-demo-client",
+        "client_secret": "fixje-demo-secret"}).json()["access_token"]
+    session.headers["Authorization"] = f"Bearer {token}"
+    return session
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[Server]:
+    with serve("--freeze") as server:
+        yield server
+
+
+@pytest.mark.parametrize("mutation", [pytest.param(case[1], id=case[0]) for case in BROKEN])
+def test_a_broken_import_is_refused_and_every_operation_still_answers(
+    live: Server, mutation: Mutation,
+) -> None:
+    exported = requests.get(f"{live.url}/_sandbox/state", timeout=10)
+    response = requests.put(f"{live.url}/_sandbox/state", timeout=30,
+                            json=mutation(exported.json(), exported.json()))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "BadRequest" and len(response.json()["errors"]) >= 1
+    assert requests.get(f"{live.url}/_sandbox/state", timeout=10).content == exported.content
+    fixje = fixje_session(live)
+    for name, method, path, body in every_operation(live):
+        client = fixje if name == "fixje" else requests
+        auth = VIDAXL if name == "vidaxl" else None
+        answer = client.request(method, f"{live.url}{path}", json=body, auth=auth, timeout=30)
+        assert answer.status_code < 500, (method, path, answer.status_code, answer.text[:300])
+    assert not any("Traceback" in line for line in live.log), "".join(live.log)

@@ -335,24 +335,71 @@ def test_with_an_admin_token_the_browser_shows_it_once(host: str) -> None:
         assert client.get(UI, headers={"Authorization": "Bearer s3cret"}).status_code == 200
 
 
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def login_form(client: TestClient) -> str:
+    """Open the login form (the browser keeps its cookie); its CSRF token."""
+    page = client.get(f"{UI}/live")
+    assert page.status_code == 401
+    found = CSRF.search(page.text)
+    assert found and client.cookies.get("sandbox_csrf") == found.group(1)
+    return found.group(1)
+
+
 def test_the_login_form_sets_the_cookie() -> None:
     with TestClient(make_app(host="0.0.0.0", admin_token="s3cret")) as client:
-        wrong = client.post(f"{UI}/login", data={"token": "nope", "next": f"{UI}/live"})
+        csrf = login_form(client)
+        wrong = client.post(f"{UI}/login", data={"token": "nope", "next": f"{UI}/live", "csrf": csrf})
         assert wrong.status_code == 401
         assert "That is not the admin token." in wrong.text
-        right = client.post(f"{UI}/login", data={"token": "s3cret", "next": f"{UI}/live"},
+        csrf = CSRF.search(wrong.text).group(1)  # type: ignore[union-attr]
+        right = client.post(f"{UI}/login", data={"token": "s3cret", "next": f"{UI}/live", "csrf": csrf},
                             follow_redirects=False)
         assert (right.status_code, right.headers["location"]) == (303, f"{UI}/live")
         assert client.get(f"{UI}/live").status_code == 200
+
+
+@pytest.mark.parametrize("csrf", [None, "", "forged"])
+def test_a_login_without_the_forms_own_token_is_refused(csrf: str | None) -> None:
+    """A form posted from another page has no token of the sandbox's login form, or another."""
+    with TestClient(make_app(admin_token="s3cret")) as client:
+        login_form(client)
+        data = {"token": "s3cret", "next": UI, **({} if csrf is None else {"csrf": csrf})}
+        response = client.post(f"{UI}/login", data=data, follow_redirects=False)
+        assert response.status_code == 403
+        assert "The form expired or came from another page" in response.text
+        assert "sandbox_admin" not in response.headers.get("set-cookie", "")
+        assert client.get(f"{UI}/live").status_code == 401
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/api/v1/orders", "",
                                     "/_sandbox/ui//evil.example"])
 def test_the_login_goes_only_to_the_dashboard(target: str) -> None:
     with TestClient(make_app(admin_token="s3cret")) as client:
-        response = client.post(f"{UI}/login", data={"token": "s3cret", "next": target},
-                               follow_redirects=False)
+        response = client.post(f"{UI}/login", data={"token": "s3cret", "next": target,
+                                                     "csrf": login_form(client)}, follow_redirects=False)
         assert (response.status_code, response.headers["location"]) == (303, UI)
+
+
+@pytest.mark.parametrize("path", [UI, f"{UI}/orders", f"{UI}/live", f"{UI}/login", "/docs", "/docs/fixje"])
+def test_pages_may_not_be_framed_and_run_only_the_sandboxs_scripts(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["x-frame-options"] == "DENY"
+    parts = response.headers["content-security-policy"].split(";")
+    policy = dict(part.strip().split(" ", 1) for part in parts)
+    assert (policy["frame-ancestors"], policy["script-src"], policy["style-src"], policy["default-src"]) == \
+        ("'none'", "'self'", "'self'", "'self'")
+    # and nothing inline for the policy to refuse
+    assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)|<style|\sstyle=", response.text)
+
+
+def test_the_badge_colours_are_a_stylesheet_of_their_own(client: TestClient) -> None:
+    response = client.get(f"{UI}/badges.css")
+    assert response.headers["content-type"] == "text/css; charset=utf-8"
+    assert response.text == badges.stylesheet()
+    assert '<link rel="stylesheet" href="/_sandbox/ui/badges.css">' in client.get(UI).text
 
 
 # status badges

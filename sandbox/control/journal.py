@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,21 @@ from sandbox.spec.router import Observer
 from sandbox.world.clock import Clock, rfc3339
 
 BODY_SHOWN = 4096
+MASK = b"***"
+# a secret's value in a form (`client_secret=...`), JSON (`"client_secret": "..."`) or a multipart
+# part (`name="client_secret"` then a blank line, then the value)
+SECRETS = re.compile(
+    rb'((?:^|[&?])(?:client_secret|password|token)=)[^&\r\n]*'
+    rb'|("(?:client_secret|password|token)"\s*:\s*")(?:[^"\\]|\\.)*'
+    rb'|(name="(?:client_secret|password|token)"\r?\n(?:[^\r\n]+\r?\n)*\r?\n)[^\r\n]*')
+
+
+def masked(body: bytes) -> bytes:
+    """`body` with the values of secrets (a client secret, a password, a token) masked, as any log
+    keeps them."""
+    if b"secret" not in body and b"password" not in body and b"token" not in body:
+        return body
+    return SECRETS.sub(lambda found: b"".join(part for part in found.groups() if part) + MASK, body)
 
 
 class Journal:
@@ -32,7 +48,7 @@ class Journal:
             scope = request.scope
             entry = (self.count, self.clock.now(), api, scope["method"], scope["path"],
                      scope["query_string"], response.status_code,
-                     credential(principal) if principal is not None else None, body[:BODY_SHOWN])
+                     credential(principal) if principal is not None else None, masked(body[:BODY_SHOWN]))
             self.entries.append(entry)
             if self.listeners:
                 shown = view(entry)

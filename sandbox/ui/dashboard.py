@@ -3,6 +3,7 @@ Actions (the clock, events, scenarios, reset) are the control API's, called from
 
 from __future__ import annotations
 
+import secrets
 from math import ceil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from sandbox.app import Sandbox
 
 HERE = Path(__file__).parent
+CSRF_COOKIE = "sandbox_csrf"
 PAGE_SIZE = 20
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -42,10 +44,10 @@ class Dashboard:
         self.feed = Feed(sandbox.clock, journal, schedule, self.reader.books, self.reader.describe)
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                                  trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-        env.globals.update(badge=badges.css_class, badge_styles=badges.stylesheet(), apis=APIS,
-                           causes=CAUSES, version=__version__)
+        env.globals.update(badge=badges.css_class, apis=APIS, causes=CAUSES, version=__version__)
         env.filters["rfc3339"] = rfc3339
         self.templates = Jinja2Templates(env=env)
+        self.badge_styles = badges.stylesheet()
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -56,6 +58,7 @@ class Dashboard:
             Route(f"{HOME}/live", self.live, methods=["GET"]),
             Route(f"{HOME}/events", self.events, methods=["GET"]),
             Route(f"{HOME}/login", self.login, methods=["GET", "POST"]),
+            Route(f"{HOME}/badges.css", self.badges, methods=["GET"]),
             Mount(f"{HOME}/static", StaticFiles(directory=HERE / "static"), name="ui-static"),
         ]
 
@@ -70,26 +73,40 @@ class Dashboard:
         if self.access.allowed(request):
             return None
         if self.access.closed:
-            return self.render(request, "login.html", {"closed": True, "error": None, "next": HOME}, 403)
+            return self.login_page(request, None, HOME, 403)
         entered = self.access.from_query(request)
         if entered is not None:
             return entered
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return self.render(request, "login.html", {"closed": False, "error": None, "next": target}, 401)
+        return self.login_page(request, None, target, 401)
+
+    def login_page(self, request: Request, error: str | None, target: str, status: int) -> Response:
+        """The login form, with a token of its own that the browser also keeps in a cookie: a form
+        sent from another site cannot carry it."""
+        csrf = secrets.token_urlsafe(16)
+        response = self.render(request, "login.html", {"closed": self.access.closed, "error": error,
+                                                       "next": target, "csrf": csrf}, status)
+        response.set_cookie(CSRF_COOKIE, csrf, path=f"{HOME}/login", httponly=True, samesite="strict")
+        return response
 
     async def login(self, request: Request) -> Response:
         if request.method == "GET":
             refused = self.refused(request)
             return refused or RedirectResponse(safe_target(request.query_params.get("next")), 303)
         form = await request.form()
-        token, target = form.get("token"), form.get("next")
-        target = target if isinstance(target, str) else HOME
+        token, target, csrf = form.get("token"), form.get("next"), form.get("csrf")
+        target = safe_target(target if isinstance(target, str) else HOME)
+        kept = request.cookies.get(CSRF_COOKIE, "")
+        if not (isinstance(csrf, str) and kept and secrets.compare_digest(csrf.encode(), kept.encode())):
+            return self.login_page(request, "The form expired or came from another page; try again.",
+                                   target, 403)
         if isinstance(token, str) and self.access.valid(token):
             return self.access.enter(target)
         error = "closed" if self.access.closed else "That is not the admin token."
-        return self.render(request, "login.html", {"closed": self.access.closed, "error": error,
-                                                   "next": safe_target(target)},
-                           403 if self.access.closed else 401)
+        return self.login_page(request, error, target, 403 if self.access.closed else 401)
+
+    async def badges(self, request: Request) -> Response:
+        return Response(self.badge_styles, media_type="text/css")
 
     # pages
 
