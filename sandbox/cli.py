@@ -89,10 +89,11 @@ TOKEN_IN_QUERY = re.compile(r"(?<=[?&])token=[^&\s]*")
 
 
 def mask_tokens(record: logging.LogRecord) -> bool:
-    """Keep a token given in a URL (the dashboard's `?token=`) out of the access log."""
-    if isinstance(record.args, tuple) and any(isinstance(a, str) and "token=" in a for a in record.args):
-        record.args = tuple(TOKEN_IN_QUERY.sub("token=***", a) if isinstance(a, str) else a
-                            for a in record.args)
+    """Keep a token given in a URL (the dashboard's `?token=`) out of the access log, whose
+    arguments are (client, method, path and query, HTTP version, status)."""
+    args = record.args
+    if isinstance(args, tuple) and len(args) > 2 and isinstance(args[2], str) and "token=" in args[2]:
+        record.args = (*args[:2], TOKEN_IN_QUERY.sub("token=***", args[2]), *args[3:])
     return True
 
 

@@ -81,8 +81,7 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        host = headers.get(b"host", b"")
+        host = next((value for name, value in scope["headers"] if name == b"host"), b"")
         allowed = self.known.get(host)
         if allowed is None:
             allowed = host_name(host.decode("latin-1")) in self.hosts
@@ -94,7 +93,7 @@ class Guard:
             return
         path: str = scope["path"]
         if scope["method"] not in SAFE and path.startswith(CONTROL):
-            refusal = cross_site(scope["scheme"], host, headers, path)
+            refusal = cross_site(scope["scheme"], host, dict(scope["headers"]), path)
             if refusal:
                 await refused(send, refusal)
                 return
