@@ -114,7 +114,8 @@ def cross_site(scheme: str, host: bytes, headers: dict[bytes, bytes], path: str)
                "sandbox's own pages or from clients that are not browsers."
     kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
     if kind in FORM_TYPES and path != LOGIN:
-        return "The control API takes JSON (or no body): a body a web form can send is refused."
+        return "The control API takes JSON (or no body): a body a web form can send is refused; " \
+               "send Content-Type: application/json."
     return None
 
 
