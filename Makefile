@@ -25,6 +25,7 @@ run: $(VENV)/.installed
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check sandbox tests bench
+	$(BIN)/ruff format --check sandbox tests bench
 	$(BIN)/mypy
 
 # The browser tests (tests/browser) drive Debian's Chromium: installed here when it is missing.

@@ -77,8 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ceiling: set {RESPONSES_ENV} to the captured responses file", file=sys.stderr)
         return 2
     app = create_app(load_canned(Path(path)))
-    uvicorn.run(app, host=arguments.host, port=arguments.port, workers=1, log_level="warning",
-                lifespan="off")
+    uvicorn.run(app, host=arguments.host, port=arguments.port, workers=1, log_level="warning", lifespan="off")
     return 0
 
 

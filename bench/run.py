@@ -63,10 +63,23 @@ PRODUCTS_PAGE = 100
 VIDAXL_AUTH = "Basic " + base64.b64encode(b"demo@vidaxl.sandbox:vidaxl-demo-token").decode()
 VIDAXL_LIST = "/api_customer/orders.json"
 VIDAXL_CREATE = "/api_customer/orders.json"
-VIDAXL_ADDRESS = {"address": "Stationsstraat 12", "city": "Tilburg", "postal_code": "5038 EA",
-                  "country": "NL", "name": "Sanne de Vries", "phone": "0131234567"}
-ADDRESS = {"firstName": "Sanne", "lastName": "de Vries", "street": "Stationsstraat",
-           "houseNumber": "12", "zipCode": "5038 EA", "city": "Tilburg", "countryCode": "NL"}
+VIDAXL_ADDRESS = {
+    "address": "Stationsstraat 12",
+    "city": "Tilburg",
+    "postal_code": "5038 EA",
+    "country": "NL",
+    "name": "Sanne de Vries",
+    "phone": "0131234567",
+}
+ADDRESS = {
+    "firstName": "Sanne",
+    "lastName": "de Vries",
+    "street": "Stationsstraat",
+    "houseNumber": "12",
+    "zipCode": "5038 EA",
+    "city": "Tilburg",
+    "countryCode": "NL",
+}
 
 
 class BenchError(Exception):
@@ -74,6 +87,7 @@ class BenchError(Exception):
 
 
 # --- what is measured ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Target:
@@ -165,6 +179,7 @@ class Startup:
 
 # --- processes ----------------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
@@ -201,13 +216,18 @@ class Server:
 
 
 @contextmanager
-def spawn(name: str, command: list[str], port: int, env: dict[str, str] | None = None,
-          ) -> Iterator[Server]:
+def spawn(
+    name: str,
+    command: list[str],
+    port: int,
+    env: dict[str, str] | None = None,
+) -> Iterator[Server]:
     """Run `command` until the block ends; its output goes to a temporary log."""
     with tempfile.TemporaryFile() as log:
         try:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-                                       env={**os.environ, **(env or {})})
+            process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **(env or {})}
+            )
         except OSError as error:
             raise BenchError(f"cannot start {name} ({command[0]}): {error}") from error
         try:
@@ -239,8 +259,9 @@ def wait_for_200(server: Server, path: str) -> None:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(POLL_INTERVAL)
-    raise BenchError(f"{server.name} did not answer 200 on {path} within {READY_TIMEOUT:g} s:\n"
-                     f"{server.log_tail()}")
+    raise BenchError(
+        f"{server.name} did not answer 200 on {path} within {READY_TIMEOUT:g} s:\n{server.log_tail()}"
+    )
 
 
 def measure_startup(runs: int) -> Startup:
@@ -257,6 +278,7 @@ def measure_startup(runs: int) -> Startup:
 
 # --- the sandbox's API --------------------------------------------------------------------------
 
+
 class Client:
     """The setup calls, with urllib."""
 
@@ -264,8 +286,14 @@ class Client:
         self.base = base
         self.token = ""
 
-    def call(self, method: str, path: str, body: bytes | None = None,
-             content_type: str = "application/json", auth: str = "") -> Captured:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+        auth: str = "",
+    ) -> Captured:
         headers = {"Accept": "application/json"}
         if auth or self.token:
             headers["Authorization"] = auth or f"Bearer {self.token}"
@@ -274,27 +302,32 @@ class Client:
         request = urllib.request.Request(self.base + path, data=body, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return Captured(response.status, response.headers.get("content-type", ""),
-                                response.read())
+                return Captured(response.status, response.headers.get("content-type", ""), response.read())
         except urllib.error.HTTPError as error:
             return Captured(error.code, error.headers.get("content-type", ""), error.read())
         except (urllib.error.URLError, OSError) as error:
             raise BenchError(f"{method} {path}: {error}") from error
 
-    def ok(self, method: str, path: str, body: bytes | None = None,
-           content_type: str = "application/json", auth: str = "") -> Captured:
+    def ok(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+        auth: str = "",
+    ) -> Captured:
         reply = self.call(method, path, body, content_type, auth)
         if reply.status != 200:
-            raise BenchError(f"{method} {path} answered {reply.status}: "
-                             f"{reply.body[:500].decode('utf-8', 'replace')}")
+            raise BenchError(
+                f"{method} {path} answered {reply.status}: {reply.body[:500].decode('utf-8', 'replace')}"
+            )
         return reply
 
     def json(self, path: str, auth: str = "") -> Any:
         return json.loads(self.ok("GET", path, auth=auth).body)
 
     def login(self) -> str:
-        form = (f"grant_type=client_credentials&client_id={CLIENT_ID}"
-                f"&client_secret={CLIENT_SECRET}").encode()
+        form = (f"grant_type=client_credentials&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}").encode()
         reply = self.ok("POST", f"{API}/login", form, "application/x-www-form-urlencoded")
         self.token = json.loads(reply.body)["access_token"]
         return self.token
@@ -309,8 +342,13 @@ def order_body(client: Client) -> bytes:
         sku = client.json(f"{API}/products?page=1&pageSize=1")["data"][0]["sku"]
     except (KeyError, IndexError, StopIteration) as error:
         raise BenchError(f"cannot build an order body from the sandbox's lists: {error!r}") from error
-    body = {"reference": "bench", "shippingMethodId": method_id, "storeFrontId": storefront_id,
-            "shippingAddress": ADDRESS, "orderItems": [{"sku": sku, "quantity": 1}]}
+    body = {
+        "reference": "bench",
+        "shippingMethodId": method_id,
+        "storeFrontId": storefront_id,
+        "shippingAddress": ADDRESS,
+        "orderItems": [{"sku": sku, "quantity": 1}],
+    }
     return json.dumps(body).encode()
 
 
@@ -318,8 +356,11 @@ def vidaxl_order_body(client: Client) -> bytes:
     """A valid POST /api_customer/orders.json body: an active product in stock, to NL."""
     products = client.json("/api_customer/products.json?limit=500", VIDAXL_AUTH)["data"]
     code = next(p["code"] for p in products if p["active"] and float(p["quantity"]) > 0)
-    body = {"customer_order_reference": "bench", "addressbook": VIDAXL_ADDRESS,
-            "order_products": [{"product_code": code, "quantity": 1}]}
+    body = {
+        "customer_order_reference": "bench",
+        "addressbook": VIDAXL_ADDRESS,
+        "order_products": [{"product_code": code, "quantity": 1}],
+    }
     return json.dumps(body).encode()
 
 
@@ -331,17 +372,45 @@ def make_cases(client: Client) -> list[Case]:
     orders = Target(max_p99_ms=10, min_ratio=0.5)
     others = Target(max_p99_ms=10)
     return [
-        Case("get_order", "GET one order", "GET", f"{API}/orders/{order_id}",
-             f"{API}/orders/{{orderId}}", orders),
-        Case("get_products", f"GET products page of {PRODUCTS_PAGE}", "GET",
-             f"{API}/products?page=1&pageSize={PRODUCTS_PAGE}", f"{API}/products", others),
-        Case("post_order", "POST an order", "POST", f"{API}/orders", f"{API}/orders", others,
-             order_body(client)),
+        Case(
+            "get_order",
+            "GET one order",
+            "GET",
+            f"{API}/orders/{order_id}",
+            f"{API}/orders/{{orderId}}",
+            orders,
+        ),
+        Case(
+            "get_products",
+            f"GET products page of {PRODUCTS_PAGE}",
+            "GET",
+            f"{API}/products?page=1&pageSize={PRODUCTS_PAGE}",
+            f"{API}/products",
+            others,
+        ),
+        Case(
+            "post_order",
+            "POST an order",
+            "POST",
+            f"{API}/orders",
+            f"{API}/orders",
+            others,
+            order_body(client),
+        ),
         # vidaXL: the list before the POST, which fills the list's 24-hour window
-        Case("vidaxl_list", "vidaXL GET orders list", "GET", VIDAXL_LIST, VIDAXL_LIST, orders,
-             auth=VIDAXL_AUTH),
-        Case("vidaxl_post", "vidaXL POST an order", "POST", VIDAXL_CREATE, VIDAXL_CREATE, others,
-             vidaxl_order_body(client), VIDAXL_AUTH),
+        Case(
+            "vidaxl_list", "vidaXL GET orders list", "GET", VIDAXL_LIST, VIDAXL_LIST, orders, auth=VIDAXL_AUTH
+        ),
+        Case(
+            "vidaxl_post",
+            "vidaXL POST an order",
+            "POST",
+            VIDAXL_CREATE,
+            VIDAXL_CREATE,
+            others,
+            vidaxl_order_body(client),
+            VIDAXL_AUTH,
+        ),
     ]
 
 
@@ -356,9 +425,12 @@ def capture(client: Client, cases: list[Case]) -> dict[str, Captured]:
 
 def write_canned(path: Path, cases: list[Case], captured: dict[str, Captured]) -> None:
     data = {
-        case.key: {"method": case.method, "route": case.route,
-                   "content_type": captured[case.key].content_type,
-                   "body": captured[case.key].body.decode("utf-8")}
+        case.key: {
+            "method": case.method,
+            "route": case.route,
+            "content_type": captured[case.key].content_type,
+            "body": captured[case.key].body.decode("utf-8"),
+        }
         for case in cases
     }
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -375,6 +447,7 @@ def check_ceiling(base: str, token: str, cases: list[Case], captured: dict[str, 
 
 
 # --- wrk ----------------------------------------------------------------------------------------
+
 
 def ensure_wrk() -> str:
     """The path of wrk; installed with apt-get when missing and running as root."""
@@ -406,12 +479,16 @@ def lua_string(text: str) -> str:
 
 
 def lua_script(case: Case, token: str) -> str:
-    lines = [f"wrk.method = {lua_string(case.method)}",
-             f'wrk.headers["Authorization"] = {lua_string(case.auth or "Bearer " + token)}',
-             'wrk.headers["Accept"] = "application/json"']
+    lines = [
+        f"wrk.method = {lua_string(case.method)}",
+        f'wrk.headers["Authorization"] = {lua_string(case.auth or "Bearer " + token)}',
+        'wrk.headers["Accept"] = "application/json"',
+    ]
     if case.body is not None:
-        lines += [f"wrk.body = {lua_string(case.body.decode('utf-8'))}",
-                  'wrk.headers["Content-Type"] = "application/json"']
+        lines += [
+            f"wrk.body = {lua_string(case.body.decode('utf-8'))}",
+            'wrk.headers["Content-Type"] = "application/json"',
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -440,8 +517,16 @@ def parse_wrk(output: str) -> WrkResult:
 
 
 def run_wrk(wrk: str, base: str, case: Case, script: Path, duration: str, seconds: int) -> WrkResult:
-    command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}", "--latency",
-               "-s", str(script), base + case.path]
+    command = [
+        wrk,
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{duration}",
+        "--latency",
+        "-s",
+        str(script),
+        base + case.path,
+    ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     except subprocess.TimeoutExpired as error:
@@ -474,6 +559,7 @@ def wrk_duration(text: str) -> str:
 
 # --- the run ------------------------------------------------------------------------------------
 
+
 def bench_requests(wrk: str, duration: str, work: Path) -> list[Row]:
     """Start the sandbox, capture its answers, start the ceiling on them, and run wrk on both."""
     port = free_port()
@@ -486,15 +572,17 @@ def bench_requests(wrk: str, duration: str, work: Path) -> list[Row]:
         canned = work / "responses.json"
         write_canned(canned, cases, captured)
         ceiling_port = free_port()
-        with spawn("ceiling", ceiling_command(ceiling_port), ceiling_port,
-                   {CEILING_ENV: str(canned)}) as ceiling:
+        with spawn(
+            "ceiling", ceiling_command(ceiling_port), ceiling_port, {CEILING_ENV: str(canned)}
+        ) as ceiling:
             wait_for_200(ceiling, cases[0].path)
             check_ceiling(ceiling.base, token, cases, captured)
             return [bench_case(wrk, duration, work, case, token, sandbox, ceiling) for case in cases]
 
 
-def bench_case(wrk: str, duration: str, work: Path, case: Case, token: str, sandbox: Server,
-               ceiling: Server) -> Row:
+def bench_case(
+    wrk: str, duration: str, work: Path, case: Case, token: str, sandbox: Server, ceiling: Server
+) -> Row:
     script = work / f"{case.key}.lua"
     script.write_text(lua_script(case, token), encoding="utf-8")
     results = []
@@ -509,22 +597,44 @@ def bench_case(wrk: str, duration: str, work: Path, case: Case, token: str, sand
 
 
 def report(rows: list[Row], startup: Startup) -> str:
-    header = ["request", "sandbox req/s", "ceiling req/s", "ratio", "sandbox p99", "ceiling p99",
-              "target (sandbox)", "result"]
+    header = [
+        "request",
+        "sandbox req/s",
+        "ceiling req/s",
+        "ratio",
+        "sandbox p99",
+        "ceiling p99",
+        "target (sandbox)",
+        "result",
+    ]
     table = [header] + [
-        [row.case.label, f"{row.sandbox.requests_per_sec:,.0f}", f"{row.ceiling.requests_per_sec:,.0f}",
-         f"{row.ratio:.0%}", f"{row.sandbox.p99_ms:.2f} ms", f"{row.ceiling.p99_ms:.2f} ms",
-         row.case.target.describe(), row.result]
+        [
+            row.case.label,
+            f"{row.sandbox.requests_per_sec:,.0f}",
+            f"{row.ceiling.requests_per_sec:,.0f}",
+            f"{row.ratio:.0%}",
+            f"{row.sandbox.p99_ms:.2f} ms",
+            f"{row.ceiling.p99_ms:.2f} ms",
+            row.case.target.describe(),
+            row.result,
+        ]
         for row in rows
     ]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     numeric = {1, 2, 3, 4, 5}
-    lines = ["  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
-                       for i, (cell, w) in enumerate(zip(line, widths, strict=True))).rstrip()
-             for line in table]
+    lines = [
+        "  ".join(
+            cell.rjust(w) if i in numeric else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
+        for line in table
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    lines += ["", f"start-up to first 200, {len(startup.runs_s)} starts: median {startup.median_s:.3f} s, "
-                  f"max {startup.max_s:.3f} s; target < {STARTUP_TARGET_S:g} s (on max): {startup.result}"]
+    lines += [
+        "",
+        f"start-up to first 200, {len(startup.runs_s)} starts: median {startup.median_s:.3f} s, "
+        f"max {startup.max_s:.3f} s; target < {STARTUP_TARGET_S:g} s (on max): {startup.result}",
+    ]
     for row in rows:
         lines += [f"!! {row.case.label}: {problem}" for problem in row.problems]
     return "\n".join(lines)
@@ -534,8 +644,12 @@ def source_state() -> dict[str, Any]:
     """The commit measured, and whether the working tree differed from it."""
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "sandbox", "specs", "fixtures"],
-                               cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "sandbox", "specs", "fixtures"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
     except OSError:
         return {}
     return {"commit": head.stdout.strip(), "uncommitted_changes": bool(dirty.stdout.strip())}
@@ -545,19 +659,39 @@ def results_json(rows: list[Row], startup: Startup, duration: str, wrk: str) -> 
     return {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": source_state(),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(),
-                    "note": "wrk and both servers share this machine"},
-        "wrk": {"version": wrk_version(wrk), "threads": THREADS, "connections": CONNECTIONS,
-                "duration": duration},
-        "startup": {"runs_s": [round(t, 4) for t in startup.runs_s],
-                    "median_s": round(startup.median_s, 4), "max_s": round(startup.max_s, 4),
-                    "target_s": STARTUP_TARGET_S, "judged_on": "max", "result": startup.result},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "note": "wrk and both servers share this machine",
+        },
+        "wrk": {
+            "version": wrk_version(wrk),
+            "threads": THREADS,
+            "connections": CONNECTIONS,
+            "duration": duration,
+        },
+        "startup": {
+            "runs_s": [round(t, 4) for t in startup.runs_s],
+            "median_s": round(startup.median_s, 4),
+            "max_s": round(startup.max_s, 4),
+            "target_s": STARTUP_TARGET_S,
+            "judged_on": "max",
+            "result": startup.result,
+        },
         "requests": [
-            {"key": row.case.key, "request": row.case.label, "method": row.case.method,
-             "path": row.case.path, "sandbox": asdict(row.sandbox), "ceiling": asdict(row.ceiling),
-             "ratio": round(row.ratio, 4), "target": asdict(row.case.target),
-             "problems": row.problems, "result": row.result}
+            {
+                "key": row.case.key,
+                "request": row.case.label,
+                "method": row.case.method,
+                "path": row.case.path,
+                "sandbox": asdict(row.sandbox),
+                "ceiling": asdict(row.ceiling),
+                "ratio": round(row.ratio, 4),
+                "target": asdict(row.case.target),
+                "problems": row.problems,
+                "result": row.result,
+            }
             for row in rows
         ],
     }
@@ -565,11 +699,14 @@ def results_json(rows: list[Row], startup: Startup, duration: str, wrk: str) -> 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="bench/run.py", description="Benchmark the sandbox against a bare Starlette ceiling.")
-    parser.add_argument("--duration", type=wrk_duration, default="10s",
-                        help="wrk's duration of each run (default 10s)")
-    parser.add_argument("--startup-runs", type=int, default=5,
-                        help="how many times start-up is measured (default 5)")
+        prog="bench/run.py", description="Benchmark the sandbox against a bare Starlette ceiling."
+    )
+    parser.add_argument(
+        "--duration", type=wrk_duration, default="10s", help="wrk's duration of each run (default 10s)"
+    )
+    parser.add_argument(
+        "--startup-runs", type=int, default=5, help="how many times start-up is measured (default 5)"
+    )
     arguments = parser.parse_args(argv)
     if arguments.startup_runs < 1:
         parser.error("--startup-runs must be at least 1")
@@ -589,12 +726,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(report(rows, startup))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results_json(rows, startup, arguments.duration, wrk), indent=2) + "\n",
-                       encoding="utf-8")
+    RESULTS.write_text(
+        json.dumps(results_json(rows, startup, arguments.duration, wrk), indent=2) + "\n", encoding="utf-8"
+    )
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
     if any(row.problems for row in rows):
-        print("bench: some runs saw errors (see !! above); their figures are not trustworthy",
-              file=sys.stderr)
+        print(
+            "bench: some runs saw errors (see !! above); their figures are not trustworthy", file=sys.stderr
+        )
         return 1
     return 0
 

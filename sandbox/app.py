@@ -87,8 +87,12 @@ class ErrorPages:
 
     def __init__(self, owners: list[tuple[str | tuple[str, ...], SpecApi, Spec, str]]) -> None:
         self.owners = [
-            (prefix, api, xml_writer(spec) if offers_xml(spec) else None,
-             {"$ref": f"#/components/schemas/{schema}"})
+            (
+                prefix,
+                api,
+                xml_writer(spec) if offers_xml(spec) else None,
+                {"$ref": f"#/components/schemas/{schema}"},
+            )
             for prefix, api, spec, schema in owners
         ]
 
@@ -123,8 +127,9 @@ class CatchUp:
         await self.app(scope, receive, send)
 
 
-def make_schedule(fixtures: Fixtures, seed: int, clock: Clock, fixje: FixjeWorld,
-                  vidaxl: VidaxlWorld) -> Schedule:
+def make_schedule(
+    fixtures: Fixtures, seed: int, clock: Clock, fixje: FixjeWorld, vidaxl: VidaxlWorld
+) -> Schedule:
     """The fixtures' schedule over both worlds; a rule its lifecycle does not allow is refused."""
     for api, rules, table, names in (
         ("fixje", fixtures.schedule.get("fixje", ()), FIXJE_TRANSITIONS, lambda s: str(s)),
@@ -135,27 +140,40 @@ def make_schedule(fixtures: Fixtures, seed: int, clock: Clock, fixje: FixjeWorld
             if rule.status not in allowed_from:
                 raise FixtureError(
                     f"schedule.{api}[{index}]: the event '{rule.event}' cannot happen in status "
-                    f"'{rule.status}' (it can in: {', '.join(sorted(allowed_from)) or 'none'})")
+                    f"'{rule.status}' (it can in: {', '.join(sorted(allowed_from)) or 'none'})"
+                )
     return Schedule(clock, seed, tracks(fixtures, fixje, vidaxl))
 
 
 def tracks(fixtures: Fixtures, fixje: FixjeWorld, vidaxl: VidaxlWorld) -> list[Track]:
     """Both worlds' orders as the schedule follows them."""
     return [
-        Track("fixje", fixtures.schedule.get("fixje", ()), fixje.orders.placed, lambda o: str(o.status),
-              lambda o: o.status_since or o.created_at,
-              lambda o, event, at: fixje_event(fixje, o, event, {"_at": at}, cause="schedule")),
-        Track("vidaxl", fixtures.schedule.get("vidaxl", ()), vidaxl.orders.placed,
-              lambda o: o.status.label, lambda o: o.updated_at,
-              lambda o, event, at: vidaxl_event(vidaxl, o, event, {"_at": at}, cause="schedule")),
+        Track(
+            "fixje",
+            fixtures.schedule.get("fixje", ()),
+            fixje.orders.placed,
+            lambda o: str(o.status),
+            lambda o: o.status_since or o.created_at,
+            lambda o, event, at: fixje_event(fixje, o, event, {"_at": at}, cause="schedule"),
+        ),
+        Track(
+            "vidaxl",
+            fixtures.schedule.get("vidaxl", ()),
+            vidaxl.orders.placed,
+            lambda o: o.status.label,
+            lambda o: o.updated_at,
+            lambda o, event, at: vidaxl_event(vidaxl, o, event, {"_at": at}, cause="schedule"),
+        ),
     ]
 
 
 def build_worlds(fixtures: Fixtures, seed: int, clock: Clock) -> tuple[FixjeWorld, VidaxlWorld]:
     """Both seeded worlds; each API draws from a generator of its own, so that a change to one
     leaves the other's world as it was."""
-    return (build_fixje_world(faker(fixtures.locale, seed), seed, fixtures.fixje, clock),
-            build_vidaxl_world(faker(fixtures.locale, f"{seed}:vidaxl"), seed, fixtures.vidaxl, clock))
+    return (
+        build_fixje_world(faker(fixtures.locale, seed), seed, fixtures.fixje, clock),
+        build_vidaxl_world(faker(fixtures.locale, f"{seed}:vidaxl"), seed, fixtures.vidaxl, clock),
+    )
 
 
 def faker(locale: str, seed: int | str) -> Faker:
@@ -215,9 +233,11 @@ def create_app(settings: Settings) -> Starlette:
 
     def export_state() -> dict[str, Any]:
         return {
-            "format": STATE_FORMAT, "seed": seed,
+            "format": STATE_FORMAT,
+            "seed": seed,
             "clock": {"now": clock.now().isoformat(), "frozen": clock.frozen},
-            "fixje": fixje_state.export(fixje_world), "vidaxl": vidaxl_state.export(vidaxl_world),
+            "fixje": fixje_state.export(fixje_world),
+            "vidaxl": vidaxl_state.export(vidaxl_world),
             "traces": rng_state(fixje.traces.rng),
         }
 
@@ -226,8 +246,9 @@ def create_app(settings: Settings) -> Starlette:
         if state.get("format") != STATE_FORMAT:
             raise BadRequest.field("format", f"Expected a state of format {STATE_FORMAT!r}.")
         if state.get("seed") != seed:
-            raise Conflict(f"This state comes from seed {state.get('seed')!r}; "
-                           f"this sandbox runs seed {seed}.")
+            raise Conflict(
+                f"This state comes from seed {state.get('seed')!r}; this sandbox runs seed {seed}."
+            )
         fresh_fixje, fresh_vidaxl = build_worlds(fixtures, seed, clock)
         # The spec's State schema has checked the form; what is left is what only the worlds know
         # (a product, a customer, a stock), each a 400 naming the field. The broad catch is the
@@ -254,38 +275,63 @@ def create_app(settings: Settings) -> Starlette:
             clock.resume()
 
     keeper = Keeper(reset, export_state, import_state)
-    scenarios = Scenarios(data_dir("fixtures") / "scenarios", clock, fixje_world, vidaxl_world, schedule,
-                          reset, faults)
+    scenarios = Scenarios(
+        data_dir("fixtures") / "scenarios", clock, fixje_world, vidaxl_world, schedule, reset, faults
+    )
     if settings.scenario:
         try:
             scenarios.play(settings.scenario)
         except ApiError as error:
             raise FixtureError(f"scenario {settings.scenario!r}: {error.detail}") from None
-    control = ControlApi(settings, clock, fixje_world, vidaxl_world, journal, schedule, keeper, scenarios,
-                         fixje.oauth, faults, rate_limits)
-    credentials: dict[str, Callable[[Any], str]] = {"fixje": lambda partner: partner.client_id,
-                                                   "vidaxl": lambda customer: customer.email}
+    control = ControlApi(
+        settings,
+        clock,
+        fixje_world,
+        vidaxl_world,
+        journal,
+        schedule,
+        keeper,
+        scenarios,
+        fixje.oauth,
+        faults,
+        rate_limits,
+    )
+    credentials: dict[str, Callable[[Any], str]] = {
+        "fixje": lambda partner: partner.client_id,
+        "vidaxl": lambda customer: customer.email,
+    }
     sandbox = Sandbox(settings, fixtures, seed, clock, fixje_world, vidaxl_world, specs)
     dashboard = Dashboard(sandbox, journal, schedule, scenarios)
     routes: list[BaseRoute] = []
     for name, api in (("fixje", fixje), ("vidaxl", vidaxl)):
-        routes += build_routes(specs[name], api, body_limit=settings.body_limit,
-                               check_responses=settings.check_responses,
-                               observe=journal.observer(name, credentials[name]),
-                               limiter=rate_limits.limiter(name, principal_key(name)),
-                               gate=faults.gate(name, credentials[name]))
+        routes += build_routes(
+            specs[name],
+            api,
+            body_limit=settings.body_limit,
+            check_responses=settings.check_responses,
+            observe=journal.observer(name, credentials[name]),
+            limiter=rate_limits.limiter(name, principal_key(name)),
+            gate=faults.gate(name, credentials[name]),
+        )
     # the state import takes more (a whole exported state): its x-sandbox-body-limit in the spec
-    routes += build_routes(specs["sandbox"], control, body_limit=settings.body_limit,
-                           check_responses=settings.check_responses)
+    routes += build_routes(
+        specs["sandbox"], control, body_limit=settings.body_limit, check_responses=settings.check_responses
+    )
     # routes are tried in order: the APIs' first, so that their requests match soonest
     routes += docs_routes(specs, fixtures) + dashboard.routes()
-    pages = ErrorPages([(fixje.prefix, fixje, specs["fixje"], "ProblemDetails"),
-                        (vidaxl.prefixes, vidaxl, specs["vidaxl"], "Error"),
-                        (control.prefix, control, specs["sandbox"], "Error")])
+    pages = ErrorPages(
+        [
+            (fixje.prefix, fixje, specs["fixje"], "ProblemDetails"),
+            (vidaxl.prefixes, vidaxl, specs["vidaxl"], "Error"),
+            (control.prefix, control, specs["sandbox"], "Error"),
+        ]
+    )
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(Guard, hosts=Hosts(settings.host, settings.allowed_hosts)),
-                    Middleware(CatchUp, schedule=schedule)],
+        middleware=[
+            Middleware(Guard, hosts=Hosts(settings.host, settings.allowed_hosts)),
+            Middleware(CatchUp, schedule=schedule),
+        ],
         exception_handlers={HTTPException: pages.http_error, Exception: pages.server_error},
     )
     app.state.sandbox = sandbox

@@ -26,14 +26,15 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="sandbox",
         description="supplier-sandbox: a local emulation of the Fixje Partner Web API and the "
-                    "vidaXL customer API for offline development and tests.",
+        "vidaXL customer API for offline development and tests.",
     )
     top.add_argument("--version", action="version", version=f"supplier-sandbox {__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
-        "serve", help="run the sandbox server",
+        "serve",
+        help="run the sandbox server",
         description="Run the sandbox on HOST:PORT with a world generated from the fixtures and "
-                    "seed. Prints the base URL and the demo credentials when it is ready to serve.",
+        "seed. Prints the base URL and the demo credentials when it is ready to serve.",
     )
     add_serve_arguments(serve, os.environ)
     return top
@@ -42,7 +43,8 @@ def parser() -> argparse.ArgumentParser:
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket on host:port (port 0: any free port)."""
     family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -54,8 +56,13 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def banner(settings: Settings, port: int, seed: int, partners: list[tuple[str, str]],
-           customers: list[tuple[str, str]]) -> str:
+def banner(
+    settings: Settings,
+    port: int,
+    seed: int,
+    partners: list[tuple[str, str]],
+    customers: list[tuple[str, str]],
+) -> str:
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     shown = f"[{shown}]" if ":" in shown else shown
     base = f"http://{shown}:{port}"
@@ -125,18 +132,19 @@ def serve(settings: Settings) -> int:
     try:
         sock = bind(settings.host, settings.port)
     except OSError as error:
-        print(f"sandbox: cannot listen on {settings.host}:{settings.port}: {error.strerror}",
-              file=sys.stderr)
+        print(f"sandbox: cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
         return 2
     sandbox = app.state.sandbox
     partners = [(p.client_id, p.client_secret) for p in sandbox.fixje.partners]
     customers = [(c.email, c.token) for c in sandbox.vidaxl.customers if c.api_enabled]
     print(banner(settings, sock.getsockname()[1], sandbox.seed, partners, customers), flush=True)
-    limits = Limits(settings.max_connections or default_connections(), settings.max_header_size,
-                    settings.request_timeout)
+    limits = Limits(
+        settings.max_connections or default_connections(), settings.max_header_size, settings.request_timeout
+    )
     # a response still open 3 s after Ctrl-C is cut short
-    config = uvicorn.Config(app, log_level=settings.log_level, lifespan="off", timeout_graceful_shutdown=3,
-                            http=limited(limits))
+    config = uvicorn.Config(
+        app, log_level=settings.log_level, lifespan="off", timeout_graceful_shutdown=3, http=limited(limits)
+    )
     logging.getLogger("uvicorn.error").addFilter(quiet_drops)
     logging.getLogger("uvicorn.access").addFilter(mask_tokens)
     Server(config, app.state.dashboard.close).run(sockets=[sock])
@@ -147,8 +155,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else list(argv)
     arguments = parser().parse_args(given)
     if any(arg == "--admin-token" or arg.startswith("--admin-token=") for arg in given):
-        print("sandbox: warning: --admin-token on the command line can be read by other users "
-              "(ps); prefer SANDBOX_ADMIN_TOKEN or --admin-token-file", file=sys.stderr)
+        print(
+            "sandbox: warning: --admin-token on the command line can be read by other users "
+            "(ps); prefer SANDBOX_ADMIN_TOKEN or --admin-token-file",
+            file=sys.stderr,
+        )
     if arguments.command == "serve":
         return serve(settings_from(arguments))
     return 2

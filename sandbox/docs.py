@@ -120,6 +120,7 @@ class Docs:
     def asset(text: str, media_type: str) -> Callable[[Request], Awaitable[Response]]:
         async def serve(request: Request) -> Response:
             return Response(text, media_type=media_type)
+
         return serve
 
     def title(self, name: str) -> str:
@@ -133,17 +134,29 @@ class Docs:
     def render(self, request: Request, title: str, current: str | None, body: str) -> HTMLResponse:
         root = html.escape(request.base_url.path.rstrip("/"))
         links = [f'<a href="{root}/docs"{" aria-current=page" if current is None else ""}>API docs</a>']
-        links += [f'<a href="{root}/docs/{name}"{" aria-current=page" if name == current else ""}>'
-                  f"{html.escape(self.title(name))}</a>" for name in NAMES]
+        links += [
+            f'<a href="{root}/docs/{name}"{" aria-current=page" if name == current else ""}>'
+            f"{html.escape(self.title(name))}</a>"
+            for name in NAMES
+        ]
         links.append(f'<a href="{root}/_sandbox/ui">Dashboard</a>')
-        return HTMLResponse(PAGE.format(title=html.escape(title), assets=f"{root}/docs/assets", root=root,
-                                        nav="\n".join(links), body=body))
+        return HTMLResponse(
+            PAGE.format(
+                title=html.escape(title),
+                assets=f"{root}/docs/assets",
+                root=root,
+                nav="\n".join(links),
+                body=body,
+            )
+        )
 
     async def index(self, request: Request) -> Response:
         root = html.escape(request.base_url.path.rstrip("/"))
         items = "\n".join(
             f'<li><a href="{root}/docs/{name}">{html.escape(self.title(name))}</a>'
-            f' (<a href="{root}/specs/{name}.yaml">{name}.yaml</a>)</li>' for name in NAMES)
+            f' (<a href="{root}/specs/{name}.yaml">{name}.yaml</a>)</li>'
+            for name in NAMES
+        )
         body = f'<main class="index"><h1>API docs</h1>\n<ul>\n{items}\n</ul>\n{HELP}</main>'
         return self.render(request, "API docs", None, body)
 
@@ -153,8 +166,9 @@ class Docs:
         # each API gets its own demo credentials; the control API's admin token is never filled in
         schemes = self.specs[name].get("components", {}).get("securitySchemes", {})
         oauth = any(s.get("type") == "oauth2" for s in schemes.values())
-        basic = [scheme for scheme, s in schemes.items()
-                 if s.get("type") == "http" and s.get("scheme") == "basic"]
+        basic = [
+            scheme for scheme, s in schemes.items() if s.get("type") == "http" and s.get("scheme") == "basic"
+        ]
         config = {
             "url": f"{root}/specs/{name}.yaml",
             "oauth2RedirectUrl": str(request.url_for("docs-assets", path="oauth2-redirect.html")),

@@ -89,8 +89,19 @@ class InternalError(ApiError):
 
 BY_STATUS: dict[int, type[ApiError]] = {
     cls.status: cls
-    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
-                PayloadTooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests, InternalError)
+    for cls in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        Unprocessable,
+        TooManyRequests,
+        InternalError,
+    )
 }
 
 

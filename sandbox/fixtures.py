@@ -28,97 +28,106 @@ def closed(schema: Any) -> Any:
     return out
 
 
-SCHEMA: dict[str, Any] = closed({
-    "type": "object",
-    "required": ["fixje"],
-    "properties": {
-        "seed": {"type": "integer"},
-        "locale": {"type": "string", "minLength": 2},
-        "clock": {
-            "type": "object",
-            "properties": {"start": {"type": "string"}},
-        },
-        "rate_limits": {
-            "type": "object",
-            "properties": {
-                "enabled": {"type": "boolean"},
-                **{api: {"type": "object", "required": ["requests", "per"],
-                         "properties": {"requests": {"type": "integer", "minimum": 1},
-                                        "per": {"type": "string"}}}
-                   for api in ("fixje", "vidaxl")},
+SCHEMA: dict[str, Any] = closed(
+    {
+        "type": "object",
+        "required": ["fixje"],
+        "properties": {
+            "seed": {"type": "integer"},
+            "locale": {"type": "string", "minLength": 2},
+            "clock": {
+                "type": "object",
+                "properties": {"start": {"type": "string"}},
             },
-        },
-        "faults": {
-            "type": "array",
-            "description": "Fault rules, each as POST /_sandbox/faults takes it (checked by that schema).",
-            "items": {"type": "object"},
-        },
-        "schedule": {
-            "type": "object",
-            "properties": {
-                api: {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["from", "after", "event"],
-                        "properties": {
-                            "from": {"type": "string"},
-                            "after": {"type": "string"},
-                            "event": {"type": "string"},
-                            "share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+            "rate_limits": {
+                "type": "object",
+                "properties": {
+                    "enabled": {"type": "boolean"},
+                    **{
+                        api: {
+                            "type": "object",
+                            "required": ["requests", "per"],
+                            "properties": {
+                                "requests": {"type": "integer", "minimum": 1},
+                                "per": {"type": "string"},
+                            },
+                        }
+                        for api in ("fixje", "vidaxl")
+                    },
+                },
+            },
+            "faults": {
+                "type": "array",
+                "description": "Fault rules, each as POST /_sandbox/faults takes it (checked there).",
+                "items": {"type": "object"},
+            },
+            "schedule": {
+                "type": "object",
+                "properties": {
+                    api: {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["from", "after", "event"],
+                            "properties": {
+                                "from": {"type": "string"},
+                                "after": {"type": "string"},
+                                "event": {"type": "string"},
+                                "share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                            },
+                        },
+                    }
+                    for api in ("fixje", "vidaxl")
+                },
+            },
+            "vidaxl": {
+                "type": "object",
+                "properties": {
+                    "products": {"type": "integer", "minimum": 1, "maximum": 100000},
+                    "orders_per_customer": {"type": "integer", "minimum": 0, "maximum": 10000},
+                    "customers": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["name", "email", "token"],
+                            "properties": {
+                                "name": {"type": "string", "minLength": 1},
+                                "company": {"type": ["string", "null"]},
+                                "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
+                                "token": {"type": "string", "minLength": 1},
+                                "pricelist_id": {"type": "integer", "minimum": 1},
+                                "price_factor": {"type": "number", "exclusiveMinimum": 0},
+                                "api_enabled": {"type": "boolean"},
+                            },
                         },
                     },
-                }
-                for api in ("fixje", "vidaxl")
+                },
             },
-        },
-        "vidaxl": {
-            "type": "object",
-            "properties": {
-                "products": {"type": "integer", "minimum": 1, "maximum": 100000},
-                "orders_per_customer": {"type": "integer", "minimum": 0, "maximum": 10000},
-                "customers": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["name", "email", "token"],
-                        "properties": {
-                            "name": {"type": "string", "minLength": 1},
-                            "company": {"type": ["string", "null"]},
-                            "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
-                            "token": {"type": "string", "minLength": 1},
-                            "pricelist_id": {"type": "integer", "minimum": 1},
-                            "price_factor": {"type": "number", "exclusiveMinimum": 0},
-                            "api_enabled": {"type": "boolean"},
+            "fixje": {
+                "type": "object",
+                "required": ["partners"],
+                "properties": {
+                    "products": {"type": "integer", "minimum": 1, "maximum": 100000},
+                    "orders_per_partner": {"type": "integer", "minimum": 0, "maximum": 10000},
+                    "partners": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["name", "client_id", "client_secret"],
+                            "properties": {
+                                "name": {"type": "string", "minLength": 1},
+                                "client_id": {"type": "string", "minLength": 1},
+                                "client_secret": {"type": "string", "minLength": 1},
+                                "storefronts": {"type": "integer", "minimum": 1, "maximum": 20},
+                            },
                         },
                     },
                 },
             },
         },
-        "fixje": {
-            "type": "object",
-            "required": ["partners"],
-            "properties": {
-                "products": {"type": "integer", "minimum": 1, "maximum": 100000},
-                "orders_per_partner": {"type": "integer", "minimum": 0, "maximum": 10000},
-                "partners": {
-                    "type": "array",
-                    "minItems": 1,
-                    "items": {
-                        "type": "object",
-                        "required": ["name", "client_id", "client_secret"],
-                        "properties": {
-                            "name": {"type": "string", "minLength": 1},
-                            "client_id": {"type": "string", "minLength": 1},
-                            "client_secret": {"type": "string", "minLength": 1},
-                            "storefronts": {"type": "integer", "minimum": 1, "maximum": 20},
-                        },
-                    },
-                },
-            },
-        },
-    },
-})
+    }
+)
 
 
 class FixtureError(ValueError):
@@ -201,8 +210,15 @@ def parse_fixtures(data: Any, where: str = "fixtures") -> Fixtures:
         raise FixtureError(f"{where}: fixje.partners: client_id values must be unique")
     vidaxl = data.get("vidaxl", {})
     customers = tuple(
-        CustomerFixture(c["name"], c.get("company"), c["email"], c["token"], c.get("pricelist_id", 25),
-                        c.get("price_factor", 1.0), c.get("api_enabled", True))
+        CustomerFixture(
+            c["name"],
+            c.get("company"),
+            c["email"],
+            c["token"],
+            c.get("pricelist_id", 25),
+            c.get("price_factor", 1.0),
+            c.get("api_enabled", True),
+        )
         for c in vidaxl.get("customers", [])
     )
     emails = [c.email.lower() for c in customers]

@@ -36,9 +36,11 @@ PAGE_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
-    (b"content-security-policy",
-     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-     b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
 ]
 
 
@@ -46,7 +48,7 @@ def host_name(host: str) -> str:
     """`Host` without its port, lower case: `127.0.0.1:8000` -> `127.0.0.1`, `[::1]:8000` -> `::1`."""
     host = host.strip().lower()
     if host.startswith("["):
-        return host[1:host.find("]")] if "]" in host else host
+        return host[1 : host.find("]")] if "]" in host else host
     return host.rpartition(":")[0] if host.count(":") == 1 else host
 
 
@@ -88,8 +90,12 @@ class Guard:
             if len(self.known) < 64:
                 self.known[host] = allowed
         if not allowed:
-            await plain(send, 421, "Misdirected request: this sandbox does not answer for that host name "
-                                   "(start it with --allowed-host NAME to add one).")
+            await plain(
+                send,
+                421,
+                "Misdirected request: this sandbox does not answer for that host name "
+                "(start it with --allowed-host NAME to add one).",
+            )
             return
         path: str = scope["path"]
         if scope["method"] not in SAFE and path.startswith(CONTROL):
@@ -107,32 +113,52 @@ def cross_site(scheme: str, host: bytes, headers: dict[bytes, bytes], path: str)
     site = headers.get(b"sec-fetch-site")
     origin = headers.get(b"origin")
     if site is not None and site not in (b"same-origin", b"none"):
-        return "This request comes from another site's page; the control API takes changes only " \
-               "from the sandbox's own pages or from clients that are not browsers."
+        return (
+            "This request comes from another site's page; the control API takes changes only "
+            "from the sandbox's own pages or from clients that are not browsers."
+        )
     if origin is not None and origin != f"{scheme}://".encode() + host:
-        return "This request names another origin; the control API takes changes only from the " \
-               "sandbox's own pages or from clients that are not browsers."
+        return (
+            "This request names another origin; the control API takes changes only from the "
+            "sandbox's own pages or from clients that are not browsers."
+        )
     kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
     if kind in FORM_TYPES and path != LOGIN:
-        return "The control API takes JSON (or no body): a body a web form can send is refused; " \
-               "send Content-Type: application/json."
+        return (
+            "The control API takes JSON (or no body): a body a web form can send is refused; "
+            "send Content-Type: application/json."
+        )
     return None
 
 
 async def plain(send: Send, status: int, text: str) -> None:
     body = text.encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 async def refused(send: Send, message: str) -> None:
     """403 in the control API's error shape."""
     body = json.dumps({"error": "Forbidden", "message": message}).encode()
-    await send({"type": "http.response.start", "status": 403,
-                "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

@@ -133,7 +133,9 @@ class LimitedHttp(HttpToolsProtocol):
         body = text.encode()
         self.transport.write(
             f"HTTP/1.1 {status} {REASONS[status]}\r\ncontent-type: text/plain; charset=utf-8\r\n"
-            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n".encode() + body)
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n".encode()
+            + body
+        )
         if status == 503 or not self.transport.can_write_eof():
             self.transport.close()
             return

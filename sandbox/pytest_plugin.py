@@ -41,8 +41,13 @@ class SandboxControlError(Exception):
         self.body = body
 
 
-def call(method: str, url: str, body: Any = None, headers: Mapping[str, str] | None = None,
-         form: Mapping[str, str] | None = None) -> Any:
+def call(
+    method: str,
+    url: str,
+    body: Any = None,
+    headers: Mapping[str, str] | None = None,
+    form: Mapping[str, str] | None = None,
+) -> Any:
     """Send a JSON (or form) body, answer the decoded JSON (None when empty); raise on >= 400."""
     data = None
     sent = dict(headers or {})
@@ -92,9 +97,15 @@ class FixjeTenant:
 
     def login(self) -> str:
         """A fresh access token (client credentials)."""
-        answer = call("POST", self.token_url, form={
-            "grant_type": "client_credentials", "client_id": self.client_id,
-            "client_secret": self.client_secret})
+        answer = call(
+            "POST",
+            self.token_url,
+            form={
+                "grant_type": "client_credentials",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+            },
+        )
         token: str = answer["access_token"]
         return token
 
@@ -121,8 +132,9 @@ class VidaxlTenant:
 class SandboxServer:
     """A sandbox the session talks to: started by the plugin (`process` set) or given by URL."""
 
-    def __init__(self, url: str, process: subprocess.Popen[bytes] | None = None,
-                 admin_token: str | None = None) -> None:
+    def __init__(
+        self, url: str, process: subprocess.Popen[bytes] | None = None, admin_token: str | None = None
+    ) -> None:
         self.url = url.rstrip("/")
         self.process = process
         self.admin_token = admin_token
@@ -162,8 +174,13 @@ class SandboxControl:
 
     def new_fixje_tenant(self, name: str | None = None) -> FixjeTenant:
         made = self.call("POST", "/_sandbox/tenants", {"api": "fixje", "name": name or self.name})
-        return FixjeTenant(self.server.url, made["name"], made["clientId"], made["clientSecret"],
-                           tuple(made["storeFrontIds"]))
+        return FixjeTenant(
+            self.server.url,
+            made["name"],
+            made["clientId"],
+            made["clientSecret"],
+            tuple(made["storeFrontIds"]),
+        )
 
     def new_vidaxl_tenant(self, name: str | None = None) -> VidaxlTenant:
         made = self.call("POST", "/_sandbox/tenants", {"api": "vidaxl", "name": name or self.name})
@@ -213,7 +230,8 @@ class SandboxControl:
         """`apply_event("fixje", order_id, "ship", trackingNumber="3S...")`: answers the order's
         `previousStatus`, `status` and `allowedEvents`."""
         answer: dict[str, Any] = self.call(
-            "POST", f"/_sandbox/{api}/orders/{order_id}/events", {"event": event, **payload})
+            "POST", f"/_sandbox/{api}/orders/{order_id}/events", {"event": event, **payload}
+        )
         return answer
 
     # faults and rate limits
@@ -261,16 +279,29 @@ class SandboxControl:
 
     # the journal
 
-    def journal(self, *, api: str | None = None, path: str | None = None, status: int | None = None,
-                method: str | None = None, credential: str | None = None) -> list[dict[str, Any]]:
+    def journal(
+        self,
+        *,
+        api: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        method: str | None = None,
+        credential: str | None = None,
+    ) -> list[dict[str, Any]]:
         """The journal's entries, OLDEST first (the control API answers newest first); `path` is
         a prefix; `credential` keeps one tenant's requests (`vidaxl_tenant.credential`)."""
-        query = {key: str(value) for key, value in
-                 (("api", api), ("path", path), ("status", status)) if value is not None}
+        query = {
+            key: str(value)
+            for key, value in (("api", api), ("path", path), ("status", status))
+            if value is not None
+        }
         found = self.call("GET", f"/_sandbox/requests?{urllib.parse.urlencode(query)}")["requests"]
-        return [entry for entry in reversed(found)
-                if (method is None or entry["method"] == method.upper())
-                and (credential is None or entry["credential"] == credential)]
+        return [
+            entry
+            for entry in reversed(found)
+            if (method is None or entry["method"] == method.upper())
+            and (credential is None or entry["credential"] == credential)
+        ]
 
     def clear_journal(self) -> None:
         self.call("DELETE", "/_sandbox/requests")
@@ -294,18 +325,36 @@ class SandboxControl:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sandbox", "supplier-sandbox")
-    group.addoption("--sandbox-url", metavar="URL", default=None,
-                    help="use the sandbox running at URL instead of starting one (env SANDBOX_URL)")
-    parser.addini("sandbox_args", type="args", default=["--freeze"],
-                  help="options for the `sandbox serve` the plugin starts, run in the rootdir "
-                       "(default: --freeze)")
+    group.addoption(
+        "--sandbox-url",
+        metavar="URL",
+        default=None,
+        help="use the sandbox running at URL instead of starting one (env SANDBOX_URL)",
+    )
+    parser.addini(
+        "sandbox_args",
+        type="args",
+        default=["--freeze"],
+        help="options for the `sandbox serve` the plugin starts, run in the rootdir (default: --freeze)",
+    )
 
 
 def start(options: list[str], workdir: Path, cwd: Path) -> SandboxServer:
     """`python -m sandbox serve --port 0 ...` on loopback (in `cwd`), once its banner and health
     say so; its output goes to files in `workdir`."""
-    command = [sys.executable, "-m", "sandbox", "serve", "--host", "127.0.0.1", "--port", "0",
-               "--log-level", "warning", *options]
+    command = [
+        sys.executable,
+        "-m",
+        "sandbox",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--log-level",
+        "warning",
+        *options,
+    ]
     out, err = workdir / "stdout.log", workdir / "stderr.log"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=cwd)
@@ -314,8 +363,9 @@ def start(options: list[str], workdir: Path, cwd: Path) -> SandboxServer:
     while time.monotonic() < deadline and process.poll() is None:
         found = BANNER.search(out.read_text("utf-8", "replace"))
         if found and server is None:
-            server = SandboxServer(f"http://127.0.0.1:{found.group(1)}", process,
-                                   os.environ.get("SANDBOX_ADMIN_TOKEN"))
+            server = SandboxServer(
+                f"http://127.0.0.1:{found.group(1)}", process, os.environ.get("SANDBOX_ADMIN_TOKEN")
+            )
         if server is not None and server.healthy():
             return server
         time.sleep(0.05)
@@ -352,8 +402,11 @@ def sandbox_server(pytestconfig: pytest.Config) -> Iterator[SandboxServer]:
     if url is not None:
         server = SandboxServer(url, admin_token=os.environ.get("SANDBOX_ADMIN_TOKEN"))
         if not server.healthy():
-            pytest.fail(f"No sandbox answers at {server.url}/_sandbox/health "
-                        "(given by --sandbox-url or SANDBOX_URL).", pytrace=False)
+            pytest.fail(
+                f"No sandbox answers at {server.url}/_sandbox/health "
+                "(given by --sandbox-url or SANDBOX_URL).",
+                pytrace=False,
+            )
         yield server
         return
     with tempfile.TemporaryDirectory(prefix="sandbox-") as workdir:
@@ -366,8 +419,9 @@ def sandbox_server(pytestconfig: pytest.Config) -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def sandbox_control(sandbox_server: SandboxServer,
-                    request: pytest.FixtureRequest) -> Iterator[SandboxControl]:
+def sandbox_control(
+    sandbox_server: SandboxServer, request: pytest.FixtureRequest
+) -> Iterator[SandboxControl]:
     """The control API for this test; what it changed is put back when the test ends."""
     control = SandboxControl(sandbox_server, request.node.nodeid[-100:])
     try:

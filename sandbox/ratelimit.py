@@ -30,13 +30,20 @@ class RateLimiter:
             wait = str(max(1, math.ceil(window[0] + self.per - now)))
             raise TooManyRequests(
                 f"Rate limit of {self.requests} request(s) per {self.per:g} s exceeded; retry in {wait} s.",
-                headers={"Retry-After": wait, "X-RateLimit-Limit": str(self.requests),
-                         "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": wait},
+                headers={
+                    "Retry-After": wait,
+                    "X-RateLimit-Limit": str(self.requests),
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": wait,
+                },
             )
         window.append(now)
         reset = str(max(1, math.ceil(window[0] + self.per - now)))
-        return {"X-RateLimit-Limit": str(self.requests),
-                "X-RateLimit-Remaining": str(self.requests - len(window)), "X-RateLimit-Reset": reset}
+        return {
+            "X-RateLimit-Limit": str(self.requests),
+            "X-RateLimit-Remaining": str(self.requests - len(window)),
+            "X-RateLimit-Reset": reset,
+        }
 
 
 class RateLimits:

@@ -89,54 +89,109 @@ def token_file(text: str) -> str:
 def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
     """The `serve` options; each defaults to its SANDBOX_* environment variable when set."""
     env = {name: environ.get(var) for name, var in ENVIRONMENT.items()}
-    parser.add_argument("--host", default=env["host"] or Settings.host,
-                        help="address to bind (default 127.0.0.1; env SANDBOX_HOST)")
+    parser.add_argument(
+        "--host",
+        default=env["host"] or Settings.host,
+        help="address to bind (default 127.0.0.1; env SANDBOX_HOST)",
+    )
     # argparse converts (and reports) a string default with `type`, as it does an option
-    parser.add_argument("--port", type=int, default=env["port"] or Settings.port,
-                        help="port to bind, 0 for any free port (default 8000; env SANDBOX_PORT)")
-    parser.add_argument("--seed", type=int, default=env["seed"],
-                        help="seed for the generated world (default: the fixtures' seed, 42; "
-                             "env SANDBOX_SEED)")
-    parser.add_argument("--fixtures", type=Path,
-                        default=Path(env["fixtures"]) if env["fixtures"] else default_fixtures(),
-                        help="fixtures file (default fixtures/default.yaml; env SANDBOX_FIXTURES)")
-    parser.add_argument("--freeze", action="store_true",
-                        help="stop the virtual clock at the fixtures' start time")
-    parser.add_argument("--log-level", default=env["log_level"] or Settings.log_level,
-                        choices=["critical", "error", "warning", "info", "debug"],
-                        help="uvicorn log level (default info; env SANDBOX_LOG_LEVEL)")
-    parser.add_argument("--time-scale", type=positive(float), default=Settings.time_scale, metavar="N",
-                        help="run the virtual clock N times faster than real time (default 1)")
-    parser.add_argument("--journal-size", type=positive(int, JOURNAL_MAX), default=Settings.journal_size,
-                        metavar="N", help="how many API requests the journal under /_sandbox/requests keeps "
-                                          f"(default 1000, at most {JOURNAL_MAX})")
-    parser.add_argument("--rate-limits", action="store_true",
-                        help="enforce rate limits per credential (vidaXL: 1 request per second; "
-                             "Fixje: 10; both set in the fixtures' rate_limits)")
-    parser.add_argument("--scenario", metavar="NAME",
-                        help="play fixtures/scenarios/NAME.yaml at start (see GET /_sandbox/scenarios)")
-    parser.add_argument("--admin-token", default=env["admin_token"],
-                        help="bearer token for the control API under /_sandbox; needed to open it "
-                             "when listening off loopback (env SANDBOX_ADMIN_TOKEN; on the command "
-                             "line it shows in ps: prefer the variable or --admin-token-file)")
-    parser.add_argument("--admin-token-file", metavar="PATH", type=token_file,
-                        default=env["admin_token_file"],
-                        help="read the admin token from the first line of this file "
-                             "(env SANDBOX_ADMIN_TOKEN_FILE)")
-    parser.add_argument("--allowed-host", metavar="NAME", action="append", dest="allowed_hosts",
-                        default=[name.strip() for name in (env["allowed_hosts"] or "").split(",")
-                                 if name.strip()],
-                        help="a Host name the sandbox answers for besides loopback and the address it "
-                             "listens on (repeat it; env SANDBOX_ALLOWED_HOSTS, comma-separated)")
-    parser.add_argument("--request-timeout", type=positive(float), default=Settings.request_timeout,
-                        metavar="SECONDS",
-                        help="time for a request's headers and body to arrive (default 10)")
-    parser.add_argument("--max-connections", type=positive(int), default=None, metavar="N",
-                        help="open connections at most, 503 past them (default: well below the "
-                             "open-file limit)")
-    parser.add_argument("--max-header-size", type=positive(int), default=Settings.max_header_size,
-                        metavar="BYTES", help="request line and headers at most, 431 past them "
-                                              "(default 32768)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=env["port"] or Settings.port,
+        help="port to bind, 0 for any free port (default 8000; env SANDBOX_PORT)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=env["seed"],
+        help="seed for the generated world (default: the fixtures' seed, 42; env SANDBOX_SEED)",
+    )
+    parser.add_argument(
+        "--fixtures",
+        type=Path,
+        default=Path(env["fixtures"]) if env["fixtures"] else default_fixtures(),
+        help="fixtures file (default fixtures/default.yaml; env SANDBOX_FIXTURES)",
+    )
+    parser.add_argument(
+        "--freeze", action="store_true", help="stop the virtual clock at the fixtures' start time"
+    )
+    parser.add_argument(
+        "--log-level",
+        default=env["log_level"] or Settings.log_level,
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn log level (default info; env SANDBOX_LOG_LEVEL)",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=positive(float),
+        default=Settings.time_scale,
+        metavar="N",
+        help="run the virtual clock N times faster than real time (default 1)",
+    )
+    parser.add_argument(
+        "--journal-size",
+        type=positive(int, JOURNAL_MAX),
+        default=Settings.journal_size,
+        metavar="N",
+        help="how many API requests the journal under /_sandbox/requests keeps "
+        f"(default 1000, at most {JOURNAL_MAX})",
+    )
+    parser.add_argument(
+        "--rate-limits",
+        action="store_true",
+        help="enforce rate limits per credential (vidaXL: 1 request per second; "
+        "Fixje: 10; both set in the fixtures' rate_limits)",
+    )
+    parser.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="play fixtures/scenarios/NAME.yaml at start (see GET /_sandbox/scenarios)",
+    )
+    parser.add_argument(
+        "--admin-token",
+        default=env["admin_token"],
+        help="bearer token for the control API under /_sandbox; needed to open it "
+        "when listening off loopback (env SANDBOX_ADMIN_TOKEN; on the command "
+        "line it shows in ps: prefer the variable or --admin-token-file)",
+    )
+    parser.add_argument(
+        "--admin-token-file",
+        metavar="PATH",
+        type=token_file,
+        default=env["admin_token_file"],
+        help="read the admin token from the first line of this file (env SANDBOX_ADMIN_TOKEN_FILE)",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        metavar="NAME",
+        action="append",
+        dest="allowed_hosts",
+        default=[name.strip() for name in (env["allowed_hosts"] or "").split(",") if name.strip()],
+        help="a Host name the sandbox answers for besides loopback and the address it "
+        "listens on (repeat it; env SANDBOX_ALLOWED_HOSTS, comma-separated)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=positive(float),
+        default=Settings.request_timeout,
+        metavar="SECONDS",
+        help="time for a request's headers and body to arrive (default 10)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=positive(int),
+        default=None,
+        metavar="N",
+        help="open connections at most, 503 past them (default: well below the open-file limit)",
+    )
+    parser.add_argument(
+        "--max-header-size",
+        type=positive(int),
+        default=Settings.max_header_size,
+        metavar="BYTES",
+        help="request line and headers at most, 431 past them (default 32768)",
+    )
 
 
 def settings_from(arguments: argparse.Namespace) -> Settings:

@@ -38,11 +38,14 @@ def client(app: Starlette) -> Iterator[TestClient]:
 
 
 def login(client: TestClient, credentials: tuple[str, str] = DEMO) -> str:
-    response = client.post("/api/v1/login", data={
-        "grant_type": "client_credentials",
-        "client_id": credentials[0],
-        "client_secret": credentials[1],
-    })
+    response = client.post(
+        "/api/v1/login",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": credentials[0],
+            "client_secret": credentials[1],
+        },
+    )
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token
@@ -77,8 +80,13 @@ class Partner:
             "shippingMethodId": method["shippingMethodId"],
             "storeFrontId": self.first("/api/v1/storefronts")["storeFrontId"],
             "shippingAddress": {
-                "firstName": "Sanne", "lastName": "de Vries", "street": "Stationsstraat",
-                "houseNumber": "12", "zipCode": "5038 EA", "city": "Tilburg", "countryCode": "NL",
+                "firstName": "Sanne",
+                "lastName": "de Vries",
+                "street": "Stationsstraat",
+                "houseNumber": "12",
+                "zipCode": "5038 EA",
+                "city": "Tilburg",
+                "countryCode": "NL",
                 "shipmentEmailAddress": "sanne@example.com",
             },
             "orderItems": [{"sku": self.first("/api/v1/products")["sku"], "quantity": 1}],

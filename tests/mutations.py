@@ -25,6 +25,7 @@ def _parent(body: Any, path: str) -> tuple[Any, str | int]:
 def put(path: str, value: Any) -> Mutation:
     """Set the field at `path` to `value`, or to `value(refs)` when it is callable; an index one
     past a list's end appends."""
+
     def change(body: Any, refs: Any) -> Any:
         target, key = _parent(body, path)
         new = value(refs) if callable(value) else value
@@ -33,22 +34,27 @@ def put(path: str, value: Any) -> Mutation:
         else:
             target[key] = new
         return body
+
     return change
 
 
 def drop(path: str) -> Mutation:
     """Remove the field at `path`."""
+
     def change(body: Any, refs: Any) -> Any:
         target, key = _parent(body, path)
         del target[key]
         return body
+
     return change
 
 
 def both(*mutations: Mutation) -> Mutation:
     """One mutation after the other."""
+
     def change(body: Any, refs: Any) -> Any:
         for mutation in mutations:
             body = mutation(body, refs)
         return body
+
     return change

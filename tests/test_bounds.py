@@ -22,14 +22,20 @@ from sandbox.settings import MIB
 from sandbox.spec.loader import load_spec
 from tests.live import Server, serve
 
-FAULTS_FULL = {"error": "Conflict", "message": f"{RULE_LIMIT} fault rules are in force, the most there can "
-               "be; remove one (DELETE /_sandbox/faults/{id}) or all first."}
+FAULTS_FULL = {
+    "error": "Conflict",
+    "message": f"{RULE_LIMIT} fault rules are in force, the most there can "
+    "be; remove one (DELETE /_sandbox/faults/{id}) or all first.",
+}
 
 
 def tenants_full(api: str, limit: int = TENANT_LIMIT) -> dict[str, str]:
     name = "Fixje" if api == "fixje" else "vidaXL"
-    return {"error": "Conflict", "message": f"This sandbox holds {limit:,} {name} tenants, the most it "
-            "can; a reset (POST /_sandbox/reset) removes them."}
+    return {
+        "error": "Conflict",
+        "message": f"This sandbox holds {limit:,} {name} tenants, the most it "
+        "can; a reset (POST /_sandbox/reset) removes them.",
+    }
 
 
 def faults() -> Faults:
@@ -76,8 +82,9 @@ def test_only_the_last_spent_rules_stay_listed() -> None:
 
 
 @pytest.mark.parametrize("api", ["fixje", "vidaxl"])
-def test_past_the_tenant_limit_nothing_is_made(client: TestClient, monkeypatch: pytest.MonkeyPatch,
-                                               api: str) -> None:
+def test_past_the_tenant_limit_nothing_is_made(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, api: str
+) -> None:
     monkeypatch.setattr(control_api, "TENANT_LIMIT", 2)
     for _ in range(2):
         assert client.post("/_sandbox/tenants", json={"api": api}).status_code == 201
@@ -131,8 +138,10 @@ def test_a_body_past_1_mib_is_413_but_to_the_state_import(server: Server, sessio
         # a connection of its own: the server closes it, the rest of the body unread
         refused = requests.post(f"{server.url}{path}", data=padded(body, MIB + 1), headers=json_type)
         assert refused.status_code == 413, path
-        assert refused.json() == {"error": "PayloadTooLarge",
-                                  "message": f"The request body is larger than {MIB} bytes."}
+        assert refused.json() == {
+            "error": "PayloadTooLarge",
+            "message": f"The request body is larger than {MIB} bytes.",
+        }
     assert session.get(f"{server.url}/_sandbox/faults").json() == {"faults": []}
     assert session.get(f"{server.url}/_sandbox/state").content == before
     taken = session.post(f"{server.url}/_sandbox/faults", data=padded(rule(0), MIB), headers=json_type)
@@ -146,15 +155,34 @@ def crowded_state(state: dict[str, Any], orders: int) -> dict[str, Any]:
     partner, customer = fixje["partners"][-1], vidaxl["customers"][-1]
     top = max(c["id"] for c in vidaxl["customers"])
     for number in range(TENANT_LIMIT - 1):
-        fixje["partners"].append({**partner, "id": str(uuid.uuid4()), "client_id": f"bulk-{number}",
-                                  "client_secret": f"secret-{number}", "storefronts": []})
-        vidaxl["customers"].append({**customer, "id": top + 1 + number, "api_enabled": True,
-                                    "email": f"bulk-{number}@vidaxl.sandbox", "token": f"token-{number}",
-                                    "addressbooks": []})
+        fixje["partners"].append(
+            {
+                **partner,
+                "id": str(uuid.uuid4()),
+                "client_id": f"bulk-{number}",
+                "client_secret": f"secret-{number}",
+                "storefronts": [],
+            }
+        )
+        vidaxl["customers"].append(
+            {
+                **customer,
+                "id": top + 1 + number,
+                "api_enabled": True,
+                "email": f"bulk-{number}@vidaxl.sandbox",
+                "token": f"token-{number}",
+                "addressbooks": [],
+            }
+        )
     order = next(o for o in fixje["orders"] if o["status"] == "Delivered")
-    fixje["orders"] += [{**order, "id": str(uuid.uuid4()),
-                         "lines": [{**line, "id": str(uuid.uuid4())} for line in order["lines"]]}
-                        for _ in range(orders)]
+    fixje["orders"] += [
+        {
+            **order,
+            "id": str(uuid.uuid4()),
+            "lines": [{**line, "id": str(uuid.uuid4())} for line in order["lines"]],
+        }
+        for _ in range(orders)
+    ]
     return state
 
 
@@ -162,15 +190,21 @@ def test_a_large_state_imports_and_the_tenant_limit_holds(server: Server, sessio
     state = crowded_state(session.get(f"{server.url}/_sandbox/state").json(), orders=1_500)
     body = json.dumps(state).encode()
     assert len(body) > 4 * MIB
-    imported = session.put(f"{server.url}/_sandbox/state", data=body,
-                           headers={"content-type": "application/json"})
+    imported = session.put(
+        f"{server.url}/_sandbox/state", data=body, headers={"content-type": "application/json"}
+    )
     assert imported.status_code == 200, imported.text[:500]
     last = TENANT_LIMIT - 2  # what the import brought answers at once
-    login = session.post(f"{server.url}/api/v1/login", data={"grant_type": "client_credentials"},
-                         auth=(f"bulk-{last}", f"secret-{last}"))
+    login = session.post(
+        f"{server.url}/api/v1/login",
+        data={"grant_type": "client_credentials"},
+        auth=(f"bulk-{last}", f"secret-{last}"),
+    )
     assert login.status_code == 200, login.text
-    listed = session.get(f"{server.url}/api_customer/products.json?limit=1",
-                         auth=(f"bulk-{last}@vidaxl.sandbox", f"token-{last}"))
+    listed = session.get(
+        f"{server.url}/api_customer/products.json?limit=1",
+        auth=(f"bulk-{last}@vidaxl.sandbox", f"token-{last}"),
+    )
     assert listed.status_code == 200
     for api in ("fixje", "vidaxl"):
         assert session.post(f"{server.url}/_sandbox/tenants", json={"api": api}).status_code == 201

@@ -15,8 +15,9 @@ from sandbox.settings import Settings, settings_from_environment
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sandbox", *args], capture_output=True, text=True,
-                          timeout=30, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "sandbox", *args], capture_output=True, text=True, timeout=30, check=False
+    )
 
 
 def test_help_lists_the_commands() -> None:
@@ -28,9 +29,23 @@ def test_help_lists_the_commands() -> None:
 def test_serve_help_describes_every_option() -> None:
     result = run("serve", "--help")
     assert result.returncode == 0
-    for option in ("--host", "--port", "--seed", "--fixtures", "--freeze", "--log-level", "--admin-token",
-                   "--scenario", "--time-scale", "--journal-size", "--admin-token-file", "--allowed-host",
-                   "--request-timeout", "--max-connections", "--max-header-size"):
+    for option in (
+        "--host",
+        "--port",
+        "--seed",
+        "--fixtures",
+        "--freeze",
+        "--log-level",
+        "--admin-token",
+        "--scenario",
+        "--time-scale",
+        "--journal-size",
+        "--admin-token-file",
+        "--allowed-host",
+        "--request-timeout",
+        "--max-connections",
+        "--max-header-size",
+    ):
         assert option in result.stdout
     assert "default 127.0.0.1" in result.stdout and "default 8000" in result.stdout
 
@@ -57,8 +72,13 @@ def test_a_busy_port_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_the_banner_shows_base_url_and_credentials() -> None:
-    text = banner(Settings(host="0.0.0.0"), 8123, 42, [("fixje-demo-client", "fixje-demo-secret")],
-                  [("demo@vidaxl.sandbox", "vidaxl-demo-token")])
+    text = banner(
+        Settings(host="0.0.0.0"),
+        8123,
+        42,
+        [("fixje-demo-client", "fixje-demo-secret")],
+        [("demo@vidaxl.sandbox", "vidaxl-demo-token")],
+    )
     assert "listening on 0.0.0.0:8123 (seed 42" in text
     assert "http://127.0.0.1:8123/api/v1" in text
     assert "client_id=fixje-demo-client  client_secret=fixje-demo-secret" in text
@@ -70,15 +90,22 @@ def test_the_banner_shows_base_url_and_credentials() -> None:
 
 
 def test_a_malformed_environment_variable_is_a_usage_error() -> None:
-    result = subprocess.run([sys.executable, "-m", "sandbox", "serve"], capture_output=True, text=True,
-                            timeout=30, check=False, env={**os.environ, "SANDBOX_PORT": "eighty"})
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox", "serve"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={**os.environ, "SANDBOX_PORT": "eighty"},
+    )
     assert result.returncode == 2
     assert "argument --port: invalid int value: 'eighty'" in result.stderr
 
 
 def test_options_default_to_the_environment() -> None:
-    settings = settings_from_environment({"SANDBOX_PORT": "9001", "SANDBOX_SEED": "7",
-                                          "SANDBOX_HOST": "0.0.0.0"})
+    settings = settings_from_environment(
+        {"SANDBOX_PORT": "9001", "SANDBOX_SEED": "7", "SANDBOX_HOST": "0.0.0.0"}
+    )
     assert (settings.port, settings.seed, settings.host) == (9001, 7, "0.0.0.0")
     assert settings_from_environment({}).seed is None
 
@@ -86,24 +113,33 @@ def test_options_default_to_the_environment() -> None:
 def test_the_admin_token_from_a_file_and_the_allowed_hosts_from_the_environment(tmp_path: Path) -> None:
     token = tmp_path / "token"
     token.write_text("from-the-file\nignored second line\n")
-    settings = settings_from_environment({"SANDBOX_ADMIN_TOKEN_FILE": str(token),
-                                          "SANDBOX_ADMIN_TOKEN": "from-the-variable",
-                                          "SANDBOX_ALLOWED_HOSTS": "sandbox, demo.example ,"})
+    settings = settings_from_environment(
+        {
+            "SANDBOX_ADMIN_TOKEN_FILE": str(token),
+            "SANDBOX_ADMIN_TOKEN": "from-the-variable",
+            "SANDBOX_ALLOWED_HOSTS": "sandbox, demo.example ,",
+        }
+    )
     assert settings.admin_token == "from-the-file"
     assert settings.allowed_hosts == ("sandbox", "demo.example")
-    assert settings_from_environment({"SANDBOX_ADMIN_TOKEN": "from-the-variable"}).admin_token == \
-        "from-the-variable"
+    assert (
+        settings_from_environment({"SANDBOX_ADMIN_TOKEN": "from-the-variable"}).admin_token
+        == "from-the-variable"
+    )
     defaults = settings_from_environment({})
     limits = (defaults.request_timeout, defaults.max_connections, defaults.max_header_size)
     assert limits == (10.0, None, 32768)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--admin-token-file", "/no/such/file"], "argument --admin-token-file: cannot read /no/such/file"),
-    (["--journal-size", "10001"], "argument --journal-size: must be at most 10000, not 10001"),
-    (["--request-timeout", "0"], "argument --request-timeout: must be more than 0, not 0"),
-    (["--max-header-size", "big"], "argument --max-header-size: invalid int value: 'big'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--admin-token-file", "/no/such/file"], "argument --admin-token-file: cannot read /no/such/file"),
+        (["--journal-size", "10001"], "argument --journal-size: must be at most 10000, not 10001"),
+        (["--request-timeout", "0"], "argument --request-timeout: must be more than 0, not 0"),
+        (["--max-header-size", "big"], "argument --max-header-size: invalid int value: 'big'"),
+    ],
+)
 def test_bad_limits_are_usage_errors(args: list[str], message: str) -> None:
     result = run("serve", *args)
     assert result.returncode == 2

@@ -29,12 +29,25 @@ ASKED = TENANTS * CREATES * QUANTITY
 WORKERS = 50
 TIMEOUT = 30
 VIDAXL_DEMO = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
-ADDRESS = {"lastName": "Jansen", "street": "Dorpsstraat", "houseNumber": "3", "zipCode": "1234 AB",
-           "city": "Utrecht", "countryCode": "NL"}
-ADDRESSBOOK = {"address": "Hauptstrasse 5", "city": "Berlin", "postal_code": "10115", "country": "DE",
-               "name": "Jonas Weber", "phone": "+49 30 1234567"}
+ADDRESS = {
+    "lastName": "Jansen",
+    "street": "Dorpsstraat",
+    "houseNumber": "3",
+    "zipCode": "1234 AB",
+    "city": "Utrecht",
+    "countryCode": "NL",
+}
+ADDRESSBOOK = {
+    "address": "Hauptstrasse 5",
+    "city": "Berlin",
+    "postal_code": "10115",
+    "country": "DE",
+    "name": "Jonas Weber",
+    "phone": "+49 30 1234567",
+}
 BACKORDER = re.compile(
-    r"^orderItems\[0\]: only (\d+) of (\d+) x SKU (\S+) in stock at '([^']+)'; (\d+) backordered\.$")
+    r"^orderItems\[0\]: only (\d+) of (\d+) x SKU (\S+) in stock at '([^']+)'; (\d+) backordered\.$"
+)
 
 Json = dict[str, Any]
 
@@ -86,16 +99,23 @@ def get(url: str, **kwargs: Any) -> Any:
 def make_tenants(url: str, api: str) -> list[Tenant]:
     made = []
     for number in range(TENANTS):
-        response = requests.post(f"{url}/_sandbox/tenants", json={"api": api, "name": f"{api} job {number}"},
-                                 timeout=TIMEOUT)
+        response = requests.post(
+            f"{url}/_sandbox/tenants", json={"api": api, "name": f"{api} job {number}"}, timeout=TIMEOUT
+        )
         assert response.status_code == 201, response.text
         tenant = response.json()
         if api == "vidaxl":
             made.append(Tenant(api, {"auth": (tenant["email"], tenant["token"])}))
             continue
-        login = requests.post(f"{url}/api/v1/login", timeout=TIMEOUT, data={
-            "grant_type": "client_credentials", "client_id": tenant["clientId"],
-            "client_secret": tenant["clientSecret"]})
+        login = requests.post(
+            f"{url}/api/v1/login",
+            timeout=TIMEOUT,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": tenant["clientId"],
+                "client_secret": tenant["clientSecret"],
+            },
+        )
         assert login.status_code == 200, login.text
         bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
         made.append(Tenant(api, {"headers": bearer}, tenant["storeFrontIds"][0]))
@@ -149,8 +169,11 @@ def server() -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def burst(server: Server) -> Burst:
     url = server.url
-    login = requests.post(f"{url}/api/v1/login", timeout=TIMEOUT, data={
-        "grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]})
+    login = requests.post(
+        f"{url}/api/v1/login",
+        timeout=TIMEOUT,
+        data={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]},
+    )
     token = login.json()["access_token"]
     fixje_tenants, vidaxl_tenants = make_tenants(url, "fixje"), make_tenants(url, "vidaxl")
     fixje_auth, vidaxl_auth = fixje_tenants[0].auth, vidaxl_tenants[0].auth
@@ -158,35 +181,68 @@ def burst(server: Server) -> Burst:
     held_twice = [p for p in fixje_catalogue(url, fixje_auth) if len(p["stocks"]) > 1]
     fixje_product = low_stock(held_twice, fixje_stock)
     vidaxl_product = low_stock(vidaxl_catalogue(url, vidaxl_auth), vidaxl_stock)
-    method = next(m["shippingMethodId"] for m in get(f"{url}/api/v1/shipping-methods", **fixje_auth)["data"]
-                  if "NL" in m["countries"])
+    method = next(
+        m["shippingMethodId"]
+        for m in get(f"{url}/api/v1/shipping-methods", **fixje_auth)["data"]
+        if "NL" in m["countries"]
+    )
 
     def create(job: tuple[Tenant, str]) -> Create:
         tenant, reference = job
         if tenant.api == "fixje":
-            response = requests.post(f"{url}/api/v1/orders", timeout=TIMEOUT, **tenant.auth, json={
-                "reference": reference, "shippingMethodId": method, "storeFrontId": tenant.storefront,
-                "shippingAddress": ADDRESS,
-                "orderItems": [{"sku": fixje_product["sku"], "quantity": QUANTITY}]})
+            response = requests.post(
+                f"{url}/api/v1/orders",
+                timeout=TIMEOUT,
+                **tenant.auth,
+                json={
+                    "reference": reference,
+                    "shippingMethodId": method,
+                    "storeFrontId": tenant.storefront,
+                    "shippingAddress": ADDRESS,
+                    "orderItems": [{"sku": fixje_product["sku"], "quantity": QUANTITY}],
+                },
+            )
         else:
-            response = requests.post(f"{url}/api_customer/orders.json", timeout=TIMEOUT, **tenant.auth, json={
-                "customer_order_reference": reference, "addressbook": ADDRESSBOOK,
-                "order_products": [{"product_code": vidaxl_product["code"], "quantity": QUANTITY}]})
+            response = requests.post(
+                f"{url}/api_customer/orders.json",
+                timeout=TIMEOUT,
+                **tenant.auth,
+                json={
+                    "customer_order_reference": reference,
+                    "addressbook": ADDRESSBOOK,
+                    "order_products": [{"product_code": vidaxl_product["code"], "quantity": QUANTITY}],
+                },
+            )
         json = "json" in response.headers.get("content-type", "")
-        return Create(tenant, reference, response.status_code,
-                      response.json() if json else {"text": response.text})
+        return Create(
+            tenant, reference, response.status_code, response.json() if json else {"text": response.text}
+        )
 
-    jobs = [(tenant, f"CONC-{tenant.api}-{index}-{number}")
-            for index, tenant in enumerate(fixje_tenants + vidaxl_tenants) for number in range(CREATES)]
+    jobs = [
+        (tenant, f"CONC-{tenant.api}-{index}-{number}")
+        for index, tenant in enumerate(fixje_tenants + vidaxl_tenants)
+        for number in range(CREATES)
+    ]
     random.Random(42).shuffle(jobs)
     demo_before, before = demo_counts(url, token), get(f"{url}/_sandbox/state")
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         creates = list(pool.map(create, jobs))
     fixje_after = next(p for p in fixje_catalogue(url, fixje_auth) if p["sku"] == fixje_product["sku"])
-    vidaxl_after = get(f"{url}/api_customer/products.json?code_eq={vidaxl_product['code']}",
-                       **vidaxl_auth)["data"][0]
-    return Burst(url, creates, fixje_product, vidaxl_product, fixje_after, vidaxl_after, before,
-                 get(f"{url}/_sandbox/state"), demo_before, demo_counts(url, token))
+    vidaxl_after = get(f"{url}/api_customer/products.json?code_eq={vidaxl_product['code']}", **vidaxl_auth)[
+        "data"
+    ][0]
+    return Burst(
+        url,
+        creates,
+        fixje_product,
+        vidaxl_product,
+        fixje_after,
+        vidaxl_after,
+        before,
+        get(f"{url}/_sandbox/state"),
+        demo_before,
+        demo_counts(url, token),
+    )
 
 
 def stocks(state: Json, api: str, keys: list[str]) -> dict[str, tuple[int, int]]:
@@ -197,14 +253,19 @@ def stocks(state: Json, api: str, keys: list[str]) -> dict[str, tuple[int, int]]
 
 def new_lines(state: Json, api: str) -> list[Json]:
     """The lines of the orders the creates made, in an exported state."""
-    return [line for order in state[api]["orders"] if (order["reference"] or "").startswith("CONC-")
-            for line in order["lines"]]
+    return [
+        line
+        for order in state[api]["orders"]
+        if (order["reference"] or "").startswith("CONC-")
+        for line in order["lines"]
+    ]
 
 
 def test_every_create_succeeds(burst: Burst, server: Server) -> None:
     statuses = Counter((c.tenant.api, c.status) for c in burst.creates)
-    assert statuses == {("fixje", 200): TENANTS * CREATES, ("vidaxl", 200): TENANTS * CREATES}, \
-        [c.body for c in burst.creates if c.status != 200][:3]
+    assert statuses == {("fixje", 200): TENANTS * CREATES, ("vidaxl", 200): TENANTS * CREATES}, [
+        c.body for c in burst.creates if c.status != 200
+    ][:3]
     assert not any("Traceback" in line for line in server.log), "".join(server.log)
 
 
@@ -215,7 +276,8 @@ def test_every_fixje_order_is_listed_by_its_tenant_alone(burst: Burst) -> None:
         listed = get(f"{burst.url}/api/v1/orders?pagesize=100", **tenant.auth)
         assert listed["totalCount"] == CREATES
         assert {o["orderId"]: o["reference"] for o in listed["data"]} == {
-            c.body["orderId"]: c.reference for c in creates if c.tenant is tenant}
+            c.body["orderId"]: c.reference for c in creates if c.tenant is tenant
+        }
     assert burst.demo_after[0] == burst.demo_before[0]
 
 
@@ -225,7 +287,8 @@ def test_every_vidaxl_order_is_listed_by_its_tenant_alone(burst: Burst) -> None:
     for tenant in {id(c.tenant): c.tenant for c in creates}.values():
         listed = get(f"{burst.url}/api_customer/orders.json", **tenant.auth)
         assert {o["order"]["id"]: o["order"]["customer_order_reference"] for o in listed} == {
-            c.body["order"]["id"]: c.reference for c in creates if c.tenant is tenant}
+            c.body["order"]["id"]: c.reference for c in creates if c.tenant is tenant
+        }
     assert burst.demo_after[1] == burst.demo_before[1]
 
 
@@ -263,7 +326,8 @@ def test_each_fixje_backorder_carries_its_warning(burst: Burst) -> None:
             continue
         assert warnings == [
             f"orderItems[0]: only {line['reserved']} of {QUANTITY} x SKU {product['sku']} in stock at "
-            f"'{warehouses[line['stock_id']]}'; {line['backordered']} backordered."]
+            f"'{warehouses[line['stock_id']]}'; {line['backordered']} backordered."
+        ]
         found = BACKORDER.match(warnings[0])
         assert found is not None
         reserved += int(found.group(1))

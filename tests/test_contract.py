@@ -22,8 +22,14 @@ VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 OTHER = ("other@vidaxl.sandbox", "vidaxl-other-token")
 VIDAXL_ORDER = {
     "customer_order_reference": 74160086,
-    "addressbook": {"address": "Covent Garden 100", "city": "London", "postal_code": "NR33 7NL",
-                    "country": "GB", "name": "John Wall", "phone": "0684541247"},
+    "addressbook": {
+        "address": "Covent Garden 100",
+        "city": "London",
+        "postal_code": "NR33 7NL",
+        "country": "GB",
+        "name": "John Wall",
+        "phone": "0684541247",
+    },
     "order_products": [{"product_code": "146400", "quantity": 1}],  # the first product (seed 42)
 }
 
@@ -35,8 +41,13 @@ def vidaxl_lists(path: str) -> list[tuple[str, Request, int]]:
     return [
         ("default window", lambda p: p.client.get(path, auth=VIDAXL), 200),
         ("sent", lambda p: p.client.get(f"{path}?status_order_id_eq=5", auth=VIDAXL), 200),
-        ("dates", lambda p: p.client.get(f"{path}?submitted_at_gteq=20261020&submitted_at_lteq=2026-11-02",
-                                         auth=VIDAXL), 200),
+        (
+            "dates",
+            lambda p: p.client.get(
+                f"{path}?submitted_at_gteq=20261020&submitted_at_lteq=2026-11-02", auth=VIDAXL
+            ),
+            200,
+        ),
         ("bad date", lambda p: p.client.get(f"{path}?submitted_at_casted_eq=2026-02-30", auth=VIDAXL), 400),
         ("no credentials", lambda p: p.client.get(path), 401),
         ("fault", faulted("vidaxl", 500, lambda p: p.client.get(path, auth=VIDAXL), "GET"), 500),
@@ -63,16 +74,25 @@ def vidaxl_create(path: str) -> list[tuple[str, Request, int]]:
     return [
         ("valid", lambda p: p.client.post(path, json=VIDAXL_ORDER, auth=VIDAXL), 200),
         ("wrong type", lambda p: p.client.post(path, json={"order_products": {}}, auth=VIDAXL), 400),
-        ("unknown product", lambda p: p.client.post(path, auth=VIDAXL, json={
-            **VIDAXL_ORDER, "order_products": [{"product_code": "1", "quantity": 1}]}), 422),
+        (
+            "unknown product",
+            lambda p: p.client.post(
+                path,
+                auth=VIDAXL,
+                json={**VIDAXL_ORDER, "order_products": [{"product_code": "1", "quantity": 1}]},
+            ),
+            422,
+        ),
         ("no credentials", lambda p: p.client.post(path, json=VIDAXL_ORDER), 401),
         ("fault", faulted("vidaxl", 503, lambda p: p.client.post(path, json=VIDAXL_ORDER, auth=VIDAXL)), 503),
     ]
 
+
 def paid_order(partner: Partner, auth: tuple[str, str] = VIDAXL) -> int:
     """A sent (so paid) order of the customer: one with an invoice."""
     order_id: int = partner.client.get("/api_customer/orders.json?status_order_id_eq=5", auth=auth).json()[0][
-        "order"]["id"]
+        "order"
+    ]["id"]
     return order_id
 
 
@@ -97,10 +117,12 @@ def vidaxl_documents(suffix: str) -> list[tuple[str, Request, int]]:
 
 def faulted(api: str, status: int, send: Request, method: str = "POST") -> Request:
     """`send`, met once by a fault rule that answers `status` to `method` requests."""
+
     def call(partner: Partner) -> Any:
         rule = {"api": api, "method": method, "status": status, "times": 1, "retryAfter": 2}
         assert partner.client.post("/_sandbox/faults", json=rule).status_code == 201
         return send(partner)
+
     return call
 
 
@@ -108,21 +130,61 @@ def faulted(api: str, status: int, send: Request, method: str = "POST") -> Reque
 CASES: dict[str, list[tuple[str, Request, int]]] = {
     "sandbox.health": [("ok", lambda p: p.client.get("/_sandbox/health"), 200)],
     "fixje.login": [
-        ("form", lambda p: p.client.post("/api/v1/login", data={
-            "grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]}), 200),
-        ("json", lambda p: p.client.post("/api/v1/login", json={
-            "grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]}), 200),
-        ("basic", lambda p: p.client.post("/api/v1/login", data={"grant_type": "client_credentials"},
-                                          auth=DEMO), 200),
-        ("bad secret", lambda p: p.client.post("/api/v1/login", data={
-            "grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": "x"}), 401),
-        ("bad grant", lambda p: p.client.post("/api/v1/login", data={
-            "grant_type": "password", "client_id": DEMO[0], "client_secret": DEMO[1]}), 400),
+        (
+            "form",
+            lambda p: p.client.post(
+                "/api/v1/login",
+                data={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]},
+            ),
+            200,
+        ),
+        (
+            "json",
+            lambda p: p.client.post(
+                "/api/v1/login",
+                json={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]},
+            ),
+            200,
+        ),
+        (
+            "basic",
+            lambda p: p.client.post("/api/v1/login", data={"grant_type": "client_credentials"}, auth=DEMO),
+            200,
+        ),
+        (
+            "bad secret",
+            lambda p: p.client.post(
+                "/api/v1/login",
+                data={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": "x"},
+            ),
+            401,
+        ),
+        (
+            "bad grant",
+            lambda p: p.client.post(
+                "/api/v1/login",
+                data={"grant_type": "password", "client_id": DEMO[0], "client_secret": DEMO[1]},
+            ),
+            400,
+        ),
         ("no grant", lambda p: p.client.post("/api/v1/login", data={"client_id": DEMO[0]}), 400),
-        ("text body", lambda p: p.client.post("/api/v1/login", content=b"x",
-                                              headers={"content-type": "text/plain"}), 415),
-        ("fault", faulted("fixje", 503, lambda p: p.client.post("/api/v1/login", data={
-            "grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]})), 503),
+        (
+            "text body",
+            lambda p: p.client.post("/api/v1/login", content=b"x", headers={"content-type": "text/plain"}),
+            415,
+        ),
+        (
+            "fault",
+            faulted(
+                "fixje",
+                503,
+                lambda p: p.client.post(
+                    "/api/v1/login",
+                    data={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]},
+                ),
+            ),
+            503,
+        ),
     ],
     "fixje.listOrders": [
         ("page", lambda p: p.get("/api/v1/orders?page=1&pagesize=5"), 200),
@@ -133,14 +195,34 @@ CASES: dict[str, list[tuple[str, Request, int]]] = {
     ],
     "fixje.createOrder": [
         ("valid", lambda p: p.post("/api/v1/orders", json=p.order_body()), 200),
-        ("backorder", lambda p: p.post("/api/v1/orders", json=p.order_body(orderItems=[
-            {"sku": p.first("/api/v1/products")["sku"], "quantity": 100000, "price": 0.5}])), 200),
+        (
+            "backorder",
+            lambda p: p.post(
+                "/api/v1/orders",
+                json=p.order_body(
+                    orderItems=[{"sku": p.first("/api/v1/products")["sku"], "quantity": 100000, "price": 0.5}]
+                ),
+            ),
+            200,
+        ),
         ("invalid", lambda p: p.post("/api/v1/orders", json={"orderItems": []}), 400),
         ("no token", lambda p: p.client.post("/api/v1/orders", json={}), 401),
-        ("too large", lambda p: p.post("/api/v1/orders", content=b"[" * (1024 * 1024 + 1),
-                                       headers={"content-type": "application/json"}), 413),
-        ("xml body", lambda p: p.post("/api/v1/orders", content=b"<order/>",
-                                      headers={"content-type": "application/xml"}), 415),
+        (
+            "too large",
+            lambda p: p.post(
+                "/api/v1/orders",
+                content=b"[" * (1024 * 1024 + 1),
+                headers={"content-type": "application/json"},
+            ),
+            413,
+        ),
+        (
+            "xml body",
+            lambda p: p.post(
+                "/api/v1/orders", content=b"<order/>", headers={"content-type": "application/xml"}
+            ),
+            415,
+        ),
         ("fault", faulted("fixje", 502, lambda p: p.post("/api/v1/orders", json=p.order_body())), 502),
     ],
     "fixje.getOrder": [
@@ -175,8 +257,11 @@ for suffix, ext in (("", ""), ("Json", ".json"), ("Xml", ".xml")):
     CASES[f"vidaxl.listOrderDocuments{suffix}"] = vidaxl_order_documents(ext)
     CASES[f"vidaxl.listDocuments{suffix}"] = vidaxl_documents(ext)
 CASES["vidaxl.getDocumentPdf"] = [
-    ("invoice", lambda p: p.client.get(f"/api_customer/documents/{paid_order(p) * 10 + 1}.pdf", auth=VIDAXL),
-     200),
+    (
+        "invoice",
+        lambda p: p.client.get(f"/api_customer/documents/{paid_order(p) * 10 + 1}.pdf", auth=VIDAXL),
+        200,
+    ),
     ("unknown", lambda p: p.client.get("/api_customer/documents/11.pdf", auth=VIDAXL), 404),
     ("bad id", lambda p: p.client.get("/api_customer/documents/abc.pdf", auth=VIDAXL), 400),
     ("no credentials", lambda p: p.client.get(f"/api_customer/documents/{paid_order(p) * 10 + 1}.pdf"), 401),
@@ -184,12 +269,23 @@ CASES["vidaxl.getDocumentPdf"] = [
 CASES["vidaxl.createOrder"] = vidaxl_create("/api_customer/orders")
 CASES["vidaxl.createOrderJson"] = vidaxl_create("/api_customer/orders.json")
 CASES["sandbox.applyEvent"] = [
-    ("fixje cancel", lambda p: p.client.post(f"/_sandbox/fixje/orders/{new_fixje_order(p)}/events",
-                                             json={"event": "cancel"}), 200),
-    ("vidaxl refused", lambda p: p.client.post("/_sandbox/vidaxl/orders/70001/events",
-                                               json={"event": "replace"}), 409),
-    ("unknown order", lambda p: p.client.post("/_sandbox/vidaxl/orders/1/events",
-                                              json={"event": "pay"}), 404),
+    (
+        "fixje cancel",
+        lambda p: p.client.post(
+            f"/_sandbox/fixje/orders/{new_fixje_order(p)}/events", json={"event": "cancel"}
+        ),
+        200,
+    ),
+    (
+        "vidaxl refused",
+        lambda p: p.client.post("/_sandbox/vidaxl/orders/70001/events", json={"event": "replace"}),
+        409,
+    ),
+    (
+        "unknown order",
+        lambda p: p.client.post("/_sandbox/vidaxl/orders/1/events", json={"event": "pay"}),
+        404,
+    ),
     ("bad event", lambda p: p.client.post("/_sandbox/vidaxl/orders/1/events", json={"event": "x"}), 400),
 ]
 CASES["sandbox.listRequests"] = [
@@ -211,9 +307,15 @@ CASES["sandbox.playScenario"] = [
 ]
 CASES["sandbox.getState"] = [("export", lambda p: p.client.get("/_sandbox/state"), 200)]
 CASES["sandbox.putState"] = [
-    ("round trip", lambda p: p.client.put("/_sandbox/state", content=p.client.get(
-        "/_sandbox/state", headers={"accept": "application/json"}).content,
-        headers={"content-type": "application/json"}), 200),
+    (
+        "round trip",
+        lambda p: p.client.put(
+            "/_sandbox/state",
+            content=p.client.get("/_sandbox/state", headers={"accept": "application/json"}).content,
+            headers={"content-type": "application/json"},
+        ),
+        200,
+    ),
     ("not a state", lambda p: p.client.put("/_sandbox/state", json={"format": "x"}), 400),
 ]
 CASES["sandbox.tokenFault"] = [
@@ -227,15 +329,25 @@ CASES["sandbox.addFault"] = [
 ]
 CASES["sandbox.listFaults"] = [("all", lambda p: p.client.get("/_sandbox/faults"), 200)]
 CASES["sandbox.removeFault"] = [
-    ("one", lambda p: p.client.delete(
-        f"/_sandbox/faults/{p.client.post('/_sandbox/faults', json=NOBODY).json()['id']}"), 204),
+    (
+        "one",
+        lambda p: p.client.delete(
+            f"/_sandbox/faults/{p.client.post('/_sandbox/faults', json=NOBODY).json()['id']}"
+        ),
+        204,
+    ),
     ("unknown", lambda p: p.client.delete("/_sandbox/faults/fault-0"), 404),
 ]
 CASES["sandbox.clearFaults"] = [("all", lambda p: p.client.delete("/_sandbox/faults"), 204)]
 CASES["sandbox.getRateLimits"] = [("now", lambda p: p.client.get("/_sandbox/rate-limits"), 200)]
 CASES["sandbox.setRateLimits"] = [
-    ("off", lambda p: p.client.put("/_sandbox/rate-limits", json={
-        "enabled": False, "vidaxl": {"requests": 5, "per": "PT1M"}}), 200),
+    (
+        "off",
+        lambda p: p.client.put(
+            "/_sandbox/rate-limits", json={"enabled": False, "vidaxl": {"requests": 5, "per": "PT1M"}}
+        ),
+        200,
+    ),
     ("empty", lambda p: p.client.put("/_sandbox/rate-limits", json={}), 400),
 ]
 CASES["sandbox.reset"] = [("reset", lambda p: p.client.post("/_sandbox/reset"), 200)]
@@ -297,9 +409,13 @@ def test_response_matches_spec(
 
 @pytest.mark.parametrize(
     ("path", "media"),
-    [("/api/v1/storefronts", "application/xml"), ("/api_customer/orders", "application/xml"),
-     ("/api_customer/orders.json", "application/json"), ("/api_customer/orders.csv", "text/csv"),
-     ("/_sandbox/health", "application/json")],
+    [
+        ("/api/v1/storefronts", "application/xml"),
+        ("/api_customer/orders", "application/xml"),
+        ("/api_customer/orders.json", "application/json"),
+        ("/api_customer/orders.csv", "text/csv"),
+        ("/_sandbox/health", "application/json"),
+    ],
 )
 def test_accept_xml_is_honoured_where_the_spec_offers_it(shared: TestClient, path: str, media: str) -> None:
     headers = {"Authorization": f"Bearer {login(shared)}", "accept": "application/xml"}

@@ -17,8 +17,10 @@ def test_the_clock_reads_and_moves(client: TestClient) -> None:
     moved = client.post("/_sandbox/clock", json={"advance": "P1DT2H30M"}).json()
     assert (moved["now"], moved["frozen"]) == ("2026-11-03T11:30:00Z", True)
     assert moved["applied"] > 0  # the default schedule moved seeded orders
-    assert client.post("/_sandbox/clock", json={"set": "2027-01-01T00:00:00+01:00"}).json()["now"] \
+    assert (
+        client.post("/_sandbox/clock", json={"set": "2027-01-01T00:00:00+01:00"}).json()["now"]
         == "2026-12-31T23:00:00Z"
+    )
 
 
 def test_the_clock_drives_what_the_apis_show(client: TestClient) -> None:
@@ -45,9 +47,14 @@ def test_freeze_and_resume() -> None:
 
 @pytest.mark.parametrize(
     ("text", "delta"),
-    [("PT2H", timedelta(hours=2)), ("P1D", timedelta(days=1)), ("P1W", timedelta(weeks=1)),
-     ("P1DT12H30M", timedelta(days=1, hours=12, minutes=30)), ("PT45S", timedelta(seconds=45)),
-     ("P2W3D", timedelta(weeks=2, days=3))],
+    [
+        ("PT2H", timedelta(hours=2)),
+        ("P1D", timedelta(days=1)),
+        ("P1W", timedelta(weeks=1)),
+        ("P1DT12H30M", timedelta(days=1, hours=12, minutes=30)),
+        ("PT45S", timedelta(seconds=45)),
+        ("P2W3D", timedelta(weeks=2, days=3)),
+    ],
 )
 def test_durations(text: str, delta: timedelta) -> None:
     assert duration(text) == delta
@@ -69,28 +76,32 @@ def test_bad_clock_changes(client: TestClient, body: dict[str, object]) -> None:
 
 # The schema bounds each change (specs/sandbox.yaml ClockChange), so that no single request can
 # take the clock out of the years the sandbox keeps.
-ADVANCE = 'is not valid for advance. An ISO 8601 duration'
-SET = 'is not valid for set. An RFC 3339 time'
+ADVANCE = "is not valid for advance. An ISO 8601 duration"
+SET = "is not valid for set. An RFC 3339 time"
 
 
-@pytest.mark.parametrize(("body", "field", "message"), [
-    ({"advance": "P9999999999W"}, "advance", f'The value "P9999999999W" {ADVANCE}'),
-    ({"advance": "P3000000D"}, "advance", f'The value "P3000000D" {ADVANCE}'),
-    ({"advance": "P1000W"}, "advance", ADVANCE),
-    ({"advance": "P10000D"}, "advance", ADVANCE),
-    ({"advance": "PT100000H"}, "advance", ADVANCE),
-    ({"advance": "PT1000000M"}, "advance", ADVANCE),
-    ({"advance": "PT10000000S"}, "advance", ADVANCE),
-    ({"advance": "PT\u0662H"}, "advance", ADVANCE),  # an Arabic-Indic two: digits are ASCII
-    ({"set": "0001-01-01T00:00:00Z"}, "set", f'The value "0001-01-01T00:00:00Z" {SET}'),
-    ({"set": "9999-12-31T23:59:59-01:00"}, "set", SET),
-    ({"set": "1970-01-01T00:00:00+01:00"}, "set", SET),  # 1969 in UTC
-    ({"set": "8000-01-01T00:00:00Z"}, "set", SET),
-    ({"set": "2026-11-02 09:00:00Z"}, "set", SET),
-    ({"set": "2026-02-30T00:00:00Z"}, "set", "is not a valid date and time (RFC 3339)"),
-])
-def test_the_clock_stays_in_range(client: TestClient, body: dict[str, object], field: str,
-                                  message: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"advance": "P9999999999W"}, "advance", f'The value "P9999999999W" {ADVANCE}'),
+        ({"advance": "P3000000D"}, "advance", f'The value "P3000000D" {ADVANCE}'),
+        ({"advance": "P1000W"}, "advance", ADVANCE),
+        ({"advance": "P10000D"}, "advance", ADVANCE),
+        ({"advance": "PT100000H"}, "advance", ADVANCE),
+        ({"advance": "PT1000000M"}, "advance", ADVANCE),
+        ({"advance": "PT10000000S"}, "advance", ADVANCE),
+        ({"advance": "PT\u0662H"}, "advance", ADVANCE),  # an Arabic-Indic two: digits are ASCII
+        ({"set": "0001-01-01T00:00:00Z"}, "set", f'The value "0001-01-01T00:00:00Z" {SET}'),
+        ({"set": "9999-12-31T23:59:59-01:00"}, "set", SET),
+        ({"set": "1970-01-01T00:00:00+01:00"}, "set", SET),  # 1969 in UTC
+        ({"set": "8000-01-01T00:00:00Z"}, "set", SET),
+        ({"set": "2026-11-02 09:00:00Z"}, "set", SET),
+        ({"set": "2026-02-30T00:00:00Z"}, "set", "is not a valid date and time (RFC 3339)"),
+    ],
+)
+def test_the_clock_stays_in_range(
+    client: TestClient, body: dict[str, object], field: str, message: str
+) -> None:
     response = client.post("/_sandbox/clock", json=body)
     assert response.status_code == 400
     assert message in response.json()["errors"][field][0]
@@ -99,14 +110,20 @@ def test_the_clock_stays_in_range(client: TestClient, body: dict[str, object], f
     assert vidaxl.status_code == 200
 
 
-@pytest.mark.parametrize(("body", "now"), [
-    ({"advance": "P999W9999DT99999H999999M9999999S"}, "2086-12-26T04:25:39Z"),
-    ({"set": "1971-01-01T00:00:00+23:59"}, "1970-12-31T00:01:00Z"),
-    ({"set": "7999-12-31T23:59:59.999999-23:59", "advance": "P999W9999DT99999H999999M9999999S"},
-     "8060-02-24T19:24:38Z"),
-])
-def test_the_largest_changes_the_schema_takes_are_taken(client: TestClient, body: dict[str, object],
-                                                        now: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "now"),
+    [
+        ({"advance": "P999W9999DT99999H999999M9999999S"}, "2086-12-26T04:25:39Z"),
+        ({"set": "1971-01-01T00:00:00+23:59"}, "1970-12-31T00:01:00Z"),
+        (
+            {"set": "7999-12-31T23:59:59.999999-23:59", "advance": "P999W9999DT99999H999999M9999999S"},
+            "8060-02-24T19:24:38Z",
+        ),
+    ],
+)
+def test_the_largest_changes_the_schema_takes_are_taken(
+    client: TestClient, body: dict[str, object], now: str
+) -> None:
     response = client.post("/_sandbox/clock", json=body)
     assert response.status_code == 200, response.text
     assert response.json()["now"] == now
@@ -121,7 +138,8 @@ def test_a_clock_moved_far_on_refuses_an_advance_past_9000(client: TestClient) -
     response = client.post("/_sandbox/clock", json={"advance": "P999W9999D"})
     assert response.status_code == 400
     assert response.json()["errors"] == {
-        "advance": ["The clock must stay between 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z."]}
+        "advance": ["The clock must stay between 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z."]
+    }
     assert client.get("/_sandbox/clock").json()["now"] == "8976-12-20T00:00:00Z"
 
 
@@ -148,8 +166,11 @@ def test_an_admin_token_is_required_once_set(host: str) -> None:
 def test_the_journal_records_api_requests(client: TestClient) -> None:
     token = login(client)
     client.get("/api/v1/orders?pagesize=2", headers={"Authorization": f"Bearer {token}"})
-    client.post("/api_customer/orders.json", json={"order_products": []},
-                auth=("demo@vidaxl.sandbox", "vidaxl-demo-token"))
+    client.post(
+        "/api_customer/orders.json",
+        json={"order_products": []},
+        auth=("demo@vidaxl.sandbox", "vidaxl-demo-token"),
+    )
     client.get("/api_customer/orders.json", auth=("demo@vidaxl.sandbox", "wrong"))
     client.get("/_sandbox/clock")
     journal = client.get("/_sandbox/requests").json()
@@ -222,11 +243,16 @@ def seeded_view(client: TestClient) -> list[bytes]:
     """What a client sees of the seeded world (tokens differ; the rest must not)."""
     headers = {"Authorization": f"Bearer {login(client)}"}
     demo = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
-    return [client.get(path, headers=headers).content
-            for path in ("/api/v1/orders", "/api/v1/products?pageSize=100", "/api/v1/storefronts")] + [
+    return [
+        client.get(path, headers=headers).content
+        for path in ("/api/v1/orders", "/api/v1/products?pageSize=100", "/api/v1/storefronts")
+    ] + [
         client.get(path, auth=demo).content
-        for path in ("/api_customer/orders.json", "/api_customer/products.json?limit=500",
-                     "/api_customer/orders.xml?submitted_at_gteq=2026-10-01")
+        for path in (
+            "/api_customer/orders.json",
+            "/api_customer/products.json?limit=500",
+            "/api_customer/orders.xml?submitted_at_gteq=2026-10-01",
+        )
     ]
 
 
@@ -239,8 +265,10 @@ def test_reset_returns_to_the_seeded_state(client: TestClient) -> None:
     partner = Partner(client, {"Authorization": f"Bearer {token}"})
     created = partner.post("/api/v1/orders", json=partner.order_body()).json()["orderId"]
     tenant = client.post("/_sandbox/tenants", json={"api": "vidaxl"}).json()
-    client.post("/_sandbox/fixje/orders/" + partner.first("/api/v1/orders")["orderId"] + "/events",
-                json={"event": "cancel"})
+    client.post(
+        "/_sandbox/fixje/orders/" + partner.first("/api/v1/orders")["orderId"] + "/events",
+        json={"event": "cancel"},
+    )
     client.post("/_sandbox/clock", json={"advance": "P3D"})
     assert seeded_view(client) != seeded
 
@@ -271,10 +299,21 @@ def busy(client: TestClient) -> None:
     client.post(f"/_sandbox/fixje/orders/{order_id}/events", json={"event": "ship", "items": {sku: 1}})
     client.post("/_sandbox/tenants", json={"api": "vidaxl"})
     client.post("/_sandbox/scenarios/two-parcels")
-    client.post("/api_customer/orders.json", auth=("demo@vidaxl.sandbox", "vidaxl-demo-token"), json={
-        "addressbook": {"address": "Dorpsstraat 1", "city": "Utrecht", "postal_code": "3511 AA",
-                        "country": "NL", "name": "Eva", "phone": "0301234567"},
-        "order_products": [{"product_code": "146400", "quantity": 1000}]})
+    client.post(
+        "/api_customer/orders.json",
+        auth=("demo@vidaxl.sandbox", "vidaxl-demo-token"),
+        json={
+            "addressbook": {
+                "address": "Dorpsstraat 1",
+                "city": "Utrecht",
+                "postal_code": "3511 AA",
+                "country": "NL",
+                "name": "Eva",
+                "phone": "0301234567",
+            },
+            "order_products": [{"product_code": "146400", "quantity": 1000}],
+        },
+    )
     client.post("/_sandbox/clock", json={"advance": "PT5H"})
 
 
@@ -285,8 +324,9 @@ def test_export_import_export_gives_the_same_bytes(client: TestClient) -> None:
     assert exported.json()["format"] == "supplier-sandbox/1"
     with TestClient(make_app()) as other:
         assert other.get("/_sandbox/state").content != exported.content
-        imported = other.put("/_sandbox/state", content=exported.content,
-                             headers={"content-type": "application/json"})
+        imported = other.put(
+            "/_sandbox/state", content=exported.content, headers={"content-type": "application/json"}
+        )
         assert imported.status_code == 200, imported.text
         assert other.get("/_sandbox/state").content == exported.content
         # what the APIs show is the same too (a token of its own, the same orders)
@@ -296,8 +336,12 @@ def test_export_import_export_gives_the_same_bytes(client: TestClient) -> None:
 def test_a_state_from_elsewhere_is_refused_and_changes_nothing(client: TestClient) -> None:
     before = client.get("/_sandbox/state").content
     state = client.get("/_sandbox/state").json()
-    for bad, status in (({**state, "seed": 7}, 409), ({**state, "format": "other/1"}, 400),
-                        ({**state, "fixje": {"partners": "nope"}}, 400), ({**state, "traces": [1]}, 400)):
+    for bad, status in (
+        ({**state, "seed": 7}, 409),
+        ({**state, "format": "other/1"}, 400),
+        ({**state, "fixje": {"partners": "nope"}}, 400),
+        ({**state, "traces": [1]}, 400),
+    ):
         response = client.put("/_sandbox/state", json=bad)
         assert response.status_code == status, response.text
     assert client.get("/_sandbox/state").content == before

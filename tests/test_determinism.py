@@ -7,12 +7,20 @@ from starlette.testclient import TestClient
 from tests.conftest import OTHER, Partner, login, make_app
 
 VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
-VIDAXL_READS = ["/api_customer/products.json?limit=500",
-                "/api_customer/orders.xml?submitted_at_gteq=2026-10-01",
-                "/api_customer/orders.csv?submitted_at_gteq=20261001", "/api_customers/orders.json"]
-READS = ["/api/v1/products?pageSize=100&page=1", "/api/v1/products?pageSize=100&page=6",
-         "/api/v1/orders", "/api/v1/shipping-methods", "/api/v1/storefronts",
-         "/api/v1/orders/not-a-uuid"]
+VIDAXL_READS = [
+    "/api_customer/products.json?limit=500",
+    "/api_customer/orders.xml?submitted_at_gteq=2026-10-01",
+    "/api_customer/orders.csv?submitted_at_gteq=20261001",
+    "/api_customers/orders.json",
+]
+READS = [
+    "/api/v1/products?pageSize=100&page=1",
+    "/api/v1/products?pageSize=100&page=6",
+    "/api/v1/orders",
+    "/api/v1/shipping-methods",
+    "/api/v1/storefronts",
+    "/api/v1/orders/not-a-uuid",
+]
 
 
 def session(seed: int | None = None) -> list[bytes]:
@@ -28,9 +36,17 @@ def session(seed: int | None = None) -> list[bytes]:
         answers.append(demo.get("/api/v1/orders/not-a-uuid", headers={"accept": "application/xml"}).content)
         for path in VIDAXL_READS:
             answers.append(client.get(path, auth=VIDAXL).content)
-        order = {"addressbook": {"address": "Dorpsstraat 1", "city": "Utrecht", "postal_code": "3511 AA",
-                                 "country": "NL", "name": "Eva", "phone": "0301234567"},
-                 "order_products": [{"product_code": "146400", "quantity": 1}]}
+        order = {
+            "addressbook": {
+                "address": "Dorpsstraat 1",
+                "city": "Utrecht",
+                "postal_code": "3511 AA",
+                "country": "NL",
+                "name": "Eva",
+                "phone": "0301234567",
+            },
+            "order_products": [{"product_code": "146400", "quantity": 1}],
+        }
         answers.append(client.post("/api_customer/orders", json=order, auth=VIDAXL).content)
         return answers
 
@@ -52,12 +68,18 @@ def test_another_seed_gives_another_world() -> None:
 
 def test_a_running_clock_does_not_change_the_seeded_world() -> None:
     """The world is seeded from the clock's start, not from the moment each part is built."""
-    paths = ["/api_customer/products.json?limit=500",
-             "/api_customer/orders.json?submitted_at_gteq=2026-10-01"]
+    paths = [
+        "/api_customer/products.json?limit=500",
+        "/api_customer/orders.json?submitted_at_gteq=2026-10-01",
+    ]
     answers = []
     for _ in range(2):
         with TestClient(make_app(freeze=False)) as client:
             fixje = Partner(client, {"Authorization": f"Bearer {login(client)}"})
-            answers.append([fixje.get("/api/v1/orders").content,
-                            *(client.get(path, auth=VIDAXL).content for path in paths)])
+            answers.append(
+                [
+                    fixje.get("/api/v1/orders").content,
+                    *(client.get(path, auth=VIDAXL).content for path in paths),
+                ]
+            )
     assert answers[0] == answers[1]

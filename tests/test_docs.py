@@ -34,13 +34,24 @@ def docs_config(page: str) -> dict[str, Any]:
     return config
 
 
-@pytest.mark.parametrize(("name", "title", "oauth", "basic"), [
-    ("fixje", "Fixje Partner Web API (2.0)",
-     {"clientId": "fixje-demo-client", "clientSecret": "fixje-demo-secret"}, []),
-    ("vidaxl", "vidaXL customer API (B2BWave)",
-     None, [["basic", "demo@vidaxl.sandbox", "vidaxl-demo-token"]]),
-    ("sandbox", "supplier-sandbox control API", None, []),
-])
+@pytest.mark.parametrize(
+    ("name", "title", "oauth", "basic"),
+    [
+        (
+            "fixje",
+            "Fixje Partner Web API (2.0)",
+            {"clientId": "fixje-demo-client", "clientSecret": "fixje-demo-secret"},
+            [],
+        ),
+        (
+            "vidaxl",
+            "vidaXL customer API (B2BWave)",
+            None,
+            [["basic", "demo@vidaxl.sandbox", "vidaxl-demo-token"]],
+        ),
+        ("sandbox", "supplier-sandbox control API", None, []),
+    ],
+)
 def test_a_docs_page_loads_its_spec_with_the_demo_credentials(
     client: TestClient, name: str, title: str, oauth: dict[str, str] | None, basic: list[list[str]]
 ) -> None:
@@ -72,11 +83,14 @@ def test_every_docs_page_fits_a_phone(client: TestClient) -> None:
         assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page, path
 
 
-@pytest.mark.parametrize(("asset", "content_type"), [
-    ("swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
-    ("swagger-ui.css", "text/css; charset=utf-8"),
-    ("favicon-32x32.png", "image/png"),
-])
+@pytest.mark.parametrize(
+    ("asset", "content_type"),
+    [
+        ("swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+        ("swagger-ui.css", "text/css; charset=utf-8"),
+        ("favicon-32x32.png", "image/png"),
+    ],
+)
 def test_the_swagger_ui_assets_come_from_the_package(
     client: TestClient, asset: str, content_type: str
 ) -> None:
@@ -111,7 +125,8 @@ def test_the_server_of_a_spec_is_the_address_it_was_asked_at() -> None:
     with TestClient(make_app(allowed_hosts=("testserver", "sandbox.test"))) as client:
         response = client.get("/specs/vidaxl.yaml", headers={"host": "sandbox.test:9000"})
         assert yaml.safe_load(response.text)["servers"] == [
-            {"url": "http://sandbox.test:9000", "description": "this sandbox"}]
+            {"url": "http://sandbox.test:9000", "description": "this sandbox"}
+        ]
         # a name it was not given is never echoed
         refused = client.get("/specs/vidaxl.yaml", headers={"host": "attacker.example:9000"})
         assert refused.status_code == 421 and "attacker.example" not in refused.text
@@ -126,9 +141,15 @@ def test_behind_a_path_prefix_the_links_keep_it() -> None:
     assert yaml.safe_load(spec)["servers"][0]["url"] == "http://testserver/supplier"
 
 
-@pytest.mark.parametrize("path", [
-    "/docs/nope", "/specs/nope.yaml", "/specs/fixje.json", "/docs/assets/nope.js",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/docs/nope",
+        "/specs/nope.yaml",
+        "/specs/fixje.json",
+        "/docs/assets/nope.js",
+    ],
+)
 def test_an_unknown_page_is_404(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
@@ -150,8 +171,9 @@ def test_the_credentials_come_from_the_fixtures(tmp_path: Path) -> None:
 
 
 def test_off_loopback_the_docs_stay_open_but_never_show_the_admin_token() -> None:
-    with TestClient(make_app(host="0.0.0.0", admin_token="s3cret-admin"),
-                    raise_server_exceptions=False) as client:
+    with TestClient(
+        make_app(host="0.0.0.0", admin_token="s3cret-admin"), raise_server_exceptions=False
+    ) as client:
         assert client.get("/_sandbox/clock").status_code == 401
         for name in NAMES:
             page = client.get(f"/docs/{name}")

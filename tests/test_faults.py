@@ -24,8 +24,14 @@ from tests.live import serve
 VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 VIDAXL_OTHER = ("other@vidaxl.sandbox", "vidaxl-other-token")
 VIDAXL_ORDER = {
-    "addressbook": {"address": "Covent Garden 100", "city": "London", "postal_code": "NR33 7NL",
-                    "country": "GB", "name": "John Wall", "phone": "0684541247"},
+    "addressbook": {
+        "address": "Covent Garden 100",
+        "city": "London",
+        "postal_code": "NR33 7NL",
+        "country": "GB",
+        "name": "John Wall",
+        "phone": "0684541247",
+    },
     "order_products": [{"product_code": "146400", "quantity": 1}],
 }
 
@@ -59,22 +65,33 @@ def test_a_503_on_create_stores_no_order_and_takes_no_stock(demo: Partner) -> No
     assert demo.get("/api/v1/orders").status_code == 200  # only POSTs to that path are faulted
 
 
-@pytest.mark.parametrize(("status", "title", "section"), [
-    (500, "Internal Server Error", "15.6.1"), (502, "Bad Gateway", "15.6.3"),
-    (503, "Service Unavailable", "15.6.4"), (504, "Gateway Timeout", "15.6.5"),
-])
+@pytest.mark.parametrize(
+    ("status", "title", "section"),
+    [
+        (500, "Internal Server Error", "15.6.1"),
+        (502, "Bad Gateway", "15.6.3"),
+        (503, "Service Unavailable", "15.6.4"),
+        (504, "Gateway Timeout", "15.6.5"),
+    ],
+)
 def test_each_status_in_the_fixje_problem_shape(demo: Partner, status: int, title: str, section: str) -> None:
     add(demo.client, api="fixje", path="/api/v1/storefronts", status=status)
     problem = assert_problem(demo.get("/api/v1/storefronts"), status)
-    assert (problem["title"], problem["type"]) == (title, f"https://tools.ietf.org/html/rfc9110#section-{section}")
+    assert (problem["title"], problem["type"]) == (
+        title,
+        f"https://tools.ietf.org/html/rfc9110#section-{section}",
+    )
 
 
-@pytest.mark.parametrize(("status", "error"), [
-    (500, "Internal Server Error (a fault rule of the sandbox)."),
-    (502, "Bad Gateway (a fault rule of the sandbox)."),
-    (503, "The service is temporarily unavailable; try again later."),
-    (504, "Gateway Timeout (a fault rule of the sandbox)."),
-])
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (500, "Internal Server Error (a fault rule of the sandbox)."),
+        (502, "Bad Gateway (a fault rule of the sandbox)."),
+        (503, "The service is temporarily unavailable; try again later."),
+        (504, "Gateway Timeout (a fault rule of the sandbox)."),
+    ],
+)
 def test_each_status_in_the_vidaxl_error_shape(client: TestClient, status: int, error: str) -> None:
     before = vidaxl_state(client)
     add(client, api="vidaxl", method="POST", status=status)
@@ -87,21 +104,37 @@ def test_each_status_in_the_vidaxl_error_shape(client: TestClient, status: int, 
 
 def test_the_login_fails_in_the_oauth_shape(client: TestClient) -> None:
     add(client, api="fixje", path="/api/v1/login", status=503)
-    response = client.post("/api/v1/login", data={
-        "grant_type": "client_credentials", "client_id": "fixje-demo-client",
-        "client_secret": "fixje-demo-secret"})
+    response = client.post(
+        "/api/v1/login",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "fixje-demo-client",
+            "client_secret": "fixje-demo-secret",
+        },
+    )
     assert response.status_code == 503
     assert response.json() == {
         "error": "temporarily_unavailable",
-        "error_description": "The service is temporarily unavailable; try again later."}
+        "error_description": "The service is temporarily unavailable; try again later.",
+    }
 
 
 def test_fail_the_next_two_then_succeed(client: TestClient) -> None:
     rule = add(client, api="vidaxl", method="POST", path="/api_customer/orders*", status=503, times=2)
-    assert rule == {"id": "fault-1", "api": "vidaxl", "method": "POST", "path": "/api_customer/orders*",
-                    "status": 503, "times": 2, "fired": 0, "remaining": 2, "source": "api"}
-    answers = [client.post("/api_customer/orders.json", json=VIDAXL_ORDER, auth=VIDAXL).status_code
-               for _ in range(3)]
+    assert rule == {
+        "id": "fault-1",
+        "api": "vidaxl",
+        "method": "POST",
+        "path": "/api_customer/orders*",
+        "status": 503,
+        "times": 2,
+        "fired": 0,
+        "remaining": 2,
+        "source": "api",
+    }
+    answers = [
+        client.post("/api_customer/orders.json", json=VIDAXL_ORDER, auth=VIDAXL).status_code for _ in range(3)
+    ]
     assert answers == [503, 503, 200]
     listed = client.get("/_sandbox/faults").json()["faults"]
     assert [(r["id"], r["fired"], r["remaining"]) for r in listed] == [("fault-1", 2, 0)]
@@ -123,14 +156,17 @@ def test_only_the_named_credential_is_faulted(client: TestClient) -> None:
     assert_problem(other.get("/api/v1/storefronts"), 500)
 
 
-@pytest.mark.parametrize(("pattern", "path", "faulted"), [
-    ("/api/v1/orders*", "/api/v1/orders", True),
-    ("/api/v1/orders*", "/api/v1/orders/5d1a3c9e-0000-4000-8000-000000000000", True),
-    ("/api/v1/orders", "/api/v1/orders/5d1a3c9e-0000-4000-8000-000000000000", False),
-    ("/api/v1/*s", "/api/v1/products", True),
-    ("/api/v1/?roducts", "/api/v1/products", True),
-    ("/api/v1/products", "/api/v1/storefronts", False),
-])
+@pytest.mark.parametrize(
+    ("pattern", "path", "faulted"),
+    [
+        ("/api/v1/orders*", "/api/v1/orders", True),
+        ("/api/v1/orders*", "/api/v1/orders/5d1a3c9e-0000-4000-8000-000000000000", True),
+        ("/api/v1/orders", "/api/v1/orders/5d1a3c9e-0000-4000-8000-000000000000", False),
+        ("/api/v1/*s", "/api/v1/products", True),
+        ("/api/v1/?roducts", "/api/v1/products", True),
+        ("/api/v1/products", "/api/v1/storefronts", False),
+    ],
+)
 def test_paths_match_by_glob(demo: Partner, pattern: str, path: str, faulted: bool) -> None:
     add(demo.client, api="fixje", method="GET", path=pattern, status=504)
     assert (demo.get(path).status_code == 504) is faulted
@@ -139,8 +175,7 @@ def test_paths_match_by_glob(demo: Partner, pattern: str, path: str, faulted: bo
 def chances(seed: int) -> list[int]:
     with TestClient(make_app(seed=seed), raise_server_exceptions=False) as client:
         add(client, api="vidaxl", status=503, probability=0.5)
-        return [client.get("/api_customer/products.json?limit=1", auth=VIDAXL).status_code
-                for _ in range(40)]
+        return [client.get("/api_customer/products.json?limit=1", auth=VIDAXL).status_code for _ in range(40)]
 
 
 def test_a_probability_is_seeded() -> None:
@@ -160,8 +195,9 @@ def test_latency_delays_a_normal_answer(demo: Partner) -> None:
 
 
 def test_a_latency_range_waits_at_least_its_least(demo: Partner) -> None:
-    rule = add(demo.client, api="fixje", path="/api/v1/storefronts", latencyMs=100, latencyMaxMs=200,
-               status=504)
+    rule = add(
+        demo.client, api="fixje", path="/api/v1/storefronts", latencyMs=100, latencyMaxMs=200, status=504
+    )
     assert (rule["latencyMs"], rule["latencyMaxMs"]) == (100, 200)
     started = time.monotonic()
     assert demo.get("/api/v1/storefronts").status_code == 504
@@ -199,25 +235,44 @@ def test_waits_add_up_and_the_first_failure_decides(demo: Partner) -> None:
     assert fired == [("fault-1", 2), ("fault-2", 1), ("fault-3", 1)]
 
 
-@pytest.mark.parametrize(("rule", "field", "message"), [
-    ({"api": "fixje"}, "$", "One of the fields status, drop, latencyMs is required."),
-    ({"api": "fixje", "status": 503, "drop": True}, "$",
-     "The fields status and drop cannot be used together."),
-    ({"api": "fixje", "status": 418}, "status", "The value 418 is not one of: 500, 502, 503, 504."),
-    ({"api": "ebay", "status": 500}, "api", 'The value "ebay" is not one of: fixje, vidaxl.'),
-    ({"api": "vidaxl", "latencyMaxMs": 5, "status": 500}, "latencyMs",
-     "The latencyMs field is required with latencyMaxMs."),
-    ({"api": "vidaxl", "drop": True, "retryAfter": 3}, "status",
-     "The status field is required with retryAfter."),
-    ({"api": "vidaxl", "status": 503, "times": 0}, "times", "The field times must be at least 1."),
-    ({"api": "vidaxl", "status": 503, "probability": 1.5}, "probability",
-     "The field probability must be at most 1."),
-    ({"api": "vidaxl", "status": 503, "path": "api_customer"}, "path",
-     'The value "api_customer" is not valid for path. A glob over the request path, for example '
-     "`/api/v1/orders*`; default `*`."),
-])
-def test_a_bad_rule_is_refused_and_names_the_field(client: TestClient, rule: dict[str, Any], field: str,
-                                                    message: str) -> None:
+@pytest.mark.parametrize(
+    ("rule", "field", "message"),
+    [
+        ({"api": "fixje"}, "$", "One of the fields status, drop, latencyMs is required."),
+        (
+            {"api": "fixje", "status": 503, "drop": True},
+            "$",
+            "The fields status and drop cannot be used together.",
+        ),
+        ({"api": "fixje", "status": 418}, "status", "The value 418 is not one of: 500, 502, 503, 504."),
+        ({"api": "ebay", "status": 500}, "api", 'The value "ebay" is not one of: fixje, vidaxl.'),
+        (
+            {"api": "vidaxl", "latencyMaxMs": 5, "status": 500},
+            "latencyMs",
+            "The latencyMs field is required with latencyMaxMs.",
+        ),
+        (
+            {"api": "vidaxl", "drop": True, "retryAfter": 3},
+            "status",
+            "The status field is required with retryAfter.",
+        ),
+        ({"api": "vidaxl", "status": 503, "times": 0}, "times", "The field times must be at least 1."),
+        (
+            {"api": "vidaxl", "status": 503, "probability": 1.5},
+            "probability",
+            "The field probability must be at most 1.",
+        ),
+        (
+            {"api": "vidaxl", "status": 503, "path": "api_customer"},
+            "path",
+            'The value "api_customer" is not valid for path. A glob over the request path, for example '
+            "`/api/v1/orders*`; default `*`.",
+        ),
+    ],
+)
+def test_a_bad_rule_is_refused_and_names_the_field(
+    client: TestClient, rule: dict[str, Any], field: str, message: str
+) -> None:
     response = client.post("/_sandbox/faults", json=rule)
     assert response.status_code == 400
     assert message in response.json()["errors"][field]
@@ -250,8 +305,16 @@ def fixtures_with(tmp_path: Path, faults: Any) -> Path:
 def test_rules_from_the_fixtures_come_back_on_reset(tmp_path: Path) -> None:
     path = fixtures_with(tmp_path, [{"api": "vidaxl", "method": "POST", "status": 503, "times": 1}])
     with TestClient(make_app(fixtures=path), raise_server_exceptions=False) as client:
-        rule = {"id": "fault-1", "api": "vidaxl", "method": "POST", "status": 503, "times": 1,
-                "fired": 0, "remaining": 1, "source": "fixtures"}
+        rule = {
+            "id": "fault-1",
+            "api": "vidaxl",
+            "method": "POST",
+            "status": 503,
+            "times": 1,
+            "fired": 0,
+            "remaining": 1,
+            "source": "fixtures",
+        }
         assert client.get("/_sandbox/faults").json() == {"faults": [rule]}
         assert client.post("/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL).status_code == 503
         assert client.post("/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL).status_code == 200
@@ -271,9 +334,12 @@ def test_a_scenario_brings_its_rules(client: TestClient) -> None:
     assert played.status_code == 200, played.text
     rules = client.get("/_sandbox/faults").json()["faults"]
     assert [(r["api"], r.get("status"), r["source"]) for r in rules] == [
-        ("vidaxl", 503, "scenario"), ("fixje", None, "scenario")]
-    answers = [client.post("/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL).status_code
-               for _ in range(3)]
+        ("vidaxl", 503, "scenario"),
+        ("fixje", None, "scenario"),
+    ]
+    answers = [
+        client.post("/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL).status_code for _ in range(3)
+    ]
     assert answers == [503, 503, 200]
 
 
@@ -288,8 +354,11 @@ def live() -> Iterator[str]:
 def test_a_dropped_connection_over_a_real_socket(live: str) -> None:
     orders = f"{live}/api_customer/orders.json"
     before = len(requests.get(orders, auth=VIDAXL, timeout=5).json())
-    rule = requests.post(f"{live}/_sandbox/faults", timeout=5,
-                         json={"api": "vidaxl", "method": "POST", "drop": True, "times": 1}).json()
+    rule = requests.post(
+        f"{live}/_sandbox/faults",
+        timeout=5,
+        json={"api": "vidaxl", "method": "POST", "drop": True, "times": 1},
+    ).json()
     with pytest.raises(requests.exceptions.ConnectionError, match="without response"):
         requests.post(f"{live}/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL, timeout=5)
     assert len(requests.get(orders, auth=VIDAXL, timeout=5).json()) == before

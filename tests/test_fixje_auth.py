@@ -17,11 +17,14 @@ FORM = {"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret
     "send",
     [
         pytest.param(lambda c: c.post("/api/v1/login", data=FORM), id="urlencoded"),
-        pytest.param(lambda c: c.post("/api/v1/login", files={k: (None, v) for k, v in FORM.items()}),
-                     id="multipart"),
+        pytest.param(
+            lambda c: c.post("/api/v1/login", files={k: (None, v) for k, v in FORM.items()}), id="multipart"
+        ),
         pytest.param(lambda c: c.post("/api/v1/login", json=FORM), id="json"),
-        pytest.param(lambda c: c.post("/api/v1/login", data={"grant_type": "client_credentials"},
-                                      auth=DEMO), id="basic-header"),
+        pytest.param(
+            lambda c: c.post("/api/v1/login", data={"grant_type": "client_credentials"}, auth=DEMO),
+            id="basic-header",
+        ),
     ],
 )
 def test_login_answers_a_bearer_token(client: TestClient, send: object) -> None:
@@ -45,8 +48,11 @@ def test_tokens_are_random_and_opaque(client: TestClient) -> None:
 
 def test_basic_credentials_are_form_urlencoded_per_rfc6749(client: TestClient) -> None:
     # RFC 6749 2.3.1: id and secret are form-urlencoded before Base64; a plain id decodes the same.
-    response = client.post("/api/v1/login", data={"grant_type": "client_credentials"},
-                           auth=("fixje%2Ddemo%2Dclient", "fixje-demo-secret"))
+    response = client.post(
+        "/api/v1/login",
+        data={"grant_type": "client_credentials"},
+        auth=("fixje%2Ddemo%2Dclient", "fixje-demo-secret"),
+    )
     assert response.status_code == 200, response.text
 
 

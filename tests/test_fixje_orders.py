@@ -63,10 +63,13 @@ def test_a_created_order_is_stored_with_catalogue_prices_and_tax(demo: Partner) 
     skus = [sku for sku, p in products.items() if p["stocks"][0]["quantity"] >= 3]
     by_class = {products[s]["taxClass"]: s for s in skus}
     assert set(by_class) == {"high", "low", "zero"}
-    items = [{"sku": sku, "quantity": 3, "partnerReference": f"line-{n}"}
-             for n, sku in enumerate(by_class.values())]
-    created = create(demo, orderItems=items, requestedDeliveryDate="2026-11-20",
-                     customerDeliveryNote="Ring twice")
+    items = [
+        {"sku": sku, "quantity": 3, "partnerReference": f"line-{n}"}
+        for n, sku in enumerate(by_class.values())
+    ]
+    created = create(
+        demo, orderItems=items, requestedDeliveryDate="2026-11-20", customerDeliveryNote="Ring twice"
+    )
     assert set(created) == {"orderId", "reference", "creationWarnings"}
     assert created["reference"] == "PO-TEST-1"
 
@@ -77,15 +80,21 @@ def test_a_created_order_is_stored_with_catalogue_prices_and_tax(demo: Partner) 
     assert order["requestedDeliveryDate"] == "2026-11-20"
     assert order["shipments"] == []
     assert order["shippingAddress"] == {
-        "companyName": None, "firstName": "Sanne", "lastName": "de Vries",
-        "street": "Stationsstraat", "houseNumber": "12", "houseNumberExtension": None,
-        "extraAddressInformation": None, "zipCode": "5038 EA", "city": "Tilburg", "countryCode": "NL",
+        "companyName": None,
+        "firstName": "Sanne",
+        "lastName": "de Vries",
+        "street": "Stationsstraat",
+        "houseNumber": "12",
+        "houseNumberExtension": None,
+        "extraAddressInformation": None,
+        "zipCode": "5038 EA",
+        "city": "Tilburg",
+        "countryCode": "NL",
     }
     assert [item["sku"] for item in order["orderItems"]] == list(by_class.values())
     for item in order["orderItems"]:
         product = products[item["sku"]]
-        stock = min((s for s in product["stocks"] if s["quantity"] >= 3),
-                    key=lambda s: s["additionalCost"])
+        stock = min((s for s in product["stocks"] if s["quantity"] >= 3), key=lambda s: s["additionalCost"])
         unit = Decimal(str(product["productPrice"]["price"])) + Decimal(str(stock["additionalCost"]))
         tax = (unit * VAT[product["taxClass"]] / 100).quantize(CENT, ROUND_HALF_UP)
         assert Decimal(str(item["unitPrice"])) == unit
@@ -106,8 +115,11 @@ def test_a_new_order_comes_first_in_the_list(demo: Partner) -> None:
 
 
 def test_stock_is_reserved_from_the_named_stock(demo: Partner) -> None:
-    product = next(p for p in all_products(demo).values()
-                   if len(p["stocks"]) > 1 and all(s["quantity"] > 5 for s in p["stocks"]))
+    product = next(
+        p
+        for p in all_products(demo).values()
+        if len(p["stocks"]) > 1 and all(s["quantity"] > 5 for s in p["stocks"])
+    )
     chosen = product["stocks"][1]
     create(demo, orderItems=[{"sku": product["sku"], "quantity": 4, "stockId": chosen["stockId"]}])
     after = all_products(demo)[product["sku"]]["stocks"]
@@ -116,12 +128,17 @@ def test_stock_is_reserved_from_the_named_stock(demo: Partner) -> None:
 
 
 def test_quantity_beyond_stock_is_backordered_with_a_warning(demo: Partner) -> None:
-    product = next(p for p in all_products(demo).values()
-                   if len(p["stocks"]) == 1 and 0 < p["stocks"][0]["quantity"] < 50)
+    product = next(
+        p
+        for p in all_products(demo).values()
+        if len(p["stocks"]) == 1 and 0 < p["stocks"][0]["quantity"] < 50
+    )
     available = product["stocks"][0]["quantity"]
     created = create(demo, orderItems=[{"sku": product["sku"], "quantity": available + 7}])
-    warning = (f"orderItems[0]: only {available} of {available + 7} x SKU {product['sku']} in stock at "
-               f"'{product['stocks'][0]['name']}'; 7 backordered.")
+    warning = (
+        f"orderItems[0]: only {available} of {available + 7} x SKU {product['sku']} in stock at "
+        f"'{product['stocks'][0]['name']}'; 7 backordered."
+    )
     assert warning in created["creationWarnings"]
     assert all_products(demo)[product["sku"]]["stocks"][0]["quantity"] == 0
     again = create(demo, orderItems=[{"sku": product["sku"], "quantity": 2}])
@@ -133,8 +150,10 @@ def test_a_price_that_differs_from_the_catalogue_is_warned_and_not_charged(demo:
     product = demo.first("/api/v1/products")
     catalogue = Decimal(str(product["productPrice"]["price"]))
     created = create(demo, orderItems=[{"sku": product["sku"], "quantity": 1, "price": 0.5}])
-    assert (f"orderItems[0]: the price 0.50 for SKU {product['sku']} differs from the catalogue price "
-            f"{catalogue}; the catalogue price is charged.") in created["creationWarnings"]
+    assert (
+        f"orderItems[0]: the price 0.50 for SKU {product['sku']} differs from the catalogue price "
+        f"{catalogue}; the catalogue price is charged."
+    ) in created["creationWarnings"]
     order = demo.get(f"/api/v1/orders/{created['orderId']}").json()
     cost = min(Decimal(str(s["additionalCost"])) for s in product["stocks"] if s["quantity"])
     assert Decimal(str(order["orderItems"][0]["unitPrice"])) == catalogue + cost
@@ -165,9 +184,15 @@ def test_optional_fields_and_lower_case_country(demo: Partner) -> None:
     body["shippingAddress"]["countryCode"] = "be"
     body["shippingAddress"]["houseNumberExtension"] = "bis"
     body["billingAddress"] = {
-        "companyName": "Demo BV", "street": "Markt", "houseNumber": "1", "zipCode": "1000",
-        "city": "Brussel", "countryCode": "BE", "vatNumber": "BE0123456789",
-        "camberOfCommerce": "0123456789", "billingEmailAddress": "billing@example.com",
+        "companyName": "Demo BV",
+        "street": "Markt",
+        "houseNumber": "1",
+        "zipCode": "1000",
+        "city": "Brussel",
+        "countryCode": "BE",
+        "vatNumber": "BE0123456789",
+        "camberOfCommerce": "0123456789",
+        "billingEmailAddress": "billing@example.com",
         "billingPhoneNumber": "+32 2 123 45 67",
     }
     response = demo.post("/api/v1/orders", json=body)
@@ -204,8 +229,9 @@ def test_an_unknown_order_is_404_in_problem_details(demo: Partner) -> None:
     assert response.json()["detail"] == "Order '0b7e2b64-1c1c-4c4c-8c8c-000000000001' was not found."
 
 
-def test_seeded_orders_cover_several_statuses_with_consistent_shipments(demo: Partner,
-                                                                       other: Partner) -> None:
+def test_seeded_orders_cover_several_statuses_with_consistent_shipments(
+    demo: Partner, other: Partner
+) -> None:
     orders = all_orders(demo) + all_orders(other)
     statuses = {o["orderStatus"] for o in orders}
     assert {"New", "Processing", "Shipped", "Delivered"} <= statuses

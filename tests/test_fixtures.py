@@ -34,25 +34,38 @@ def test_defaults_for_what_is_left_out() -> None:
     [
         ({}, "fixje: The fixje field is required."),
         ({"fixje": {"partners": []}}, "fixje.partners: The field partners must have at least 1 item(s)."),
-        ({"fixje": {"partners": [{"name": "A"}]}},
-         "fixje.partners[0].client_id: The client_id field is required."),
+        (
+            {"fixje": {"partners": [{"name": "A"}]}},
+            "fixje.partners[0].client_id: The client_id field is required.",
+        ),
         ({"fixje": {"partners": [PARTNER, PARTNER]}}, "client_id values must be unique"),
         ({"seed": "x", "fixje": {"partners": [PARTNER]}}, "seed: Expected an integer"),
         ({"clock": {"start": "yesterday"}, "fixje": {"partners": [PARTNER]}}, "is not an RFC 3339 time"),
         ({"clock": {"start": "2026-01-01T00:00:00"}, "fixje": {"partners": [PARTNER]}}, "needs a time zone"),
-        ({"fixje": {"products": 0, "partners": [PARTNER]}},
-         "fixje.products: The field products must be at least 1."),
+        (
+            {"fixje": {"products": 0, "partners": [PARTNER]}},
+            "fixje.products: The field products must be at least 1.",
+        ),
         ([], "$: Expected an object"),
         # a misspelt key stops the sandbox instead of being ignored
-        ({"fixje": {"orders_per_partnr": 24, "partners": [PARTNER]}},
-         "fixje.orders_per_partnr: Unknown field 'orders_per_partnr' (expected one of: products, "
-         "orders_per_partner, partners)."),
+        (
+            {"fixje": {"orders_per_partnr": 24, "partners": [PARTNER]}},
+            "fixje.orders_per_partnr: Unknown field 'orders_per_partnr' (expected one of: products, "
+            "orders_per_partner, partners).",
+        ),
         ({"seeed": 1, "fixje": {"partners": [PARTNER]}}, "seeed: Unknown field 'seeed'"),
         ({"fixje": {"partners": [{**PARTNER, "secret": "s"}]}}, "fixje.partners[0].secret: Unknown field"),
-        ({"clock": {"start": "now", "scale": 2}, "fixje": {"partners": [PARTNER]}},
-         "clock.scale: Unknown field 'scale' (expected one of: start)."),
-        ({"schedule": {"vidaxl": [{"from": "Submitted", "after": "PT1H", "event": "pay", "when": 1}]},
-          "fixje": {"partners": [PARTNER]}}, "schedule.vidaxl[0].when: Unknown field"),
+        (
+            {"clock": {"start": "now", "scale": 2}, "fixje": {"partners": [PARTNER]}},
+            "clock.scale: Unknown field 'scale' (expected one of: start).",
+        ),
+        (
+            {
+                "schedule": {"vidaxl": [{"from": "Submitted", "after": "PT1H", "event": "pay", "when": 1}]},
+                "fixje": {"partners": [PARTNER]},
+            },
+            "schedule.vidaxl[0].when: Unknown field",
+        ),
         ({"schedule": {"amazon": []}, "fixje": {"partners": [PARTNER]}}, "schedule.amazon: Unknown field"),
     ],
 )

@@ -40,15 +40,34 @@ def generate(name: str, directory: Path) -> tuple[ModuleType, str]:
     """Generate the client of spec `name` as the package `<name>_client`; (the package, what the
     generator printed)."""
     config = directory / f"{name}.yaml"
-    config.write_text(yaml.safe_dump({
-        "package_name_override": f"{name}_client", "project_name_override": f"{name}-client",
-        "post_hooks": [],  # no formatter run: the code is used, not read
-        "content_type_overrides": {"application/pdf": "application/octet-stream"},
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "package_name_override": f"{name}_client",
+                "project_name_override": f"{name}-client",
+                "post_hooks": [],  # no formatter run: the code is used, not read
+                "content_type_overrides": {"application/pdf": "application/octet-stream"},
+            }
+        )
+    )
     done = subprocess.run(
-        [str(GENERATOR), "generate", "--path", str(spec_path(name)), "--output-path",
-         str(directory / f"{name}_client"), "--meta", "none", "--config", str(config)],
-        capture_output=True, text=True, timeout=120, check=False)
+        [
+            str(GENERATOR),
+            "generate",
+            "--path",
+            str(spec_path(name)),
+            "--output-path",
+            str(directory / f"{name}_client"),
+            "--meta",
+            "none",
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     sys.path.insert(0, str(directory))
     try:
@@ -86,9 +105,15 @@ def test_the_generated_fixje_client_logs_in_and_walks_an_order(fixje: ModuleType
     login = submodule(fixje, "api.authentication.login")
     models = submodule(fixje, "models")
     with fixje.Client(base_url=server.url) as anonymous:
-        token, refused = (login.sync(client=anonymous, body=models.LoginRequest(
-            grant_type="client_credentials", client_id="fixje-demo-client", client_secret=secret))
-            for secret in ("fixje-demo-secret", "wrong"))
+        token, refused = (
+            login.sync(
+                client=anonymous,
+                body=models.LoginRequest(
+                    grant_type="client_credentials", client_id="fixje-demo-client", client_secret=secret
+                ),
+            )
+            for secret in ("fixje-demo-secret", "wrong")
+        )
     assert isinstance(token, models.LoginResponse), token
     assert (token.token_type, token.expires_in) == ("Bearer", 3600)
     assert isinstance(refused, models.OAuthError) and refused.error.value == "invalid_client"
@@ -97,20 +122,40 @@ def test_the_generated_fixje_client_logs_in_and_walks_an_order(fixje: ModuleType
 
 
 def walk_an_order(fixje: ModuleType, models: Any, client: Any) -> None:
-    api = {name: submodule(fixje, f"api.{name}") for name in
-           ("orders.list_orders", "orders.create_order", "orders.get_order", "products.list_products",
-            "shipping_methods.list_shipping_methods", "storefronts.list_store_fronts")}
+    api = {
+        name: submodule(fixje, f"api.{name}")
+        for name in (
+            "orders.list_orders",
+            "orders.create_order",
+            "orders.get_order",
+            "products.list_products",
+            "shipping_methods.list_shipping_methods",
+            "storefronts.list_store_fronts",
+        )
+    }
     product = api["products.list_products"].sync(client=client, page_size=1).data[0]
-    method = next(m for m in api["shipping_methods.list_shipping_methods"].sync(client=client).data
-                  if "NL" in m.countries)
+    method = next(
+        m
+        for m in api["shipping_methods.list_shipping_methods"].sync(client=client).data
+        if "NL" in m.countries
+    )
     storefront = api["storefronts.list_store_fronts"].sync(client=client).data[0]
-    body = models.OrderCreationRequest.from_dict({
-        "reference": "GEN-1", "shippingMethodId": str(method.shipping_method_id),
-        "storeFrontId": str(storefront.store_front_id),
-        "shippingAddress": {"lastName": "Jansen", "street": "Dorpsstraat", "houseNumber": "3",
-                            "zipCode": "1234 AB", "city": "Utrecht", "countryCode": "NL"},
-        "orderItems": [{"sku": product.sku, "quantity": 2}],
-    })
+    body = models.OrderCreationRequest.from_dict(
+        {
+            "reference": "GEN-1",
+            "shippingMethodId": str(method.shipping_method_id),
+            "storeFrontId": str(storefront.store_front_id),
+            "shippingAddress": {
+                "lastName": "Jansen",
+                "street": "Dorpsstraat",
+                "houseNumber": "3",
+                "zipCode": "1234 AB",
+                "city": "Utrecht",
+                "countryCode": "NL",
+            },
+            "orderItems": [{"sku": product.sku, "quantity": 2}],
+        }
+    )
     created = api["orders.create_order"].sync(client=client, body=body)
     assert isinstance(created, models.OrderCreationResponse), created
     order = api["orders.get_order"].sync(client=client, order_id=created.order_id)
@@ -125,7 +170,8 @@ def walk_an_order(fixje: ModuleType, models: Any, client: Any) -> None:
 
 
 def test_the_generated_vidaxl_client_creates_lists_and_reads_every_format(
-    vidaxl: ModuleType, server: Server,
+    vidaxl: ModuleType,
+    server: Server,
 ) -> None:
     models = submodule(vidaxl, "models")
     with vidaxl.Client(base_url=server.url, httpx_args={"auth": VIDAXL}) as client:
@@ -136,19 +182,43 @@ def test_the_generated_vidaxl_client_creates_lists_and_reads_every_format(
 
 
 def create_list_and_read(vidaxl: ModuleType, models: Any, client: Any) -> None:
-    api = {name: submodule(vidaxl, f"api.{name}") for name in
-           ("orders.create_order", "orders.list_orders", "orders.list_orders_json", "orders.list_orders_csv",
-            "orders.list_orders_xml", "products.list_products_json", "documents.list_order_documents_json",
-            "documents.get_document_pdf")}
+    api = {
+        name: submodule(vidaxl, f"api.{name}")
+        for name in (
+            "orders.create_order",
+            "orders.list_orders",
+            "orders.list_orders_json",
+            "orders.list_orders_csv",
+            "orders.list_orders_xml",
+            "products.list_products_json",
+            "documents.list_order_documents_json",
+            "documents.get_document_pdf",
+        )
+    }
     products = api["products.list_products_json"].sync(client=client, limit=20)
     assert isinstance(products, models.ProductList), products
     code = next(p.code for p in products.data if p.active)
-    body = models.OrderCreateRequest.from_dict({
-        "customer_order_reference": "GEN-2", "addressbook": {"country": "DK"},
-        "order_products": [{"product_code": code, "quantity": 1, "addressbook": {
-            "name": "Mette Hansen", "address": "Vestergade 12", "city": "Aarhus C", "postal_code": "8000",
-            "country": "DK", "email": "mette@example.dk", "phone": "+4512345678"}}],
-    })
+    body = models.OrderCreateRequest.from_dict(
+        {
+            "customer_order_reference": "GEN-2",
+            "addressbook": {"country": "DK"},
+            "order_products": [
+                {
+                    "product_code": code,
+                    "quantity": 1,
+                    "addressbook": {
+                        "name": "Mette Hansen",
+                        "address": "Vestergade 12",
+                        "city": "Aarhus C",
+                        "postal_code": "8000",
+                        "country": "DK",
+                        "email": "mette@example.dk",
+                        "phone": "+4512345678",
+                    },
+                }
+            ],
+        }
+    )
     created = api["orders.create_order"].sync(client=client, body=body)
     assert isinstance(created, models.CreatedOrder), created
     order_id = created.order.id
@@ -158,12 +228,18 @@ def create_list_and_read(vidaxl: ModuleType, models: Any, client: Any) -> None:
         found = api[name].sync(client=client, id_eq=order_id)
         assert [item.order.id for item in found] == [order_id]
         listed = found[0].order
-        assert (listed.customer_order_reference, listed.shipping_option_name.value, listed.province) == \
-            ("GEN-2", "Standard delivery", "")
+        assert (listed.customer_order_reference, listed.shipping_option_name.value, listed.province) == (
+            "GEN-2",
+            "Standard delivery",
+            "",
+        )
         assert listed.shipping_tracking_urls_by_number == []
         line = listed.order_products[0].order_product
-        assert (line.product_code, line.addressbook.email, line.addressbook.city) == \
-            (code, "mette@example.dk", "Aarhus C")
+        assert (line.product_code, line.addressbook.email, line.addressbook.city) == (
+            code,
+            "mette@example.dk",
+            "Aarhus C",
+        )
     as_csv = api["orders.list_orders_csv"].sync(client=client, id_eq=order_id)
     rows = list(csv.DictReader(io.StringIO(as_csv)))
     assert [(row["id"], row["order_product_product_code"]) for row in rows] == [(str(order_id), code)]

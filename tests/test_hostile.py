@@ -47,12 +47,21 @@ BOUNDARY = "hostile-boundary"
 MULTIPART: Headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
 DEEP_ARRAYS = b"[" * 100_000
 DEEP_OBJECTS = b'{"a":' * 100_000
-CONTROL_ERRORS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
-                  405: "MethodNotAllowed", 413: "PayloadTooLarge", 415: "UnsupportedMediaType"}
+CONTROL_ERRORS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+}
 # A valid vidaXL order but for the product code, a JSON literal that a case puts in for @@.
-VX_BODY = (b'{"customer_order_reference": "HOSTILE-1", "addressbook": {"address": "Hauptstrasse 5", '
-           b'"city": "Berlin", "postal_code": "10115", "country": "DE", "name": "Jonas Weber", '
-           b'"phone": "+49 30 1234567"}, "order_products": [{"product_code": @@, "quantity": 1}]}')
+VX_BODY = (
+    b'{"customer_order_reference": "HOSTILE-1", "addressbook": {"address": "Hauptstrasse 5", '
+    b'"city": "Berlin", "postal_code": "10115", "country": "DE", "name": "Jonas Weber", '
+    b'"phone": "+49 30 1234567"}, "order_products": [{"product_code": @@, "quantity": 1}]}'
+)
 VX_VALID = VX_BODY.replace(b"@@", b'"146400"')
 PAY = b'{"event": "pay"}'
 
@@ -71,8 +80,10 @@ def basic_bytes(raw: bytes) -> str:
 
 
 def multipart(**fields: bytes) -> bytes:
-    parts = [f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-             + value + b"\r\n" for name, value in fields.items()]
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n"
+        for name, value in fields.items()
+    ]
     return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
 
 
@@ -82,8 +93,10 @@ def many(count: int, template: str) -> str:
 
 def wire(headers: Headers) -> list[tuple[bytes, bytes]]:
     """Headers as bytes, so that values that are not ASCII go out as they are."""
-    return [(name.encode(), value if isinstance(value, bytes) else value.encode())
-            for name, value in headers.items()]
+    return [
+        (name.encode(), value if isinstance(value, bytes) else value.encode())
+        for name, value in headers.items()
+    ]
 
 
 def credentials(path: str, bearer: str) -> Headers:
@@ -201,25 +214,71 @@ TOO_DEEP = "nested too deeply"
 NESTING: list[Case] = [
     ("login, 100000 [", "POST", LOGIN, JSON, DEEP_ARRAYS, 400, "invalid_request", TOO_DEEP),
     ("login, 100000 objects", "POST", LOGIN, JSON, DEEP_OBJECTS, 400, "invalid_request", TOO_DEEP),
-    ("login, client_id 500 deep", "POST", LOGIN, JSON,
-     b'{"grant_type": "client_credentials", "client_id": ' + nested(500) + b', "client_secret": "x"}',
-     400, "invalid_request", "client_id: Expected a string, got an array"),
-    ("Fixje order, orderItems 100000 deep", "POST", ORDERS, JSON, b'{"orderItems": ' + DEEP_ARRAYS,
-     400, "$", TOO_DEEP),
-    ("Fixje order, reference 500 deep", "POST", ORDERS, JSON, b'{"reference": ' + nested(500) + b"}",
-     400, "reference", "Expected a string or null, got an array"),
+    (
+        "login, client_id 500 deep",
+        "POST",
+        LOGIN,
+        JSON,
+        b'{"grant_type": "client_credentials", "client_id": ' + nested(500) + b', "client_secret": "x"}',
+        400,
+        "invalid_request",
+        "client_id: Expected a string, got an array",
+    ),
+    (
+        "Fixje order, orderItems 100000 deep",
+        "POST",
+        ORDERS,
+        JSON,
+        b'{"orderItems": ' + DEEP_ARRAYS,
+        400,
+        "$",
+        TOO_DEEP,
+    ),
+    (
+        "Fixje order, reference 500 deep",
+        "POST",
+        ORDERS,
+        JSON,
+        b'{"reference": ' + nested(500) + b"}",
+        400,
+        "reference",
+        "Expected a string or null, got an array",
+    ),
     ("vidaXL order, 100000 [", "POST", VX_ORDERS, JSON, DEEP_ARRAYS, 400, "$", TOO_DEEP),
     ("vidaXL order.json, 100000 objects", "POST", VX_LIST, JSON, DEEP_OBJECTS, 400, "$", TOO_DEEP),
-    ("vidaXL order, order_products 100000 deep", "POST", VX_ORDERS, JSON,
-     b'{"order_products": ' + DEEP_ARRAYS, 400, "$", TOO_DEEP),
-    ("vidaXL order, product_code 500 deep", "POST", VX_ORDERS, JSON, VX_BODY.replace(b"@@", nested(500)),
-     400, "order_products[0].product_code", "Expected a string or an integer, got an array"),
+    (
+        "vidaXL order, order_products 100000 deep",
+        "POST",
+        VX_ORDERS,
+        JSON,
+        b'{"order_products": ' + DEEP_ARRAYS,
+        400,
+        "$",
+        TOO_DEEP,
+    ),
+    (
+        "vidaXL order, product_code 500 deep",
+        "POST",
+        VX_ORDERS,
+        JSON,
+        VX_BODY.replace(b"@@", nested(500)),
+        400,
+        "order_products[0].product_code",
+        "Expected a string or an integer, got an array",
+    ),
     ("control clock, 100000 [", "POST", CLOCK, JSON, DEEP_ARRAYS, 400, "$", TOO_DEEP),
     ("control tenant, 100000 objects", "POST", TENANTS, JSON, DEEP_OBJECTS, 400, "$", TOO_DEEP),
     ("control event, 100000 [", "POST", VX_EVENTS, JSON, DEEP_ARRAYS, 400, "$", TOO_DEEP),
-    ("control event, items 500 deep", "POST", FX_EVENTS, JSON,
-     b'{"event": "ship", "items": {"FX100001": ' + nested(500) + b"}}", 400, "items.FX100001",
-     "Expected an integer, got an array"),
+    (
+        "control event, items 500 deep",
+        "POST",
+        FX_EVENTS,
+        JSON,
+        b'{"event": "ship", "items": {"FX100001": ' + nested(500) + b"}}",
+        400,
+        "items.FX100001",
+        "Expected an integer, got an array",
+    ),
     ("control token revoke, 100000 objects", "POST", REVOKE, JSON, DEEP_OBJECTS, 400, "$", TOO_DEEP),
     ("control state import, 100000 [", "PUT", STATE, JSON, DEEP_ARRAYS, 400, "$", TOO_DEEP),
 ]
@@ -228,48 +287,187 @@ NOT_UTF8 = "not valid UTF-8"
 SURROGATE = "lone surrogate"
 
 NOT_UNICODE: list[Case] = [
-    ("login JSON not UTF-8", "POST", LOGIN, JSON,
-     b'{"grant_type": "client_credentials", "client_id": "\xff\xfe", "client_secret": "x"}', 400,
-     "invalid_request", "The body is not valid UTF-8 (byte 51)."),
-    ("login JSON with a lone surrogate", "POST", LOGIN, JSON,
-     b'{"grant_type": "client_credentials", "client_id": "\\ud800", "client_secret": "x"}', 400,
-     "invalid_request", SURROGATE),
-    ("login form, raw bytes not UTF-8", "POST", LOGIN, FORM,
-     b"grant_type=client_credentials&client_id=\xff\xfe&client_secret=x", 400, "invalid_request",
-     "The form body is not valid UTF-8."),
-    ("login form, an overlong '/'", "POST", LOGIN, FORM,
-     b"grant_type=client_credentials&client_id=%C0%AF&client_secret=x", 400, "invalid_request",
-     "The form body is not valid UTF-8."),
+    (
+        "login JSON not UTF-8",
+        "POST",
+        LOGIN,
+        JSON,
+        b'{"grant_type": "client_credentials", "client_id": "\xff\xfe", "client_secret": "x"}',
+        400,
+        "invalid_request",
+        "The body is not valid UTF-8 (byte 51).",
+    ),
+    (
+        "login JSON with a lone surrogate",
+        "POST",
+        LOGIN,
+        JSON,
+        b'{"grant_type": "client_credentials", "client_id": "\\ud800", "client_secret": "x"}',
+        400,
+        "invalid_request",
+        SURROGATE,
+    ),
+    (
+        "login form, raw bytes not UTF-8",
+        "POST",
+        LOGIN,
+        FORM,
+        b"grant_type=client_credentials&client_id=\xff\xfe&client_secret=x",
+        400,
+        "invalid_request",
+        "The form body is not valid UTF-8.",
+    ),
+    (
+        "login form, an overlong '/'",
+        "POST",
+        LOGIN,
+        FORM,
+        b"grant_type=client_credentials&client_id=%C0%AF&client_secret=x",
+        400,
+        "invalid_request",
+        "The form body is not valid UTF-8.",
+    ),
     # Starlette reads a multipart value that is not UTF-8 as Latin-1: no such client.
-    ("login multipart, a value not UTF-8", "POST", LOGIN, MULTIPART,
-     multipart(grant_type=b"client_credentials", client_id=b"\xff\xfe", client_secret=b"x"), 401,
-     "invalid_client", "unknown client or wrong secret"),
-    ("login multipart, garbage", "POST", LOGIN, MULTIPART, b"\xff\xfe\x00garbage", 400, "invalid_request",
-     "The multipart body is malformed"),
-    ("login multipart without a boundary", "POST", LOGIN, {"Content-Type": "multipart/form-data"},
-     b"garbage", 400, "invalid_request", "Missing boundary"),
-    ("Fixje order, an overlong '/'", "POST", ORDERS, JSON, b'{"reference": "\xc0\xaf"}', 400, "$",
-     "The body is not valid UTF-8 (byte 15)."),
-    ("Fixje order, reference with a lone surrogate", "POST", ORDERS, JSON,
-     b'{"reference": "PO-\\udc80"}', 400, "reference", SURROGATE),
-    ("Fixje order, a key with a lone surrogate", "POST", ORDERS, JSON,
-     b'{"orderItems": [{"\\ud800": 1}]}', 400, "orderItems[0]", SURROGATE),
-    ("vidaXL order in UTF-16", "POST", VX_ORDERS, JSON, '{"comments_customer": "x"}'.encode("utf-16"),
-     400, "$", "The body is not valid UTF-8 (byte 0)."),
-    ("vidaXL order, an overlong '../'", "POST", VX_ORDERS, JSON,
-     b'{"comments_customer": "\xc0\xae\xc0\xae\xc0\xaf"}', 400, "$", NOT_UTF8),
-    ("vidaXL order, product_code with a lone surrogate", "POST", VX_ORDERS, JSON,
-     VX_BODY.replace(b"@@", b'"\\udfff"'), 400, "order_products[0].product_code", SURROGATE),
-    ("vidaXL order.json, an unknown field with a lone surrogate", "POST", VX_LIST, JSON,
-     VX_BODY.replace(b"@@", b'"146400", "x": "\\ud83d"'), 400, "order_products[0].x", SURROGATE),
-    ("control tenant name not UTF-8", "POST", TENANTS, JSON, b'{"api": "fixje", "name": "\xff"}', 400,
-     "$", "The body is not valid UTF-8 (byte 26)."),
-    ("control tenant name with a lone surrogate", "POST", TENANTS, JSON,
-     b'{"api": "vidaxl", "name": "\\ud800"}', 400, "name", SURROGATE),
-    ("control clock in UTF-16", "POST", CLOCK, JSON, '{"advance": "P1D"}'.encode("utf-16"), 400, "$",
-     NOT_UTF8),
-    ("control event, trackingNumber with a lone surrogate", "POST", VX_EVENTS, JSON,
-     b'{"event": "ship", "trackingNumbers": ["\\udc00"]}', 400, "trackingNumbers[0]", SURROGATE),
+    (
+        "login multipart, a value not UTF-8",
+        "POST",
+        LOGIN,
+        MULTIPART,
+        multipart(grant_type=b"client_credentials", client_id=b"\xff\xfe", client_secret=b"x"),
+        401,
+        "invalid_client",
+        "unknown client or wrong secret",
+    ),
+    (
+        "login multipart, garbage",
+        "POST",
+        LOGIN,
+        MULTIPART,
+        b"\xff\xfe\x00garbage",
+        400,
+        "invalid_request",
+        "The multipart body is malformed",
+    ),
+    (
+        "login multipart without a boundary",
+        "POST",
+        LOGIN,
+        {"Content-Type": "multipart/form-data"},
+        b"garbage",
+        400,
+        "invalid_request",
+        "Missing boundary",
+    ),
+    (
+        "Fixje order, an overlong '/'",
+        "POST",
+        ORDERS,
+        JSON,
+        b'{"reference": "\xc0\xaf"}',
+        400,
+        "$",
+        "The body is not valid UTF-8 (byte 15).",
+    ),
+    (
+        "Fixje order, reference with a lone surrogate",
+        "POST",
+        ORDERS,
+        JSON,
+        b'{"reference": "PO-\\udc80"}',
+        400,
+        "reference",
+        SURROGATE,
+    ),
+    (
+        "Fixje order, a key with a lone surrogate",
+        "POST",
+        ORDERS,
+        JSON,
+        b'{"orderItems": [{"\\ud800": 1}]}',
+        400,
+        "orderItems[0]",
+        SURROGATE,
+    ),
+    (
+        "vidaXL order in UTF-16",
+        "POST",
+        VX_ORDERS,
+        JSON,
+        '{"comments_customer": "x"}'.encode("utf-16"),
+        400,
+        "$",
+        "The body is not valid UTF-8 (byte 0).",
+    ),
+    (
+        "vidaXL order, an overlong '../'",
+        "POST",
+        VX_ORDERS,
+        JSON,
+        b'{"comments_customer": "\xc0\xae\xc0\xae\xc0\xaf"}',
+        400,
+        "$",
+        NOT_UTF8,
+    ),
+    (
+        "vidaXL order, product_code with a lone surrogate",
+        "POST",
+        VX_ORDERS,
+        JSON,
+        VX_BODY.replace(b"@@", b'"\\udfff"'),
+        400,
+        "order_products[0].product_code",
+        SURROGATE,
+    ),
+    (
+        "vidaXL order.json, an unknown field with a lone surrogate",
+        "POST",
+        VX_LIST,
+        JSON,
+        VX_BODY.replace(b"@@", b'"146400", "x": "\\ud83d"'),
+        400,
+        "order_products[0].x",
+        SURROGATE,
+    ),
+    (
+        "control tenant name not UTF-8",
+        "POST",
+        TENANTS,
+        JSON,
+        b'{"api": "fixje", "name": "\xff"}',
+        400,
+        "$",
+        "The body is not valid UTF-8 (byte 26).",
+    ),
+    (
+        "control tenant name with a lone surrogate",
+        "POST",
+        TENANTS,
+        JSON,
+        b'{"api": "vidaxl", "name": "\\ud800"}',
+        400,
+        "name",
+        SURROGATE,
+    ),
+    (
+        "control clock in UTF-16",
+        "POST",
+        CLOCK,
+        JSON,
+        '{"advance": "P1D"}'.encode("utf-16"),
+        400,
+        "$",
+        NOT_UTF8,
+    ),
+    (
+        "control event, trackingNumber with a lone surrogate",
+        "POST",
+        VX_EVENTS,
+        JSON,
+        b'{"event": "ship", "trackingNumbers": ["\\udc00"]}',
+        400,
+        "trackingNumbers[0]",
+        SURROGATE,
+    ),
     ("control state import not UTF-8", "PUT", STATE, JSON, b'{"format": "\xfe"}', 400, "$", NOT_UTF8),
 ]
 
@@ -277,67 +475,266 @@ ONLY_JSON = "Expected one of: application/json."
 FORM_REFUSED = "a body a web form can send is refused"
 
 CONTENT_TYPES: list[Case] = [
-    ("login as XML", "POST", LOGIN, {"Content-Type": "application/xml"}, b"<login/>", 415,
-     "invalid_request", "'application/xml' is not supported"),
-    ("login without Content-Type", "POST", LOGIN, {}, b"grant_type=client_credentials", 415,
-     "invalid_request", "'none' is not supported"),
-    ("login JSON in Latin-1", "POST", LOGIN, {"Content-Type": "application/json; charset=latin-1"},
-     b'{"grant_type": "client_credentials"}', 415, "invalid_request", "send UTF-8"),
-    ("Fixje order, Content-Type ;;;=;", "POST", ORDERS, {"Content-Type": ";;;=;"}, b"{}", 415,
-     "Content-Type", ONLY_JSON),
-    ("Fixje order, a charset without a value", "POST", ORDERS,
-     {"Content-Type": "application/json; charset"}, b"{}", 415, "Content-Type", "send UTF-8"),
-    ("Fixje order, Content-Type not UTF-8", "POST", ORDERS, {"Content-Type": b"application/json\xff"},
-     b"{}", 415, "Content-Type", ONLY_JSON),
-    ("Fixje order, Content-Type of 8 KiB", "POST", ORDERS, {"Content-Type": "application/" + "x" * 8192},
-     b"{}", 415, "Content-Type", ONLY_JSON),
+    (
+        "login as XML",
+        "POST",
+        LOGIN,
+        {"Content-Type": "application/xml"},
+        b"<login/>",
+        415,
+        "invalid_request",
+        "'application/xml' is not supported",
+    ),
+    (
+        "login without Content-Type",
+        "POST",
+        LOGIN,
+        {},
+        b"grant_type=client_credentials",
+        415,
+        "invalid_request",
+        "'none' is not supported",
+    ),
+    (
+        "login JSON in Latin-1",
+        "POST",
+        LOGIN,
+        {"Content-Type": "application/json; charset=latin-1"},
+        b'{"grant_type": "client_credentials"}',
+        415,
+        "invalid_request",
+        "send UTF-8",
+    ),
+    (
+        "Fixje order, Content-Type ;;;=;",
+        "POST",
+        ORDERS,
+        {"Content-Type": ";;;=;"},
+        b"{}",
+        415,
+        "Content-Type",
+        ONLY_JSON,
+    ),
+    (
+        "Fixje order, a charset without a value",
+        "POST",
+        ORDERS,
+        {"Content-Type": "application/json; charset"},
+        b"{}",
+        415,
+        "Content-Type",
+        "send UTF-8",
+    ),
+    (
+        "Fixje order, Content-Type not UTF-8",
+        "POST",
+        ORDERS,
+        {"Content-Type": b"application/json\xff"},
+        b"{}",
+        415,
+        "Content-Type",
+        ONLY_JSON,
+    ),
+    (
+        "Fixje order, Content-Type of 8 KiB",
+        "POST",
+        ORDERS,
+        {"Content-Type": "application/" + "x" * 8192},
+        b"{}",
+        415,
+        "Content-Type",
+        ONLY_JSON,
+    ),
     ("vidaXL order without Content-Type", "POST", VX_ORDERS, {}, b"{}", 415, "Content-Type", ONLY_JSON),
-    ("vidaXL order as a form", "POST", VX_LIST, FORM, b"order_products=146400", 415, "Content-Type",
-     ONLY_JSON),
-    ("vidaXL order as multipart", "POST", VX_ORDERS, MULTIPART, multipart(order=VX_VALID), 415,
-     "Content-Type", ONLY_JSON),
-    ("vidaXL order, JSON in UTF-16", "POST", VX_ORDERS,
-     {"Content-Type": "application/json; charset=utf-16"}, VX_VALID, 415, "Content-Type", "send UTF-8"),
-    ("control tenant without Content-Type", "POST", TENANTS, {}, b'{"api": "fixje"}', 415,
-     "Content-Type", ONLY_JSON),
+    (
+        "vidaXL order as a form",
+        "POST",
+        VX_LIST,
+        FORM,
+        b"order_products=146400",
+        415,
+        "Content-Type",
+        ONLY_JSON,
+    ),
+    (
+        "vidaXL order as multipart",
+        "POST",
+        VX_ORDERS,
+        MULTIPART,
+        multipart(order=VX_VALID),
+        415,
+        "Content-Type",
+        ONLY_JSON,
+    ),
+    (
+        "vidaXL order, JSON in UTF-16",
+        "POST",
+        VX_ORDERS,
+        {"Content-Type": "application/json; charset=utf-16"},
+        VX_VALID,
+        415,
+        "Content-Type",
+        "send UTF-8",
+    ),
+    (
+        "control tenant without Content-Type",
+        "POST",
+        TENANTS,
+        {},
+        b'{"api": "fixje"}',
+        415,
+        "Content-Type",
+        ONLY_JSON,
+    ),
     # what a web form can send never reaches the control API (sandbox/guard.py)
-    ("control clock as text/plain", "POST", CLOCK, {"Content-Type": "text/plain"}, b'{"advance": "P1D"}',
-     403, None, FORM_REFUSED),
+    (
+        "control clock as text/plain",
+        "POST",
+        CLOCK,
+        {"Content-Type": "text/plain"},
+        b'{"advance": "P1D"}',
+        403,
+        None,
+        FORM_REFUSED,
+    ),
     ("control event as a form", "POST", VX_EVENTS, FORM, b"event=cancel", 403, None, FORM_REFUSED),
-    ("control token revoke as multipart", "POST", REVOKE, MULTIPART, multipart(clientId=DEMO[0].encode()),
-     403, None, FORM_REFUSED),
-    ("control state import in Latin-1", "PUT", STATE,
-     {"Content-Type": "application/json; charset=latin-1"}, b"{}", 415, "Content-Type", "send UTF-8"),
+    (
+        "control token revoke as multipart",
+        "POST",
+        REVOKE,
+        MULTIPART,
+        multipart(clientId=DEMO[0].encode()),
+        403,
+        None,
+        FORM_REFUSED,
+    ),
+    (
+        "control state import in Latin-1",
+        "PUT",
+        STATE,
+        {"Content-Type": "application/json; charset=latin-1"},
+        b"{}",
+        415,
+        "Content-Type",
+        "send UTF-8",
+    ),
 ]
 
 ARABIC_TWO = "%D9%A2"  # U+0662: a decimal digit to Python's \d and int(), not to an HTTP API
 QUERIES: list[Case] = [
-    ("Fixje page not UTF-8", "GET", f"{ORDERS}?page=%FF", {}, None, 400, "page",
-     "is not valid for page"),
-    ("Fixje page of 64000 digits", "GET", f"{ORDERS}?page=" + "9" * 64_000, {}, None, 400, "page",
-     "is not valid for page"),
-    ("Fixje page=0 after 5000 parameters", "GET", f"{ORDERS}?{many(5000, 'p{}=1')}&page=0", {}, None,
-     400, "page", "must be at least 1"),
-    ("vidaXL id_eq not UTF-8", "GET", f"{VX_LIST}?id_eq=%FF", {}, None, 400, "id_eq",
-     "is not valid for id_eq"),
-    ("vidaXL id_eq of 64000 digits", "GET", f"{VX_LIST}?id_eq=" + "7" * 64_000, {}, None, 400, "id_eq",
-     "is not valid for id_eq"),
-    ("vidaXL 3000 id_in[]", "GET", f"{VX_PRODUCTS}?{many(3000, 'id_in[]=12000')}", {}, None, 400,
-     "id_in[]", "must have at most 500 items"),
-    ("vidaXL submitted_at_gteq not UTF-8", "GET", f"{VX_LIST}?submitted_at_gteq=2026-11-0%FF", {}, None,
-     400, "submitted_at_gteq", "is not valid for submitted_at_gteq"),
-    ("control status not UTF-8", "GET", f"{REQUESTS}?status=%FF", {}, None, 400, "status",
-     "is not valid for status"),
-    ("control path filter of 64000 bytes", "GET", f"{REQUESTS}?path=" + "p" * 64_000, {}, None, 400,
-     "path", "must be at most 500 characters long"),
+    ("Fixje page not UTF-8", "GET", f"{ORDERS}?page=%FF", {}, None, 400, "page", "is not valid for page"),
+    (
+        "Fixje page of 64000 digits",
+        "GET",
+        f"{ORDERS}?page=" + "9" * 64_000,
+        {},
+        None,
+        400,
+        "page",
+        "is not valid for page",
+    ),
+    (
+        "Fixje page=0 after 5000 parameters",
+        "GET",
+        f"{ORDERS}?{many(5000, 'p{}=1')}&page=0",
+        {},
+        None,
+        400,
+        "page",
+        "must be at least 1",
+    ),
+    (
+        "vidaXL id_eq not UTF-8",
+        "GET",
+        f"{VX_LIST}?id_eq=%FF",
+        {},
+        None,
+        400,
+        "id_eq",
+        "is not valid for id_eq",
+    ),
+    (
+        "vidaXL id_eq of 64000 digits",
+        "GET",
+        f"{VX_LIST}?id_eq=" + "7" * 64_000,
+        {},
+        None,
+        400,
+        "id_eq",
+        "is not valid for id_eq",
+    ),
+    (
+        "vidaXL 3000 id_in[]",
+        "GET",
+        f"{VX_PRODUCTS}?{many(3000, 'id_in[]=12000')}",
+        {},
+        None,
+        400,
+        "id_in[]",
+        "must have at most 500 items",
+    ),
+    (
+        "vidaXL submitted_at_gteq not UTF-8",
+        "GET",
+        f"{VX_LIST}?submitted_at_gteq=2026-11-0%FF",
+        {},
+        None,
+        400,
+        "submitted_at_gteq",
+        "is not valid for submitted_at_gteq",
+    ),
+    (
+        "control status not UTF-8",
+        "GET",
+        f"{REQUESTS}?status=%FF",
+        {},
+        None,
+        400,
+        "status",
+        "is not valid for status",
+    ),
+    (
+        "control path filter of 64000 bytes",
+        "GET",
+        f"{REQUESTS}?path=" + "p" * 64_000,
+        {},
+        None,
+        400,
+        "path",
+        "must be at most 500 characters long",
+    ),
 ]
 QUERIES_UNICODE: list[Case] = [
-    ("Fixje page in Arabic-Indic digits", "GET", f"{ORDERS}?page={ARABIC_TWO}", {}, None, 400, "page",
-     "is not valid for page"),
-    ("vidaXL limit in Arabic-Indic digits", "GET", f"{VX_PRODUCTS}?limit={ARABIC_TWO}", {}, None, 400,
-     "limit", "is not valid for limit"),
-    ("control status in Arabic-Indic digits", "GET", f"{REQUESTS}?status={ARABIC_TWO * 3}", {}, None,
-     400, "status", "is not valid for status"),
+    (
+        "Fixje page in Arabic-Indic digits",
+        "GET",
+        f"{ORDERS}?page={ARABIC_TWO}",
+        {},
+        None,
+        400,
+        "page",
+        "is not valid for page",
+    ),
+    (
+        "vidaXL limit in Arabic-Indic digits",
+        "GET",
+        f"{VX_PRODUCTS}?limit={ARABIC_TWO}",
+        {},
+        None,
+        400,
+        "limit",
+        "is not valid for limit",
+    ),
+    (
+        "control status in Arabic-Indic digits",
+        "GET",
+        f"{REQUESTS}?status={ARABIC_TWO * 3}",
+        {},
+        None,
+        400,
+        "status",
+        "is not valid for status",
+    ),
 ]
 
 BEARER_REQUIRED = "A bearer token is required"
@@ -355,8 +752,16 @@ def bearer_case(name: str, authorization: str | bytes, message: str) -> Case:
 
 
 def login_case(name: str, authorization: str | bytes, status: int, error: str, message: str) -> Case:
-    return (f"login: {name}", "POST", LOGIN, {**FORM, "Authorization": authorization}, GRANT, status, error,
-            message)
+    return (
+        f"login: {name}",
+        "POST",
+        LOGIN,
+        {**FORM, "Authorization": authorization},
+        GRANT,
+        status,
+        error,
+        message,
+    )
 
 
 def basic_case(name: str, authorization: str | bytes, path: str = VX_LIST) -> Case:
@@ -372,15 +777,33 @@ CREDENTIALS: list[Case] = [
     bearer_case("Digest", 'Digest username="x", nonce="1", response="0"', BEARER_REQUIRED),
     bearer_case("Negotiate", NEGOTIATE, BEARER_REQUIRED),
     bearer_case("the client credentials as Basic", basic(*DEMO), BEARER_REQUIRED),
-    ("Fixje: a token of 64 KiB on a create", "POST", ORDERS,
-     {"Authorization": "Bearer " + "a" * 65_536, **JSON}, b"{}", 401, None, INVALID_TOKEN),
+    (
+        "Fixje: a token of 64 KiB on a create",
+        "POST",
+        ORDERS,
+        {"Authorization": "Bearer " + "a" * 65_536, **JSON},
+        b"{}",
+        401,
+        None,
+        INVALID_TOKEN,
+    ),
     login_case("Basic without credentials", "Basic", 400, "invalid_request", NO_CLIENT_ID),
     login_case("Basic of bytes not UTF-8", basic_bytes(b"\xff\xfe:\xff"), 401, "invalid_client", MALFORMED),
     login_case("a Basic header not ASCII", b"Basic \xff\xfe", 401, "invalid_client", MALFORMED),
-    login_case("Basic with a NUL after the secret", basic(DEMO[0], DEMO[1] + "\x00"), 401,
-               "invalid_client", UNKNOWN_CLIENT),
-    login_case("Basic with control characters in the id", basic(DEMO[0] + "\x1b[2J", DEMO[1]), 401,
-               "invalid_client", UNKNOWN_CLIENT),
+    login_case(
+        "Basic with a NUL after the secret",
+        basic(DEMO[0], DEMO[1] + "\x00"),
+        401,
+        "invalid_client",
+        UNKNOWN_CLIENT,
+    ),
+    login_case(
+        "Basic with control characters in the id",
+        basic(DEMO[0] + "\x1b[2J", DEMO[1]),
+        401,
+        "invalid_client",
+        UNKNOWN_CLIENT,
+    ),
     login_case("Basic of 16 KiB", basic("a" * 16_384, "b"), 401, "invalid_client", UNKNOWN_CLIENT),
     login_case("Digest is no credentials", "Digest username=x", 400, "invalid_request", NO_CLIENT_ID),
     basic_case("Basic without credentials", "Basic"),
@@ -392,76 +815,255 @@ CREDENTIALS: list[Case] = [
     basic_case("Basic of 16 KiB", basic("a" * 16_384, "b")),
     basic_case("Digest", 'Digest username="demo@vidaxl.sandbox"'),
     basic_case("Negotiate", NEGOTIATE, VX_PRODUCTS),
-    ("vidaXL: a Basic header not ASCII on a create", "POST", VX_ORDERS,
-     {"Authorization": b"Basic " + b"\xe9" * 100, **JSON}, VX_VALID, 401, None, DENIED),
-    ("vidaXL: Basic of 64 KiB on a create", "POST", VX_ORDERS,
-     {"Authorization": basic(VIDAXL[0], "t" * 65_536), **JSON}, VX_VALID, 401, None, DENIED),
+    (
+        "vidaXL: a Basic header not ASCII on a create",
+        "POST",
+        VX_ORDERS,
+        {"Authorization": b"Basic " + b"\xe9" * 100, **JSON},
+        VX_VALID,
+        401,
+        None,
+        DENIED,
+    ),
+    (
+        "vidaXL: Basic of 64 KiB on a create",
+        "POST",
+        VX_ORDERS,
+        {"Authorization": basic(VIDAXL[0], "t" * 65_536), **JSON},
+        VX_VALID,
+        401,
+        None,
+        DENIED,
+    ),
 ]
 
 NO_UUID = "is not a valid UUID"
 
 PATHS: list[Case] = [
-    ("Fixje order id ../../etc/passwd, encoded", "GET", f"{ORDERS}/%2e%2e%2f%2e%2e%2fetc%2fpasswd", {},
-     None, 404, None, "No resource at /api/v1/orders/../../etc/passwd."),
-    ("Fixje order id ..\\..\\", "GET", f"{ORDERS}/..%5C..%5Cwindows%5Cwin.ini", {}, None, 400, "orderId",
-     NO_UUID),
+    (
+        "Fixje order id ../../etc/passwd, encoded",
+        "GET",
+        f"{ORDERS}/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        {},
+        None,
+        404,
+        None,
+        "No resource at /api/v1/orders/../../etc/passwd.",
+    ),
+    (
+        "Fixje order id ..\\..\\",
+        "GET",
+        f"{ORDERS}/..%5C..%5Cwindows%5Cwin.ini",
+        {},
+        None,
+        400,
+        "orderId",
+        NO_UUID,
+    ),
     ("Fixje order id, a UUID and a NUL", "GET", f"{ORDERS}/{UUID}%00", {}, None, 400, "orderId", NO_UUID),
-    ("Fixje order id, a UUID and ;", "GET", f"{ORDERS}/{UUID};rm%20-rf", {}, None, 400, "orderId",
-     NO_UUID),
-    ("Fixje order id, a UUID in braces", "GET", f"{ORDERS}/%7B{UUID}%7D", {}, None, 400, "orderId",
-     NO_UUID),
-    ("Fixje order id of 10000 hex digits", "GET", f"{ORDERS}/" + "f" * 10_000, {}, None, 400, "orderId",
-     NO_UUID),
+    ("Fixje order id, a UUID and ;", "GET", f"{ORDERS}/{UUID};rm%20-rf", {}, None, 400, "orderId", NO_UUID),
+    ("Fixje order id, a UUID in braces", "GET", f"{ORDERS}/%7B{UUID}%7D", {}, None, 400, "orderId", NO_UUID),
+    (
+        "Fixje order id of 10000 hex digits",
+        "GET",
+        f"{ORDERS}/" + "f" * 10_000,
+        {},
+        None,
+        400,
+        "orderId",
+        NO_UUID,
+    ),
     ("Fixje order id in Unicode", "GET", f"{ORDERS}/%C3%BC%E2%80%AE", {}, None, 400, "orderId", NO_UUID),
-    ("vidaXL ../ in the path, encoded", "GET", f"{VX_ORDERS}/..%2F..%2Fetc%2Fpasswd", {}, None, 404,
-     None, "No resource at /api_customer/orders/../../etc/passwd."),
+    (
+        "vidaXL ../ in the path, encoded",
+        "GET",
+        f"{VX_ORDERS}/..%2F..%2Fetc%2Fpasswd",
+        {},
+        None,
+        404,
+        None,
+        "No resource at /api_customer/orders/../../etc/passwd.",
+    ),
     ("vidaXL orders.json and a NUL", "GET", f"{VX_LIST}%00", {}, None, 404, None, "No resource at"),
     ("vidaXL orders, a NUL, .json", "GET", f"{VX_ORDERS}%00.json", {}, None, 404, None, "No resource at"),
-    ("vidaXL id_eq ../1", "GET", f"{VX_LIST}?id_eq=..%2F1", {}, None, 400, "id_eq",
-     "is not valid for id_eq"),
-    ("vidaXL product_code ../../etc/passwd", "POST", VX_ORDERS, JSON,
-     VX_BODY.replace(b"@@", b'"../../etc/passwd"'), 422, "order_products[0].product_code",
-     "Product ../../etc/passwd does not exist."),
-    ("vidaXL product_code of 10000 characters", "POST", VX_ORDERS, JSON,
-     VX_BODY.replace(b"@@", b'"' + b"9" * 10_000 + b'"'), 422, "order_products[0].product_code",
-     "does not exist"),
-    ("control: a Fixje order id with ../", "POST", "/_sandbox/fixje/orders/..%2F..%2Fetc/events", JSON,
-     b'{"event": "process"}', 404, None, "No resource at /_sandbox/fixje/orders/../../etc/events."),
-    ("control: a Fixje order id ...", "POST", "/_sandbox/fixje/orders/..%2e/events", JSON,
-     b'{"event": "process"}', 404, None, "No Fixje order '...'."),
-    ("control: a vidaXL order id NUL", "POST", VX_EVENT_ID.format("%00"), JSON, PAY, 404, None,
-     "No vidaXL order"),
-    ("control: a vidaXL order id of 64 digits", "POST", VX_EVENT_ID.format("9" * 64), JSON, PAY, 404,
-     None, "No vidaXL order"),
-    ("control: a vidaXL order id of 65 digits", "POST", VX_EVENT_ID.format("9" * 65), JSON, PAY, 400,
-     "orderId", "must be at most 64 characters long"),
-    ("control: a vidaXL order id -70001", "POST", VX_EVENT_ID.format("-70001"), JSON, PAY, 404, None,
-     "No vidaXL order '-70001'."),
-    ("control: an api ..", "POST", "/_sandbox/%2e%2e/orders/1/events", JSON, PAY, 400, "api",
-     "is not one of"),
-    ("control: a scenario ../../etc/passwd", "POST", "/_sandbox/scenarios/..%2F..%2Fetc%2Fpasswd", {},
-     None, 404, None, "No resource at /_sandbox/scenarios/../../etc/passwd."),
-    ("control: a scenario ...", "POST", "/_sandbox/scenarios/..%2e", {}, None, 400, "name",
-     "is not valid for name"),
-    ("control: a scenario in Unicode", "POST", "/_sandbox/scenarios/b%C3%A4ckorder", {}, None, 400,
-     "name", "is not valid for name"),
-    ("control: a token action ..", "POST", "/_sandbox/fixje/tokens/%2e%2e", JSON, b'{"clientId": "x"}',
-     400, "action", "is not one of"),
+    ("vidaXL id_eq ../1", "GET", f"{VX_LIST}?id_eq=..%2F1", {}, None, 400, "id_eq", "is not valid for id_eq"),
+    (
+        "vidaXL product_code ../../etc/passwd",
+        "POST",
+        VX_ORDERS,
+        JSON,
+        VX_BODY.replace(b"@@", b'"../../etc/passwd"'),
+        422,
+        "order_products[0].product_code",
+        "Product ../../etc/passwd does not exist.",
+    ),
+    (
+        "vidaXL product_code of 10000 characters",
+        "POST",
+        VX_ORDERS,
+        JSON,
+        VX_BODY.replace(b"@@", b'"' + b"9" * 10_000 + b'"'),
+        422,
+        "order_products[0].product_code",
+        "does not exist",
+    ),
+    (
+        "control: a Fixje order id with ../",
+        "POST",
+        "/_sandbox/fixje/orders/..%2F..%2Fetc/events",
+        JSON,
+        b'{"event": "process"}',
+        404,
+        None,
+        "No resource at /_sandbox/fixje/orders/../../etc/events.",
+    ),
+    (
+        "control: a Fixje order id ...",
+        "POST",
+        "/_sandbox/fixje/orders/..%2e/events",
+        JSON,
+        b'{"event": "process"}',
+        404,
+        None,
+        "No Fixje order '...'.",
+    ),
+    (
+        "control: a vidaXL order id NUL",
+        "POST",
+        VX_EVENT_ID.format("%00"),
+        JSON,
+        PAY,
+        404,
+        None,
+        "No vidaXL order",
+    ),
+    (
+        "control: a vidaXL order id of 64 digits",
+        "POST",
+        VX_EVENT_ID.format("9" * 64),
+        JSON,
+        PAY,
+        404,
+        None,
+        "No vidaXL order",
+    ),
+    (
+        "control: a vidaXL order id of 65 digits",
+        "POST",
+        VX_EVENT_ID.format("9" * 65),
+        JSON,
+        PAY,
+        400,
+        "orderId",
+        "must be at most 64 characters long",
+    ),
+    (
+        "control: a vidaXL order id -70001",
+        "POST",
+        VX_EVENT_ID.format("-70001"),
+        JSON,
+        PAY,
+        404,
+        None,
+        "No vidaXL order '-70001'.",
+    ),
+    (
+        "control: an api ..",
+        "POST",
+        "/_sandbox/%2e%2e/orders/1/events",
+        JSON,
+        PAY,
+        400,
+        "api",
+        "is not one of",
+    ),
+    (
+        "control: a scenario ../../etc/passwd",
+        "POST",
+        "/_sandbox/scenarios/..%2F..%2Fetc%2Fpasswd",
+        {},
+        None,
+        404,
+        None,
+        "No resource at /_sandbox/scenarios/../../etc/passwd.",
+    ),
+    (
+        "control: a scenario ...",
+        "POST",
+        "/_sandbox/scenarios/..%2e",
+        {},
+        None,
+        400,
+        "name",
+        "is not valid for name",
+    ),
+    (
+        "control: a scenario in Unicode",
+        "POST",
+        "/_sandbox/scenarios/b%C3%A4ckorder",
+        {},
+        None,
+        400,
+        "name",
+        "is not valid for name",
+    ),
+    (
+        "control: a token action ..",
+        "POST",
+        "/_sandbox/fixje/tokens/%2e%2e",
+        JSON,
+        b'{"clientId": "x"}',
+        400,
+        "action",
+        "is not one of",
+    ),
 ]
 PATHS_UNICODE: list[Case] = [
-    ("Fixje order id, a UUID in full-width digits", "GET",
-     f"{ORDERS}/%EF%BC%95d1a3c9e-0000-4000-8000-000000000000", {}, None, 400, "orderId", NO_UUID),
-    ("control: a vidaXL order id in superscript digits", "POST", VX_EVENT_ID.format("%C2%B2"), JSON, PAY,
-     404, None, "No vidaXL order"),
-    ("control: a vidaXL order id in Arabic-Indic digits", "POST",
-     VX_EVENT_ID.format("%D9%A7%D9%A0%D9%A0%D9%A0%D9%A1"), JSON, PAY, 404, None, "No vidaXL order"),
+    (
+        "Fixje order id, a UUID in full-width digits",
+        "GET",
+        f"{ORDERS}/%EF%BC%95d1a3c9e-0000-4000-8000-000000000000",
+        {},
+        None,
+        400,
+        "orderId",
+        NO_UUID,
+    ),
+    (
+        "control: a vidaXL order id in superscript digits",
+        "POST",
+        VX_EVENT_ID.format("%C2%B2"),
+        JSON,
+        PAY,
+        404,
+        None,
+        "No vidaXL order",
+    ),
+    (
+        "control: a vidaXL order id in Arabic-Indic digits",
+        "POST",
+        VX_EVENT_ID.format("%D9%A7%D9%A0%D9%A0%D9%A0%D9%A1"),
+        JSON,
+        PAY,
+        404,
+        None,
+        "No vidaXL order",
+    ),
 ]
 
 METHODS: list[Case] = [
     ("Fixje: TRACE", "TRACE", ORDERS, {}, None, 405, None, "Method Not Allowed"),
     ("vidaXL: DELETE", "DELETE", VX_LIST, {}, None, 405, None, "Method Not Allowed"),
-    ("control: PATCH the clock", "PATCH", CLOCK, JSON, b'{"advance": "P1D"}', 405, None,
-     "Method Not Allowed"),
+    (
+        "control: PATCH the clock",
+        "PATCH",
+        CLOCK,
+        JSON,
+        b'{"advance": "P1D"}',
+        405,
+        None,
+        "Method Not Allowed",
+    ),
 ]
 
 
@@ -469,19 +1071,42 @@ def params(cases: list[Case], marks: Any = ()) -> list[Any]:
     return [pytest.param(*case[1:], id=case[0], marks=marks) for case in cases]
 
 
-ALL = [*NESTING, *NOT_UNICODE, *CONTENT_TYPES, *QUERIES, *QUERIES_UNICODE, *CREDENTIALS, *PATHS,
-       *PATHS_UNICODE, *METHODS]
+ALL = [
+    *NESTING,
+    *NOT_UNICODE,
+    *CONTENT_TYPES,
+    *QUERIES,
+    *QUERIES_UNICODE,
+    *CREDENTIALS,
+    *PATHS,
+    *PATHS_UNICODE,
+    *METHODS,
+]
 
 
 @pytest.mark.parametrize(
     ("method", "path", "headers", "content", "status", "field", "fragment"),
-    [*params(NESTING), *params(NOT_UNICODE), *params(CONTENT_TYPES), *params(QUERIES),
-     *params(QUERIES_UNICODE), *params(CREDENTIALS), *params(PATHS), *params(PATHS_UNICODE),
-     *params(METHODS)],
+    [
+        *params(NESTING),
+        *params(NOT_UNICODE),
+        *params(CONTENT_TYPES),
+        *params(QUERIES),
+        *params(QUERIES_UNICODE),
+        *params(CREDENTIALS),
+        *params(PATHS),
+        *params(PATHS_UNICODE),
+        *params(METHODS),
+    ],
 )
 def test_hostile_request_is_refused_and_changes_nothing(
-    shared: Shared, method: str, path: str, headers: Headers, content: bytes | None, status: int,
-    field: str | None, fragment: str,
+    shared: Shared,
+    method: str,
+    path: str,
+    headers: Headers,
+    content: bytes | None,
+    status: int,
+    field: str | None,
+    fragment: str,
 ) -> None:
     with unchanged(shared):
         sent = wire({**credentials(path, shared.bearer), **headers})
@@ -497,25 +1122,48 @@ def test_case_ids_are_distinct() -> None:
 # id, path with hostile parameters, the same request without them (or with a value that matches
 # nothing): unknown parameters are ignored, a filter value nobody has matches nothing.
 IGNORED: list[tuple[str, str, str]] = [
-    ("Fixje, an unknown parameter not UTF-8", "/api/v1/products?pageSize=2&filter=%FF%FE",
-     "/api/v1/products?pageSize=2"),
-    ("Fixje, an unknown parameter of 64000 bytes", f"{ORDERS}?pagesize=3&x=" + "a" * 64_000,
-     f"{ORDERS}?pagesize=3"),
-    ("Fixje, 5000 unknown parameters", f"{ORDERS}?pagesize=3&{many(5000, 'p{}=1')}",
-     f"{ORDERS}?pagesize=3"),
-    ("Fixje, page=2 5000 times", f"{ORDERS}?pagesize=3&{many(5000, 'page=2')}",
-     f"{ORDERS}?pagesize=3&page=2"),
-    ("vidaXL, a reference filter not UTF-8", f"{VX_LIST}?customer_order_reference_eq=%FF%FE",
-     f"{VX_LIST}?customer_order_reference_eq=none"),
-    ("vidaXL, a reference filter of 64000 bytes", f"{VX_LIST}?customer_order_reference_eq=" + "r" * 64_000,
-     f"{VX_LIST}?customer_order_reference_eq=none"),
-    ("vidaXL, code_eq ../../etc/passwd", f"{VX_PRODUCTS}?code_eq=..%2F..%2Fetc%2Fpasswd",
-     f"{VX_PRODUCTS}?code_eq=none"),
-    ("vidaXL, 5000 unknown parameters", f"{VX_PRODUCTS}?limit=3&{many(5000, 'p{}=1')}",
-     f"{VX_PRODUCTS}?limit=3"),
+    (
+        "Fixje, an unknown parameter not UTF-8",
+        "/api/v1/products?pageSize=2&filter=%FF%FE",
+        "/api/v1/products?pageSize=2",
+    ),
+    (
+        "Fixje, an unknown parameter of 64000 bytes",
+        f"{ORDERS}?pagesize=3&x=" + "a" * 64_000,
+        f"{ORDERS}?pagesize=3",
+    ),
+    ("Fixje, 5000 unknown parameters", f"{ORDERS}?pagesize=3&{many(5000, 'p{}=1')}", f"{ORDERS}?pagesize=3"),
+    (
+        "Fixje, page=2 5000 times",
+        f"{ORDERS}?pagesize=3&{many(5000, 'page=2')}",
+        f"{ORDERS}?pagesize=3&page=2",
+    ),
+    (
+        "vidaXL, a reference filter not UTF-8",
+        f"{VX_LIST}?customer_order_reference_eq=%FF%FE",
+        f"{VX_LIST}?customer_order_reference_eq=none",
+    ),
+    (
+        "vidaXL, a reference filter of 64000 bytes",
+        f"{VX_LIST}?customer_order_reference_eq=" + "r" * 64_000,
+        f"{VX_LIST}?customer_order_reference_eq=none",
+    ),
+    (
+        "vidaXL, code_eq ../../etc/passwd",
+        f"{VX_PRODUCTS}?code_eq=..%2F..%2Fetc%2Fpasswd",
+        f"{VX_PRODUCTS}?code_eq=none",
+    ),
+    (
+        "vidaXL, 5000 unknown parameters",
+        f"{VX_PRODUCTS}?limit=3&{many(5000, 'p{}=1')}",
+        f"{VX_PRODUCTS}?limit=3",
+    ),
     ("control, a path filter not UTF-8", f"{REQUESTS}?path=%FF", f"{REQUESTS}?path=/nothing"),
-    ("control, 5000 unknown parameters", f"{REQUESTS}?path=/nothing&{many(5000, 'p{}=1')}",
-     f"{REQUESTS}?path=/nothing"),
+    (
+        "control, 5000 unknown parameters",
+        f"{REQUESTS}?path=/nothing&{many(5000, 'p{}=1')}",
+        f"{REQUESTS}?path=/nothing",
+    ),
 ]
 
 
@@ -553,12 +1201,20 @@ def guarded() -> Iterator[TestClient]:
 
 @pytest.mark.parametrize(
     ("method", "path", "body"),
-    [("GET", STATE, None), ("POST", CLOCK, {"advance": "P1D"}), ("POST", TENANTS, {"api": "fixje"}),
-     ("POST", "/_sandbox/reset", None)],
+    [
+        ("GET", STATE, None),
+        ("POST", CLOCK, {"advance": "P1D"}),
+        ("POST", TENANTS, {"api": "fixje"}),
+        ("POST", "/_sandbox/reset", None),
+    ],
 )
 @pytest.mark.parametrize("authorization", [pytest.param(value, id=name) for name, value in GARBAGE_ADMIN])
 def test_garbage_admin_tokens_are_refused(
-    guarded: TestClient, method: str, path: str, body: Any, authorization: str | bytes,
+    guarded: TestClient,
+    method: str,
+    path: str,
+    body: Any,
+    authorization: str | bytes,
 ) -> None:
     before = guarded.get(STATE, headers=ADMIN).content
     response = guarded.request(method, path, json=body, headers=wire({"Authorization": authorization}))
@@ -583,8 +1239,9 @@ def get(target: bytes, *headers: bytes) -> bytes:
 
 
 def post(target: bytes, body: bytes, *headers: bytes) -> bytes:
-    return (b"POST " + target + b" HTTP/1.1\r\n" + HOST + b"".join(headers)
-            + b"Connection: close\r\n\r\n" + body)
+    return (
+        b"POST " + target + b" HTTP/1.1\r\n" + HOST + b"".join(headers) + b"Connection: close\r\n\r\n" + body
+    )
 
 
 def length(size: int | str) -> bytes:
@@ -594,68 +1251,155 @@ def length(size: int | str) -> bytes:
 # id, the request's bytes (@@TOKEN@@: a Fixje token), status, who answers: "uvicorn" (its plain-text
 # 400 before the app sees anything) or the API whose error shape the answer has.
 RAW: list[tuple[str, bytes, int, str]] = [
-    ("a NUL in a header value", get(b"/api/v1/orders", b"Authorization: Bearer a\x00b\r\n"), 400,
-     "uvicorn"),
-    ("a control character in a header value", get(b"/api_customer/orders.json", b"X-Note: a\x01b\r\n"),
-     400, "uvicorn"),
+    ("a NUL in a header value", get(b"/api/v1/orders", b"Authorization: Bearer a\x00b\r\n"), 400, "uvicorn"),
+    (
+        "a control character in a header value",
+        get(b"/api_customer/orders.json", b"X-Note: a\x01b\r\n"),
+        400,
+        "uvicorn",
+    ),
     ("a header name not ASCII", get(b"/api/v1/orders", b"X-\xff: 1\r\n"), 400, "uvicorn"),
     ("a header without a colon", get(b"/api/v1/orders", b"Garbage\r\n"), 400, "uvicorn"),
-    ("a folded header", get(b"/api/v1/orders", b"Authorization: Bearer\r\n " + TOKEN + b"\r\n"), 400,
-     "uvicorn"),
+    (
+        "a folded header",
+        get(b"/api/v1/orders", b"Authorization: Bearer\r\n " + TOKEN + b"\r\n"),
+        400,
+        "uvicorn",
+    ),
     ("raw bytes not UTF-8 in the path", get(b"/api/v1/orders/\xff\xfe"), 400, "uvicorn"),
-    ("raw bytes not UTF-8 in the query",
-     get(b"/api_customer/orders.json?customer_order_reference_eq=\xff", VIDAXL_AUTH), 400, "uvicorn"),
+    (
+        "raw bytes not UTF-8 in the query",
+        get(b"/api_customer/orders.json?customer_order_reference_eq=\xff", VIDAXL_AUTH),
+        400,
+        "uvicorn",
+    ),
     # a request's head past 32 KiB is refused as it arrives (sandbox/limits.py)
     ("a request line of 64 KiB", get(b"/api/v1/orders?x=" + b"a" * 65_536), 431, "limits"),
     ("a request line of 1 MiB", get(b"/_sandbox/requests?path=" + b"a" * 1_048_576), 431, "limits"),
     ("Content-Length abc", post(b"/api/v1/login", b"", length("abc")), 400, "uvicorn"),
     ("Content-Length -1", post(b"/api/v1/login", b"", length(-1)), 400, "uvicorn"),
-    ("Content-Length of 20 digits", post(b"/api/v1/orders", b"{}", FIXJE_AUTH, length("9" * 20)), 400,
-     "uvicorn"),
-    ("Content-Length twice", post(b"/api/v1/orders", b"{} ", FIXJE_AUTH, AS_JSON, length(2), length(3)),
-     400, "uvicorn"),
-    ("Content-Length and chunked",
-     post(b"/api_customer/orders", b"2\r\n{}\r\n0\r\n\r\n", VIDAXL_AUTH, length(2), CHUNKED), 400,
-     "uvicorn"),
-    ("a chunk size zz", post(b"/api/v1/orders", b"zz\r\n{}\r\n0\r\n\r\n", FIXJE_AUTH, AS_JSON, CHUNKED),
-     400, "uvicorn"),
-    ("Transfer-Encoding gzip", post(b"/api/v1/orders", b"{}", FIXJE_AUTH, b"Transfer-Encoding: gzip\r\n"),
-     400, "uvicorn"),
-    ("an unknown method", b"FOO /api/v1/orders HTTP/1.1\r\n" + HOST + b"Connection: close\r\n\r\n", 400,
-     "uvicorn"),
+    (
+        "Content-Length of 20 digits",
+        post(b"/api/v1/orders", b"{}", FIXJE_AUTH, length("9" * 20)),
+        400,
+        "uvicorn",
+    ),
+    (
+        "Content-Length twice",
+        post(b"/api/v1/orders", b"{} ", FIXJE_AUTH, AS_JSON, length(2), length(3)),
+        400,
+        "uvicorn",
+    ),
+    (
+        "Content-Length and chunked",
+        post(b"/api_customer/orders", b"2\r\n{}\r\n0\r\n\r\n", VIDAXL_AUTH, length(2), CHUNKED),
+        400,
+        "uvicorn",
+    ),
+    (
+        "a chunk size zz",
+        post(b"/api/v1/orders", b"zz\r\n{}\r\n0\r\n\r\n", FIXJE_AUTH, AS_JSON, CHUNKED),
+        400,
+        "uvicorn",
+    ),
+    (
+        "Transfer-Encoding gzip",
+        post(b"/api/v1/orders", b"{}", FIXJE_AUTH, b"Transfer-Encoding: gzip\r\n"),
+        400,
+        "uvicorn",
+    ),
+    (
+        "an unknown method",
+        b"FOO /api/v1/orders HTTP/1.1\r\n" + HOST + b"Connection: close\r\n\r\n",
+        400,
+        "uvicorn",
+    ),
     ("the HTTP/2 preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400, "uvicorn"),
-    ("a TLS ClientHello", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(32)) + b"\r\n\r\n",
-     400, "uvicorn"),
+    (
+        "a TLS ClientHello",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(32)) + b"\r\n\r\n",
+        400,
+        "uvicorn",
+    ),
     ("a token not UTF-8", get(b"/api/v1/orders", b"Authorization: Bearer \xff\xfe\r\n"), 401, "fixje"),
-    ("a vidaXL Basic header not ASCII",
-     get(b"/api_customer/orders.json", b"Authorization: Basic \xff\xfe\r\n"), 401, "vidaxl"),
-    ("a login Basic header not ASCII",
-     post(b"/api/v1/login", GRANT, b"Authorization: Basic \xc3\xa9\xff\r\n",
-          b"Content-Type: application/x-www-form-urlencoded\r\n", length(len(GRANT))), 401, "login"),
+    (
+        "a vidaXL Basic header not ASCII",
+        get(b"/api_customer/orders.json", b"Authorization: Basic \xff\xfe\r\n"),
+        401,
+        "vidaxl",
+    ),
+    (
+        "a login Basic header not ASCII",
+        post(
+            b"/api/v1/login",
+            GRANT,
+            b"Authorization: Basic \xc3\xa9\xff\r\n",
+            b"Content-Type: application/x-www-form-urlencoded\r\n",
+            length(len(GRANT)),
+        ),
+        401,
+        "login",
+    ),
     ("a header of 1 MiB", get(b"/api/v1/orders", b"X-Big: " + b"a" * 1_048_576 + b"\r\n"), 431, "limits"),
-    ("10000 headers", get(b"/api_customer/orders.json", *(b"X-%d: 1\r\n" % i for i in range(10_000))),
-     431, "limits"),
-    ("a token of 64 KiB", get(b"/api/v1/orders", b"Authorization: Bearer " + b"t" * 65_536 + b"\r\n"),
-     431, "limits"),
-    ("a token of 16 KiB", get(b"/api/v1/orders", b"Authorization: Bearer " + b"t" * 16_384 + b"\r\n"),
-     401, "fixje"),
-    ("a host name that is not this server's",
-     get(b"/_sandbox/state").replace(HOST, b"Host: attacker.example\r\n"), 421, "guard"),
+    (
+        "10000 headers",
+        get(b"/api_customer/orders.json", *(b"X-%d: 1\r\n" % i for i in range(10_000))),
+        431,
+        "limits",
+    ),
+    (
+        "a token of 64 KiB",
+        get(b"/api/v1/orders", b"Authorization: Bearer " + b"t" * 65_536 + b"\r\n"),
+        431,
+        "limits",
+    ),
+    (
+        "a token of 16 KiB",
+        get(b"/api/v1/orders", b"Authorization: Bearer " + b"t" * 16_384 + b"\r\n"),
+        401,
+        "fixje",
+    ),
+    (
+        "a host name that is not this server's",
+        get(b"/_sandbox/state").replace(HOST, b"Host: attacker.example\r\n"),
+        421,
+        "guard",
+    ),
     ("../../ in the Fixje path", get(b"/api/v1/orders/../../etc/passwd", FIXJE_AUTH), 404, "fixje"),
     # a test client decodes a path twice; a server once, which leaves ..%2F: not a UUID
-    ("..%252F, double-encoded, in the Fixje path",
-     get(b"/api/v1/orders/..%252F..%252Fetc%252Fpasswd", FIXJE_AUTH), 400, "fixje"),
+    (
+        "..%252F, double-encoded, in the Fixje path",
+        get(b"/api/v1/orders/..%252F..%252Fetc%252Fpasswd", FIXJE_AUTH),
+        400,
+        "fixje",
+    ),
     ("..\\..\\ in the Fixje path", get(b"/api/v1/orders/..\\..\\etc\\passwd", FIXJE_AUTH), 400, "fixje"),
     ("../../ in the vidaXL path", get(b"/api_customer/../../etc/passwd", VIDAXL_AUTH), 404, "vidaxl"),
-    ("../../ in the control path", post(b"/_sandbox/scenarios/../../../etc/passwd", b"", length(0)), 404,
-     "control"),
-    ("2 MiB announced, none sent", post(b"/api/v1/orders", b"", FIXJE_AUTH, AS_JSON, length(2 * 1024**2)),
-     413, "fixje"),
-    ("a vidaXL body of 2 MiB announced, none sent",
-     post(b"/api_customer/orders", b"", VIDAXL_AUTH, AS_JSON, length(2 * 1024**2)), 413, "vidaxl"),
+    (
+        "../../ in the control path",
+        post(b"/_sandbox/scenarios/../../../etc/passwd", b"", length(0)),
+        404,
+        "control",
+    ),
+    (
+        "2 MiB announced, none sent",
+        post(b"/api/v1/orders", b"", FIXJE_AUTH, AS_JSON, length(2 * 1024**2)),
+        413,
+        "fixje",
+    ),
+    (
+        "a vidaXL body of 2 MiB announced, none sent",
+        post(b"/api_customer/orders", b"", VIDAXL_AUTH, AS_JSON, length(2 * 1024**2)),
+        413,
+        "vidaxl",
+    ),
 ]
-SHAPES = {"fixje": "application/problem+json; charset=utf-8", "vidaxl": JSON_TYPE, "login": JSON_TYPE,
-          "control": JSON_TYPE}
+SHAPES = {
+    "fixje": "application/problem+json; charset=utf-8",
+    "vidaxl": JSON_TYPE,
+    "login": JSON_TYPE,
+    "control": JSON_TYPE,
+}
 
 
 @pytest.fixture(scope="module")
@@ -668,8 +1412,11 @@ def server() -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def token(server: Server) -> bytes:
-    response = requests.post(f"{server.url}{LOGIN}", timeout=5, data={
-        "grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]})
+    response = requests.post(
+        f"{server.url}{LOGIN}",
+        timeout=5,
+        data={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]},
+    )
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"]).encode()
 
@@ -695,15 +1442,22 @@ def tracebacks(server: Server, since: int = 0) -> str:
 
 @pytest.mark.parametrize(("data", "status", "answers"), [pytest.param(*case[1:], id=case[0]) for case in RAW])
 def test_hostile_bytes_over_a_socket(
-    server: Server, token: bytes, data: bytes, status: int, answers: str,
+    server: Server,
+    token: bytes,
+    data: bytes,
+    status: int,
+    answers: str,
 ) -> None:
     before, logged = exported(server), len(server.log)
     response, body = exchange(server, data.replace(TOKEN, token))
     assert response.status == status, body
     if answers in ("uvicorn", "limits", "guard"):
         assert response.getheader("content-type") == "text/plain; charset=utf-8"
-        assert {"uvicorn": body == INVALID, "limits": body == TOO_LARGE,
-                "guard": body.startswith(b"Misdirected request")}[answers], body
+        assert {
+            "uvicorn": body == INVALID,
+            "limits": body == TOO_LARGE,
+            "guard": body.startswith(b"Misdirected request"),
+        }[answers], body
     else:
         assert response.getheader("content-type") == SHAPES[answers]
         assert (response.getheader("www-authenticate") is not None) is (status == 401)
@@ -716,8 +1470,11 @@ def test_a_body_cut_short_is_no_crash(server: Server, token: bytes) -> None:
     server refuses the request (and logs no traceback), stores nothing and goes on serving."""
     before, logged = exported(server), len(server.log)
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
-        sock.sendall(post(b"/api/v1/orders", b'{"a"', b"Authorization: Bearer " + token + b"\r\n", AS_JSON,
-                          length(100)))
+        sock.sendall(
+            post(
+                b"/api/v1/orders", b'{"a"', b"Authorization: Bearer " + token + b"\r\n", AS_JSON, length(100)
+            )
+        )
         sock.shutdown(socket.SHUT_WR)
         assert sock.recv(65_536) == b""
     assert requests.get(f"{server.url}/_sandbox/health", timeout=5).json() == {"status": "ok"}

@@ -46,7 +46,7 @@ def login_bytes(size: int) -> bytes:
 def chunked(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
     """`data` as a stream, so that it is sent without a Content-Length."""
     for start in range(0, len(data), size):
-        yield data[start:start + size]
+        yield data[start : start + size]
 
 
 # --- body size ---------------------------------------------------------------------------------------
@@ -69,8 +69,9 @@ def test_body_over_one_mib_is_refused(
 ) -> None:
     data = order_bytes(demo, size) if path == ORDERS else login_bytes(size)
     before = snapshot(demo)
-    response = demo.post(path, content=chunked(data) if stream else data,
-                         headers={"Content-Type": content_type})
+    response = demo.post(
+        path, content=chunked(data) if stream else data, headers={"Content-Type": content_type}
+    )
     assert ("content-length" in response.request.headers) is not stream
     if path == LOGIN:
         assert_oauth_error(response, 413, "invalid_request")
@@ -93,8 +94,11 @@ def test_body_of_exactly_one_mib_is_accepted(demo: Partner, stream: bool) -> Non
 # id, body (None: the valid order as JSON), Content-Type header (None: none sent), multipart.
 UNSUPPORTED: list[tuple[str, bytes | None, str | None]] = [
     ("text/plain", None, "text/plain"),
-    ("application/xml", b"<OrderCreationRequest><reference>x</reference></OrderCreationRequest>",
-     "application/xml"),
+    (
+        "application/xml",
+        b"<OrderCreationRequest><reference>x</reference></OrderCreationRequest>",
+        "application/xml",
+    ),
     ("no Content-Type", None, None),
     ("form", b"reference=x", "application/x-www-form-urlencoded"),
     ("json charset latin-1", None, "application/json; charset=latin-1"),
@@ -127,17 +131,21 @@ def test_multipart_order_is_refused(demo: Partner) -> None:
 
 
 def test_unsupported_content_type_on_login_is_an_oauth_error(client: TestClient) -> None:
-    response = client.post(LOGIN, content=b"grant_type=client_credentials",
-                           headers={"Content-Type": "text/plain"})
+    response = client.post(
+        LOGIN, content=b"grant_type=client_credentials", headers={"Content-Type": "text/plain"}
+    )
     assert_oauth_error(response, 415, "invalid_request")
 
 
-@pytest.mark.parametrize("content_type", [
-    "application/json; charset=utf-8",
-    'Application/JSON; charset="UTF-8"',
-    "text/json",
-    "application/vnd.api+json",
-])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json; charset=utf-8",
+        'Application/JSON; charset="UTF-8"',
+        "text/json",
+        "application/vnd.api+json",
+    ],
+)
 def test_json_content_types_are_accepted(demo: Partner, content_type: str) -> None:
     before = snapshot(demo)
     response = demo.post(ORDERS, content=order_bytes(demo), headers={"Content-Type": content_type})
@@ -152,10 +160,12 @@ Raw = Callable[[Partner], bytes]
 
 def with_value(field: str, literal: str) -> Raw:
     """The valid order with the first item's `field` replaced by a raw JSON literal."""
+
     def raw(partner: Partner) -> bytes:
         body = partner.order_body()
         body["orderItems"][0][field] = "@@VALUE@@"
         return json.dumps(body).replace('"@@VALUE@@"', literal).encode()
+
     return raw
 
 
@@ -241,12 +251,15 @@ def test_odd_query_strings(demo: Partner, path: str, status: int, field: str | N
         assert field in assert_problem(response, status)["errors"]
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v1/orders/..%2F..%2Fetc%2Fpasswd",
-    "/api/v1/orders/%00",
-    "/api/v1/orders/%2Fetc%2Fpasswd",
-    "/api/v1/orders/" + "a" * 10_000,
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/orders/..%2F..%2Fetc%2Fpasswd",
+        "/api/v1/orders/%00",
+        "/api/v1/orders/%2Fetc%2Fpasswd",
+        "/api/v1/orders/" + "a" * 10_000,
+    ],
+)
 def test_hostile_order_ids_are_refused(demo: Partner, path: str) -> None:
     response = demo.get(path)
     assert response.status_code in (400, 404), response.text

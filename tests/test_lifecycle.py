@@ -16,35 +16,55 @@ VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 
 # The documented lifecycles (README, specs/sandbox.yaml): (status, event) -> status after.
 FIXJE_MOVES = {
-    ("New", "process"): "Processing", ("New", "ship"): "Shipped", ("New", "cancel"): "Cancelled",
-    ("Processing", "ship"): "Shipped", ("Processing", "cancel"): "Cancelled",
-    ("PartiallyShipped", "ship"): "Shipped", ("Shipped", "deliver"): "Delivered",
+    ("New", "process"): "Processing",
+    ("New", "ship"): "Shipped",
+    ("New", "cancel"): "Cancelled",
+    ("Processing", "ship"): "Shipped",
+    ("Processing", "cancel"): "Cancelled",
+    ("PartiallyShipped", "ship"): "Shipped",
+    ("Shipped", "deliver"): "Delivered",
 }
 FIXJE_PATHS: dict[str, list[dict[str, Any]]] = {
-    "New": [], "Processing": [{"event": "process"}], "PartiallyShipped": [{"event": "ship", "items": "one"}],
-    "Shipped": [{"event": "ship"}], "Delivered": [{"event": "ship"}, {"event": "deliver"}],
+    "New": [],
+    "Processing": [{"event": "process"}],
+    "PartiallyShipped": [{"event": "ship", "items": "one"}],
+    "Shipped": [{"event": "ship"}],
+    "Delivered": [{"event": "ship"}, {"event": "deliver"}],
     "Cancelled": [{"event": "cancel"}],
 }
 VIDAXL_MOVES = {
-    ("Temporary", "submit"): "Awaiting Payment", ("Temporary", "pay"): "Submitted",
-    ("Awaiting Payment", "pay"): "Submitted", ("Submitted", "prepare"): "Being Prepared",
-    ("Submitted", "ship"): "Sent", ("Being Prepared", "ship"): "Sent",
-    ("Temporary", "cancel"): "Cancelled", ("Submitted", "cancel"): "Cancelled",
-    ("Awaiting Payment", "cancel"): "Cancelled", ("Being Prepared", "cancel"): "Cancelled",
-    ("Sent", "refund"): "Refunded", ("Cancelled", "refund"): "Refunded", ("Sent", "replace"): "Replaced",
+    ("Temporary", "submit"): "Awaiting Payment",
+    ("Temporary", "pay"): "Submitted",
+    ("Awaiting Payment", "pay"): "Submitted",
+    ("Submitted", "prepare"): "Being Prepared",
+    ("Submitted", "ship"): "Sent",
+    ("Being Prepared", "ship"): "Sent",
+    ("Temporary", "cancel"): "Cancelled",
+    ("Submitted", "cancel"): "Cancelled",
+    ("Awaiting Payment", "cancel"): "Cancelled",
+    ("Being Prepared", "cancel"): "Cancelled",
+    ("Sent", "refund"): "Refunded",
+    ("Cancelled", "refund"): "Refunded",
+    ("Sent", "replace"): "Replaced",
 }
 VIDAXL_PATHS = {
-    "Temporary": [], "Submitted": ["pay"], "Awaiting Payment": ["submit"],
-    "Being Prepared": ["pay", "prepare"], "Sent": ["pay", "ship"], "Cancelled": ["pay", "cancel"],
-    "Refunded": ["pay", "ship", "refund"], "Replaced": ["pay", "ship", "replace"],
+    "Temporary": [],
+    "Submitted": ["pay"],
+    "Awaiting Payment": ["submit"],
+    "Being Prepared": ["pay", "prepare"],
+    "Sent": ["pay", "ship"],
+    "Cancelled": ["pay", "cancel"],
+    "Refunded": ["pay", "ship", "refund"],
+    "Replaced": ["pay", "ship", "replace"],
 }
 EVENTS = ["process", "ship", "deliver", "cancel", "submit", "pay", "prepare", "refund", "replace"]
 
 
 def test_the_tables_are_the_documented_ones() -> None:
     assert {(str(s), e): str(t) for e, moves in FIXJE_TABLE.items() for s, t in moves.items()} == FIXJE_MOVES
-    assert {(s.label, e): t.label for e, moves in VIDAXL_TABLE.items() for s, t in moves.items()} \
-        == VIDAXL_MOVES
+    assert {
+        (s.label, e): t.label for e, moves in VIDAXL_TABLE.items() for s, t in moves.items()
+    } == VIDAXL_MOVES
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +94,21 @@ def fixje_order(client: TestClient, status: str) -> tuple[Partner, str]:
 
 def vidaxl_order(client: TestClient, status: str) -> int:
     code = client.get("/api_customer/products.json?limit=1", auth=VIDAXL).json()["data"][0]["code"]
-    created = client.post("/api_customer/orders.json", auth=VIDAXL, json={
-        "addressbook": {"address": "Dorpsstraat 1", "city": "Utrecht", "postal_code": "3511 AA",
-                        "country": "NL", "name": "Eva de Boer", "phone": "0301234567"},
-        "order_products": [{"product_code": code, "quantity": 1}]})
+    created = client.post(
+        "/api_customer/orders.json",
+        auth=VIDAXL,
+        json={
+            "addressbook": {
+                "address": "Dorpsstraat 1",
+                "city": "Utrecht",
+                "postal_code": "3511 AA",
+                "country": "NL",
+                "name": "Eva de Boer",
+                "phone": "0301234567",
+            },
+            "order_products": [{"product_code": code, "quantity": 1}],
+        },
+    )
     assert created.status_code == 200, created.text
     order_id: int = created.json()["order"]["id"]
     for name in VIDAXL_PATHS[status]:
@@ -102,15 +133,21 @@ def test_every_fixje_transition(shared: TestClient, status: str, name: str) -> N
     if target is None:
         assert response.status_code == 409, response.text
         assert response.json() == {
-            "error": "Conflict", "status": status, "allowedEvents": allowed,
+            "error": "Conflict",
+            "status": status,
+            "allowedEvents": allowed,
             "message": f"The event '{name}' is not allowed in status '{status}'; "
-                       f"allowed: {', '.join(allowed) or 'none'}.",
+            f"allowed: {', '.join(allowed) or 'none'}.",
         }
         assert partner.get(f"/api/v1/orders/{order_id}").json() == before
         return
     assert response.status_code == 200, response.text
     assert response.json() == {
-        "api": "fixje", "orderId": order_id, "event": name, "previousStatus": status, "status": target,
+        "api": "fixje",
+        "orderId": order_id,
+        "event": name,
+        "previousStatus": status,
+        "status": target,
         "allowedEvents": [e for e in EVENTS if (target, e) in FIXJE_MOVES],
     }
     after = partner.get(f"/api/v1/orders/{order_id}").json()
@@ -155,8 +192,12 @@ def test_a_refund_needs_a_payment(shared: TestClient) -> None:
 def test_a_fixje_order_ships_in_two_parcels(shared: TestClient) -> None:
     partner, order_id = fixje_order(shared, "New")
     sku = partner.get(f"/api/v1/orders/{order_id}").json()["orderItems"][0]["sku"]
-    first = event(shared, "fixje", order_id, {"event": "ship", "items": {sku: 1}, "trackingNumber": "3SONE",
-                                               "carrier": "PostNL"})
+    first = event(
+        shared,
+        "fixje",
+        order_id,
+        {"event": "ship", "items": {sku: 1}, "trackingNumber": "3SONE", "carrier": "PostNL"},
+    )
     assert first.json()["status"] == "PartiallyShipped"
     too_many = event(shared, "fixje", order_id, {"event": "ship", "items": {sku: 2}})
     assert too_many.status_code == 400
@@ -165,13 +206,19 @@ def test_a_fixje_order_ships_in_two_parcels(shared: TestClient) -> None:
     assert second.json()["status"] == "Shipped"
     order = partner.get(f"/api/v1/orders/{order_id}").json()
     assert [(s["trackingNumber"], s["orderItems"]) for s in order["shipments"]] == [
-        ("3SONE", {sku: 1}), ("3STWO", {sku: 1})]
+        ("3SONE", {sku: 1}),
+        ("3STWO", {sku: 1}),
+    ]
     assert order["orderItems"][0]["quantityShipped"] == 2
 
 
 def stocks(client: TestClient, partner: Partner, sku: str) -> list[int]:
-    products = [p for page in range(1, 7)
-                for p in partner.get(f"/api/v1/products?page={page}").json()["data"] if p["sku"] == sku]
+    products = [
+        p
+        for page in range(1, 7)
+        for p in partner.get(f"/api/v1/products?page={page}").json()["data"]
+        if p["sku"] == sku
+    ]
     return [s["quantity"] for s in products[0]["stocks"]]
 
 
@@ -194,8 +241,9 @@ def test_cancelling_returns_reserved_stock(client: TestClient) -> None:
 
 def test_vidaxl_shipping_shows_tracking_in_the_list(shared: TestClient) -> None:
     order_id = vidaxl_order(shared, "Submitted")
-    shipped = event(shared, "vidaxl", order_id, {"event": "ship", "trackingNumbers": ["JVGL1", "JVGL2"],
-                                                  "carrier": "DHL"})
+    shipped = event(
+        shared, "vidaxl", order_id, {"event": "ship", "trackingNumbers": ["JVGL1", "JVGL2"], "carrier": "DHL"}
+    )
     assert shipped.status_code == 200
     order = vidaxl_view(shared, order_id)
     assert order["status_order_id"] == 5
@@ -203,7 +251,8 @@ def test_vidaxl_shipping_shows_tracking_in_the_list(shared: TestClient) -> None:
     assert order["shipping_tracking_url"] == "https://www.dhl.com/nl-en/home/tracking.html?tracking-id=JVGL1"
     assert order["shipping_tracking_urls_by_number"] == [
         "https://www.dhl.com/nl-en/home/tracking.html?tracking-id=JVGL1",
-        "https://www.dhl.com/nl-en/home/tracking.html?tracking-id=JVGL2"]
+        "https://www.dhl.com/nl-en/home/tracking.html?tracking-id=JVGL2",
+    ]
     assert order["sent_date"] == "2026-11-02T09:00:00.000Z"
 
 
@@ -217,8 +266,12 @@ def test_vidaxl_shipping_shows_tracking_in_the_list(shared: TestClient) -> None:
         ("/_sandbox/vidaxl/orders/70001/events", {"event": "explode"}, 400, "event"),
         ("/_sandbox/vidaxl/orders/70001/events", {}, 400, "event"),
         ("/_sandbox/vidaxl/orders/70001/events", {"event": "ship", "parcels": 0}, 400, "parcels"),
-        ("/_sandbox/vidaxl/orders/70001/events", {"event": "ship", "trackingNumbers": ["a,b"]}, 400,
-         "trackingNumbers[0]"),
+        (
+            "/_sandbox/vidaxl/orders/70001/events",
+            {"event": "ship", "trackingNumbers": ["a,b"]},
+            400,
+            "trackingNumbers[0]",
+        ),
     ],
 )
 def test_bad_events(

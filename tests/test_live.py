@@ -38,17 +38,27 @@ def test_a_standard_oauth_client_gets_a_token_and_walks_an_order(
     assert token["expires_in"] == 3600
 
     product = session.get(f"{base_url}/api/v1/products?pageSize=1").json()["data"][0]
-    method = next(m for m in session.get(f"{base_url}/api/v1/shipping-methods").json()["data"]
-                  if "NL" in m["countries"])
+    method = next(
+        m for m in session.get(f"{base_url}/api/v1/shipping-methods").json()["data"] if "NL" in m["countries"]
+    )
     storefront = session.get(f"{base_url}/api/v1/storefronts").json()["data"][0]
-    created = session.post(f"{base_url}/api/v1/orders", json={
-        "reference": "LIVE-1",
-        "shippingMethodId": method["shippingMethodId"],
-        "storeFrontId": storefront["storeFrontId"],
-        "shippingAddress": {"lastName": "Jansen", "street": "Dorpsstraat", "houseNumber": "3",
-                            "zipCode": "1234 AB", "city": "Utrecht", "countryCode": "NL"},
-        "orderItems": [{"sku": product["sku"], "quantity": 2}],
-    })
+    created = session.post(
+        f"{base_url}/api/v1/orders",
+        json={
+            "reference": "LIVE-1",
+            "shippingMethodId": method["shippingMethodId"],
+            "storeFrontId": storefront["storeFrontId"],
+            "shippingAddress": {
+                "lastName": "Jansen",
+                "street": "Dorpsstraat",
+                "houseNumber": "3",
+                "zipCode": "1234 AB",
+                "city": "Utrecht",
+                "countryCode": "NL",
+            },
+            "orderItems": [{"sku": product["sku"], "quantity": 2}],
+        },
+    )
     assert created.status_code == 200, created.text
     order_id = created.json()["orderId"]
 
@@ -73,14 +83,26 @@ VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 
 
 def test_a_vidaxl_customer_walks_an_order_over_basic_auth(base_url: str) -> None:
-    product = requests.get(f"{base_url}/api_customer/products.json?limit=1", auth=VIDAXL,
-                           timeout=5).json()["data"][0]
-    created = requests.post(f"{base_url}/api_customer/orders.json", auth=VIDAXL, timeout=5, json={
-        "customer_order_reference": 74160086,
-        "addressbook": {"address": "Hauptstrasse 5", "city": "Berlin", "postal_code": "10115",
-                        "country": "DE", "name": "Jonas Weber", "phone": "+49 30 1234567"},
-        "order_products": [{"product_code": int(product["code"]), "quantity": 2}],
-    })
+    product = requests.get(f"{base_url}/api_customer/products.json?limit=1", auth=VIDAXL, timeout=5).json()[
+        "data"
+    ][0]
+    created = requests.post(
+        f"{base_url}/api_customer/orders.json",
+        auth=VIDAXL,
+        timeout=5,
+        json={
+            "customer_order_reference": 74160086,
+            "addressbook": {
+                "address": "Hauptstrasse 5",
+                "city": "Berlin",
+                "postal_code": "10115",
+                "country": "DE",
+                "name": "Jonas Weber",
+                "phone": "+49 30 1234567",
+            },
+            "order_products": [{"product_code": int(product["code"]), "quantity": 2}],
+        },
+    )
     assert created.status_code == 200, created.text
     order = created.json()["order"]
     assert (order["status_order_id"], order["submitted_at"], order["is_paid"]) == (1, None, False)
@@ -99,8 +121,11 @@ def test_a_vidaxl_customer_walks_an_order_over_basic_auth(base_url: str) -> None
 
 
 def test_a_disabled_vidaxl_customer_is_refused(base_url: str) -> None:
-    response = requests.get(f"{base_url}/api_customer/orders.json", timeout=5,
-                            auth=("disabled@vidaxl.sandbox", "vidaxl-disabled-token"))
+    response = requests.get(
+        f"{base_url}/api_customer/orders.json",
+        timeout=5,
+        auth=("disabled@vidaxl.sandbox", "vidaxl-disabled-token"),
+    )
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Basic realm="Application"'
     assert response.json() == {"error": "HTTP Basic: Access denied."}

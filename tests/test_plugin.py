@@ -27,22 +27,28 @@ ROOT = Path(__file__).resolve().parent.parent
 QUIET = ("-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:cacheprovider")
 
 
-def test_the_tenants_carry_their_credentials(fixje_tenant: FixjeTenant, vidaxl_tenant: VidaxlTenant,
-                                             sandbox_server: SandboxServer) -> None:
+def test_the_tenants_carry_their_credentials(
+    fixje_tenant: FixjeTenant, vidaxl_tenant: VidaxlTenant, sandbox_server: SandboxServer
+) -> None:
     assert fixje_tenant.base_url == vidaxl_tenant.base_url == sandbox_server.url
     assert fixje_tenant.token_url == f"{sandbox_server.url}/api/v1/login"
     assert fixje_tenant.name == "tests/test_plugin.py::test_the_tenants_carry_their_credentials"
     assert len(fixje_tenant.store_front_ids) == 1
     assert fixje_tenant.credential == fixje_tenant.client_id
     token = fixje_tenant.login()
-    storefronts = requests.get(f"{fixje_tenant.base_url}/api/v1/storefronts", timeout=10,
-                               headers={"Authorization": f"Bearer {token}"}).json()["data"]
+    storefronts = requests.get(
+        f"{fixje_tenant.base_url}/api/v1/storefronts",
+        timeout=10,
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()["data"]
     assert [s["storeFrontId"] for s in storefronts] == list(fixje_tenant.store_front_ids)
 
     assert vidaxl_tenant.auth == (vidaxl_tenant.email, vidaxl_tenant.token) and vidaxl_tenant.email.endswith(
-        "@vidaxl.sandbox")
-    listed = requests.get(f"{vidaxl_tenant.base_url}/api_customer/orders.json", auth=vidaxl_tenant.auth,
-                          timeout=10)
+        "@vidaxl.sandbox"
+    )
+    listed = requests.get(
+        f"{vidaxl_tenant.base_url}/api_customer/orders.json", auth=vidaxl_tenant.auth, timeout=10
+    )
     assert (listed.status_code, listed.json()) == (200, [])
 
 
@@ -60,12 +66,16 @@ def test_a_refused_control_call_raises_with_the_status_and_body(sandbox_control:
     assert "/_sandbox/vidaxl/orders/99999999/events answered 404" in str(refused.value)
 
 
-@pytest.mark.parametrize(("by", "moved"), [
-    ("PT2H", timedelta(hours=2)),
-    (timedelta(days=1, seconds=5), timedelta(days=1, seconds=5)),
-])
-def test_advance_moves_the_clock(sandbox_control: SandboxControl, by: str | timedelta,
-                                 moved: timedelta) -> None:
+@pytest.mark.parametrize(
+    ("by", "moved"),
+    [
+        ("PT2H", timedelta(hours=2)),
+        (timedelta(days=1, seconds=5), timedelta(days=1, seconds=5)),
+    ],
+)
+def test_advance_moves_the_clock(
+    sandbox_control: SandboxControl, by: str | timedelta, moved: timedelta
+) -> None:
     before = sandbox_control.now()
     sandbox_control.advance(by)
     assert sandbox_control.now() - before == moved
@@ -88,23 +98,31 @@ def test_the_journal_reads_oldest_first_and_keeps_one_credential(
     sandbox_control: SandboxControl, vidaxl_tenant: VidaxlTenant
 ) -> None:
     other = sandbox_control.new_vidaxl_tenant("someone else")
-    for who, path in [(vidaxl_tenant, "/api_customer/orders.json"), (other, "/api_customer/orders.json"),
-                      (vidaxl_tenant, "/api_customer/products.json")]:
+    for who, path in [
+        (vidaxl_tenant, "/api_customer/orders.json"),
+        (other, "/api_customer/orders.json"),
+        (vidaxl_tenant, "/api_customer/products.json"),
+    ]:
         requests.get(f"{who.base_url}{path}", auth=who.auth, timeout=10)
     mine = sandbox_control.journal(api="vidaxl", credential=vidaxl_tenant.credential)
     assert [(e["method"], e["path"], e["status"]) for e in mine] == [
-        ("GET", "/api_customer/orders.json", 200), ("GET", "/api_customer/products.json", 200)]
-    assert [e["path"] for e in sandbox_control.journal(path="/api_customer/products",
-                                                       credential=vidaxl_tenant.credential)] == [
-        "/api_customer/products.json"]
+        ("GET", "/api_customer/orders.json", 200),
+        ("GET", "/api_customer/products.json", 200),
+    ]
+    assert [
+        e["path"]
+        for e in sandbox_control.journal(path="/api_customer/products", credential=vidaxl_tenant.credential)
+    ] == ["/api_customer/products.json"]
 
 
-def test_fault_helpers_add_list_and_remove(sandbox_control: SandboxControl,
-                                           vidaxl_tenant: VidaxlTenant) -> None:
+def test_fault_helpers_add_list_and_remove(
+    sandbox_control: SandboxControl, vidaxl_tenant: VidaxlTenant
+) -> None:
     rule = sandbox_control.add_fault("vidaxl", credential=vidaxl_tenant.email, status=502, times=1)
     assert rule["status"] == 502 and rule["remaining"] == 1 and rule["source"] == "api"
-    answer = requests.get(f"{vidaxl_tenant.base_url}/api_customer/orders.json", auth=vidaxl_tenant.auth,
-                          timeout=10)
+    answer = requests.get(
+        f"{vidaxl_tenant.base_url}/api_customer/orders.json", auth=vidaxl_tenant.auth, timeout=10
+    )
     assert answer.status_code == 502
     listed = {r["id"]: r for r in sandbox_control.faults()}
     assert (listed[rule["id"]]["fired"], listed[rule["id"]]["remaining"]) == (1, 0)
@@ -222,20 +240,39 @@ def test_an_already_running_sandbox_is_used_when_given(
     assert [e["status"] for e in sandbox_control.journal(credential=seen["email"])] == [200]
 
 
-@pytest.mark.parametrize(("ini", "args", "message"), [
-    ("sandbox_args = --fixtures missing.yaml", (),
-     ["*The sandbox did not start: * serve * --fixtures missing.yaml exited with status 2.",
-      "*--- its stderr ---", "sandbox: cannot read fixtures missing.yaml: No such file or directory"]),
-    ("", ("--sandbox-url=http://127.0.0.1:9",),
-     ["*No sandbox answers at http://127.0.0.1:9/_sandbox/health (given by --sandbox-url or SANDBOX_URL)."]),
-])
+@pytest.mark.parametrize(
+    ("ini", "args", "message"),
+    [
+        (
+            "sandbox_args = --fixtures missing.yaml",
+            (),
+            [
+                "*The sandbox did not start: * serve * --fixtures missing.yaml exited with status 2.",
+                "*--- its stderr ---",
+                "sandbox: cannot read fixtures missing.yaml: No such file or directory",
+            ],
+        ),
+        (
+            "",
+            ("--sandbox-url=http://127.0.0.1:9",),
+            [
+                "*No sandbox answers at http://127.0.0.1:9/_sandbox/health "
+                "(given by --sandbox-url or SANDBOX_URL)."
+            ],
+        ),
+    ],
+)
 def test_a_sandbox_that_is_not_there_fails_the_tests_that_need_it_with_a_message(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, ini: str, args: tuple[str, ...],
-    message: list[str]
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    ini: str,
+    args: tuple[str, ...],
+    message: list[str],
 ) -> None:
     monkeypatch.delenv("SANDBOX_URL", raising=False)
     pytester.makeini(f"[pytest]\n{ini}\n")
-    pytester.makepyfile(test_user="""
+    pytester.makepyfile(
+        test_user="""
         def test_needs_it(fixje_tenant):
             pass
 
@@ -244,7 +281,8 @@ def test_a_sandbox_that_is_not_there_fails_the_tests_that_need_it_with_a_message
 
         def test_without_it():
             pass
-    """)
+    """
+    )
 
     result = run(pytester, *args)
 

@@ -21,13 +21,20 @@ OTHER = ("other@vidaxl.sandbox", "vidaxl-other-token")
 def test_a_sliding_window_per_key() -> None:
     now = [100.0]
     limiter = RateLimiter(2, 1.0, monotonic=lambda: now[0])
-    assert limiter.check("a") == {"X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "1",
-                                  "X-RateLimit-Reset": "1"}
+    assert limiter.check("a") == {
+        "X-RateLimit-Limit": "2",
+        "X-RateLimit-Remaining": "1",
+        "X-RateLimit-Reset": "1",
+    }
     assert limiter.check("a")["X-RateLimit-Remaining"] == "0"
     with pytest.raises(TooManyRequests) as refused:
         limiter.check("a")
-    assert refused.value.headers == {"Retry-After": "1", "X-RateLimit-Limit": "2",
-                                     "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1"}
+    assert refused.value.headers == {
+        "Retry-After": "1",
+        "X-RateLimit-Limit": "2",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": "1",
+    }
     assert limiter.check("b")["X-RateLimit-Remaining"] == "1"  # per key
     now[0] += 1.0
     assert limiter.check("a")["X-RateLimit-Remaining"] == "1"  # the window moved on
@@ -60,8 +67,9 @@ def test_vidaxl_answers_429_with_the_rate_headers(limited: TestClient) -> None:
 
 def test_fixje_answers_429_in_problem_details(limited: TestClient) -> None:
     headers = {"Authorization": f"Bearer {login(limited)}"}
-    remaining = [limited.get("/api/v1/storefronts", headers=headers).headers["x-ratelimit-remaining"]
-                 for _ in range(3)]
+    remaining = [
+        limited.get("/api/v1/storefronts", headers=headers).headers["x-ratelimit-remaining"] for _ in range(3)
+    ]
     assert remaining == ["2", "1", "0"]
     refused = limited.get("/api/v1/orders", headers=headers)
     assert refused.status_code == 429
@@ -80,11 +88,18 @@ def test_off_by_default(client: TestClient) -> None:
 
 def test_switched_on_and_off_at_run_time(client: TestClient) -> None:
     assert client.get("/_sandbox/rate-limits").json() == {
-        "enabled": False, "fixje": {"requests": 10, "per": "PT1S"}, "vidaxl": {"requests": 1, "per": "PT1S"}}
-    changed = client.put("/_sandbox/rate-limits",
-                         json={"enabled": True, "vidaxl": {"requests": 1, "per": "PT1M"}})
+        "enabled": False,
+        "fixje": {"requests": 10, "per": "PT1S"},
+        "vidaxl": {"requests": 1, "per": "PT1S"},
+    }
+    changed = client.put(
+        "/_sandbox/rate-limits", json={"enabled": True, "vidaxl": {"requests": 1, "per": "PT1M"}}
+    )
     assert changed.json() == {
-        "enabled": True, "fixje": {"requests": 10, "per": "PT1S"}, "vidaxl": {"requests": 1, "per": "PT1M"}}
+        "enabled": True,
+        "fixje": {"requests": 10, "per": "PT1S"},
+        "vidaxl": {"requests": 1, "per": "PT1M"},
+    }
     assert client.get("/api_customer/products.json?limit=1", auth=VIDAXL).status_code == 200
     refused = client.get("/api_customer/products.json?limit=1", auth=VIDAXL)
     assert refused.status_code == 429
@@ -98,15 +113,28 @@ def test_switched_on_and_off_at_run_time(client: TestClient) -> None:
     assert client.get("/_sandbox/rate-limits").json()["fixje"] == {"requests": 10, "per": "PT1S"}
 
 
-@pytest.mark.parametrize(("body", "field", "message"), [
-    ({}, "$", "The body must have at least 1 field(s)."),
-    ({"fixje": {"requests": 0, "per": "PT1S"}}, "fixje.requests", "The field requests must be at least 1."),
-    ({"fixje": {"requests": 1, "per": "PT0S"}}, "fixje.per",
-     'The value "PT0S" is not valid for per. An ISO 8601 duration longer than zero'),
-    ({"vidaxl": {"requests": 1, "per": "1s"}}, "vidaxl.per", 'The value "1s" is not valid for per.'),
-    ({"vidaxl": {"requests": 1, "per": "P212505725339219D"}}, "vidaxl.per",
-     'The value "P212505725339219D" is not valid for per.'),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({}, "$", "The body must have at least 1 field(s)."),
+        (
+            {"fixje": {"requests": 0, "per": "PT1S"}},
+            "fixje.requests",
+            "The field requests must be at least 1.",
+        ),
+        (
+            {"fixje": {"requests": 1, "per": "PT0S"}},
+            "fixje.per",
+            'The value "PT0S" is not valid for per. An ISO 8601 duration longer than zero',
+        ),
+        ({"vidaxl": {"requests": 1, "per": "1s"}}, "vidaxl.per", 'The value "1s" is not valid for per.'),
+        (
+            {"vidaxl": {"requests": 1, "per": "P212505725339219D"}},
+            "vidaxl.per",
+            'The value "P212505725339219D" is not valid for per.',
+        ),
+    ],
+)
 def test_a_bad_change_is_refused_and_changes_nothing(
     client: TestClient, body: dict[str, object], field: str, message: str
 ) -> None:

@@ -11,8 +11,14 @@ from sandbox.fixtures import FixtureError
 from tests.conftest import Partner, login, make_app
 
 VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
-NAMES = ["backorder", "flaky-orders", "partial-shipment", "refund-after-delivery", "supplier-cancellation",
-         "two-parcels"]
+NAMES = [
+    "backorder",
+    "flaky-orders",
+    "partial-shipment",
+    "refund-after-delivery",
+    "supplier-cancellation",
+    "two-parcels",
+]
 
 
 def play(client: TestClient, name: str) -> dict[str, Any]:
@@ -82,7 +88,8 @@ def test_two_parcels(client: TestClient) -> None:
     assert sent["shipping_tracking"] == "JVGLSCNPARCEL01,JVGLSCNPARCEL02"
     assert sent["shipping_tracking_urls_by_number"] == [
         f"https://www.dhl.com/nl-en/home/tracking.html?tracking-id={number}"
-        for number in ("JVGLSCNPARCEL01", "JVGLSCNPARCEL02")]
+        for number in ("JVGLSCNPARCEL01", "JVGLSCNPARCEL02")
+    ]
     assert fixje_order(client, played["fixje"]["orderId"])["orderStatus"] == "Delivered"
 
 

@@ -47,10 +47,21 @@ def test_a_fixje_order_walks_the_default_schedule(demo: Partner, client: TestCli
 
 def test_a_paid_vidaxl_order_is_prepared_then_sent(client: TestClient) -> None:
     code = client.get("/api_customer/products.json?limit=1", auth=VIDAXL).json()["data"][0]["code"]
-    order = client.post("/api_customer/orders.json", auth=VIDAXL, json={
-        "addressbook": {"address": "Dorpsstraat 1", "city": "Utrecht", "postal_code": "3511 AA",
-                        "country": "NL", "name": "Eva de Boer", "phone": "0301234567"},
-        "order_products": [{"product_code": code, "quantity": 1}]}).json()["order"]
+    order = client.post(
+        "/api_customer/orders.json",
+        auth=VIDAXL,
+        json={
+            "addressbook": {
+                "address": "Dorpsstraat 1",
+                "city": "Utrecht",
+                "postal_code": "3511 AA",
+                "country": "NL",
+                "name": "Eva de Boer",
+                "phone": "0301234567",
+            },
+            "order_products": [{"product_code": code, "quantity": 1}],
+        },
+    ).json()["order"]
     advance(client, "P1D")
     listed = client.get(f"/api_customer/orders.json?id_eq={order['id']}", auth=VIDAXL).json()[0]["order"]
     assert listed["status_order_id"] == 1  # unpaid orders wait
@@ -73,8 +84,11 @@ def history(seed: int | None = None) -> list[bytes]:
         partner.headers = {"Authorization": f"Bearer {login(client)}"}
         orders = partner.get("/api/v1/orders")
         assert orders.status_code == 200
-        return [str(steps).encode(), orders.content,
-                client.get("/api_customer/orders.json?submitted_at_gteq=2026-10-01", auth=VIDAXL).content]
+        return [
+            str(steps).encode(),
+            orders.content,
+            client.get("/api_customer/orders.json?submitted_at_gteq=2026-10-01", auth=VIDAXL).content,
+        ]
 
 
 def test_the_schedule_is_deterministic_for_a_seed() -> None:
@@ -102,12 +116,16 @@ def test_seeded_orders_count_from_the_clock_start(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("rule", "message"),
-    [({"from": "Delivered", "after": "PT1H", "event": "ship"}, "cannot happen in status 'Delivered'"),
-     ({"from": "New", "after": "soon", "event": "process"}, "is not an ISO 8601 duration")],
+    [
+        ({"from": "Delivered", "after": "PT1H", "event": "ship"}, "cannot happen in status 'Delivered'"),
+        ({"from": "New", "after": "soon", "event": "process"}, "is not an ISO 8601 duration"),
+    ],
 )
 def test_a_wrong_rule_is_a_fixture_error(rule: dict[str, str], message: str) -> None:
-    data = {"fixje": {"partners": [{"name": "A", "client_id": "a", "client_secret": "s"}]},
-            "schedule": {"fixje": [rule]}}
+    data = {
+        "fixje": {"partners": [{"name": "A", "client_id": "a", "client_secret": "s"}]},
+        "schedule": {"fixje": [rule]},
+    }
     with pytest.raises(FixtureError) as raised:
         fixtures = parse_fixtures(data)
         app = make_app()

@@ -41,10 +41,14 @@ class Live:
 @contextmanager
 def serve(log: Path, *options: str) -> Iterator[Live]:
     """A sandbox on a free port, its output in `log` (a pipe nobody reads would fill up and stall it)."""
-    with log.open("w") as out, subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--log-level", "warning", *options],
-        stdout=out, stderr=subprocess.STDOUT,
-    ) as process:
+    with (
+        log.open("w") as out,
+        subprocess.Popen(
+            [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--log-level", "warning", *options],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        ) as process,
+    ):
         try:
             deadline = time.monotonic() + 30
             while not (found := re.search(r"listening on 127\.0\.0\.1:(\d+)", log.read_text())):
@@ -77,17 +81,35 @@ def control(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     limits must not reach the API runs; with an admin token, so that its auth has something to check."""
     with serve(tmp_path_factory.mktemp("control") / "sandbox.log", "--admin-token", ADMIN_TOKEN) as live:
         # A token of the demo partner for the token-fault example to revoke.
-        requests.post(f"{live.url}/api/v1/login", timeout=5, data={
-            "grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1],
-        }).raise_for_status()
+        requests.post(
+            f"{live.url}/api/v1/login",
+            timeout=5,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": DEMO[0],
+                "client_secret": DEMO[1],
+            },
+        ).raise_for_status()
         yield live
 
 
 def schemathesis(spec: str, url: str, workdir: Path) -> tuple[subprocess.CompletedProcess[str], Any]:
     """`schemathesis run` in `workdir`, so that its files and Hypothesis's stay out of the checkout."""
     report = workdir / "report.json"
-    command = [str(SCHEMATHESIS), "--config-file", str(CONFIG), "--no-color", "run", str(spec_path(spec)),
-               "--url", url, "--report", "json", "--report-json-path", str(report)]
+    command = [
+        str(SCHEMATHESIS),
+        "--config-file",
+        str(CONFIG),
+        "--no-color",
+        "run",
+        str(spec_path(spec)),
+        "--url",
+        url,
+        "--report",
+        "json",
+        "--report-json-path",
+        str(report),
+    ]
     env = {**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": str(workdir / ".hypothesis"), "COLUMNS": "120"}
     run = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
     assert report.exists(), run.stdout + run.stderr
@@ -97,15 +119,22 @@ def schemathesis(spec: str, url: str, workdir: Path) -> tuple[subprocess.Complet
 def errors(log: Path) -> str:
     """The sandbox's log without the frames of libraries: what failed, and where in the sandbox."""
     lines = log.read_text().splitlines()
-    kept = [line for i, line in enumerate(lines) if not line.startswith(" ")
-            or ('File "' in line and "site-packages" not in line)
-            or (i and 'File "' in lines[i - 1] and "site-packages" not in lines[i - 1])]
+    kept = [
+        line
+        for i, line in enumerate(lines)
+        if not line.startswith(" ")
+        or ('File "' in line and "site-packages" not in line)
+        or (i and 'File "' in lines[i - 1] and "site-packages" not in lines[i - 1])
+    ]
     return "\n".join(kept[-120:])
 
 
 @pytest.mark.parametrize(("spec", "sandbox"), [("fixje", "api"), ("vidaxl", "api"), ("sandbox", "control")])
 def test_schemathesis_finds_nothing(
-    spec: str, sandbox: str, request: pytest.FixtureRequest, tmp_path: Path,
+    spec: str,
+    sandbox: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     live: Live = request.getfixturevalue(sandbox)
@@ -114,16 +143,19 @@ def test_schemathesis_finds_nothing(
     operations = len(load_spec(spec_path(spec)).operations)
     cases = report["test_cases"]
     with capsys.disabled():
-        print(f"\nschemathesis {spec}: {report['operations']['tested']} of {operations} operations, "
-              f"{cases['generated']} test cases, {cases['unique_failures']} failures, "
-              f"{len(report['errors'])} errors, {time.monotonic() - started:.0f} s")
+        print(
+            f"\nschemathesis {spec}: {report['operations']['tested']} of {operations} operations, "
+            f"{cases['generated']} test cases, {cases['unique_failures']} failures, "
+            f"{len(report['errors'])} errors, {time.monotonic() - started:.0f} s"
+        )
 
-    failures = run.stdout[max(run.stdout.find("=== FAILURES ==="), 0):]
+    failures = run.stdout[max(run.stdout.find("=== FAILURES ==="), 0) :]
     code = run.returncode
     assert code == 0, f"{failures}\n{run.stderr}\n--- the sandbox's log ---\n{errors(live.log)}"
     assert cases["unique_failures"] == 0 and report["errors"] == []
     assert report["operations"]["tested"] == operations
     assert report["warnings"]["missing_auth"] == []
     assert {name: phase["status"] for name, phase in report["phases"].items()} == dict.fromkeys(
-        PHASES, "success")
+        PHASES, "success"
+    )
     assert cases["generated"] >= 10 * operations

@@ -49,10 +49,14 @@ CROSS_SITE: list[tuple[str, dict[str, str], bytes | None]] = [
 
 
 @pytest.mark.parametrize(("headers", "body"), [pytest.param(*c[1:], id=c[0]) for c in CROSS_SITE])
-@pytest.mark.parametrize("path", ["/_sandbox/scenarios/flaky-orders", "/_sandbox/reset", FAULTS,
-                                  "/_sandbox/tenants"])
+@pytest.mark.parametrize(
+    "path", ["/_sandbox/scenarios/flaky-orders", "/_sandbox/reset", FAULTS, "/_sandbox/tenants"]
+)
 def test_item1_no_page_of_another_site_changes_anything(
-    server: Server, path: str, headers: dict[str, str], body: bytes | None,
+    server: Server,
+    path: str,
+    headers: dict[str, str],
+    body: bytes | None,
 ) -> None:
     before = requests.get(f"{server.url}/_sandbox/state", timeout=10).content
     response = requests.post(f"{server.url}{path}", headers=headers, data=body, timeout=10)
@@ -72,9 +76,19 @@ def test_item1_the_sandboxs_own_pages_and_other_clients_still_drive_it(server: S
     assert moved.status_code == 200
     assert requests.post(f"{server.url}/_sandbox/reset", timeout=10).status_code == 200
     # the supplier APIs are for any client: their own credentials guard them
-    assert requests.post(f"{server.url}/api/v1/login", headers={"Origin": EVIL}, timeout=5, data={
-        "grant_type": "client_credentials", "client_id": "fixje-demo-client",
-        "client_secret": "fixje-demo-secret"}).status_code == 200
+    assert (
+        requests.post(
+            f"{server.url}/api/v1/login",
+            headers={"Origin": EVIL},
+            timeout=5,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "fixje-demo-client",
+                "client_secret": "fixje-demo-secret",
+            },
+        ).status_code
+        == 200
+    )
 
 
 def test_item1_with_an_admin_token_the_cookie_of_another_port_is_refused(tmp_path: Path) -> None:
@@ -84,17 +98,23 @@ def test_item1_with_an_admin_token_the_cookie_of_another_port_is_refused(tmp_pat
         cookie = {"Cookie": "sandbox_admin=t0ken-of-the-admin"}
         assert requests.get(f"{guarded.url}{FAULTS}", headers=cookie, timeout=5).status_code == 200
         for headers in ({"Origin": "http://127.0.0.1:3000"}, {"Sec-Fetch-Site": "same-site"}):
-            response = requests.post(f"{guarded.url}/_sandbox/reset", headers={**cookie, **headers},
-                                     timeout=5)
+            response = requests.post(
+                f"{guarded.url}/_sandbox/reset", headers={**cookie, **headers}, timeout=5
+            )
             assert response.status_code == 403, response.text
         # the dashboard's login form, posted by another site
-        response = requests.post(f"{guarded.url}/_sandbox/ui/login", headers={"Origin": EVIL}, timeout=5,
-                                 data={"token": "t0ken-of-the-admin", "next": "/_sandbox/ui"},
-                                 allow_redirects=False)
+        response = requests.post(
+            f"{guarded.url}/_sandbox/ui/login",
+            headers={"Origin": EVIL},
+            timeout=5,
+            data={"token": "t0ken-of-the-admin", "next": "/_sandbox/ui"},
+            allow_redirects=False,
+        )
         assert response.status_code == 403 and "sandbox_admin" not in response.headers.get("set-cookie", "")
 
 
 # --- 2. DNS rebinding ------------------------------------------------------------------------------
+
 
 def raw(server: Server, request: bytes) -> tuple[int, dict[str, str], bytes]:
     """Send `request` as it is; the status, headers and body of the answer."""
@@ -105,28 +125,48 @@ def raw(server: Server, request: bytes) -> tuple[int, dict[str, str], bytes]:
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("GET", "/_sandbox/state"), ("POST", "/_sandbox/tenants"), ("GET", "/_sandbox/ui"),
-    ("GET", "/specs/fixje.yaml"), ("GET", "/docs/sandbox"), ("GET", "/api_customer/orders.json"),
-    ("POST", "/api/v1/login"), ("GET", "/_sandbox/health"),
-])
-@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:8000", "127.0.0.1.evil.example",
-                                  "localhost.evil.example", ""])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/_sandbox/state"),
+        ("POST", "/_sandbox/tenants"),
+        ("GET", "/_sandbox/ui"),
+        ("GET", "/specs/fixje.yaml"),
+        ("GET", "/docs/sandbox"),
+        ("GET", "/api_customer/orders.json"),
+        ("POST", "/api/v1/login"),
+        ("GET", "/_sandbox/health"),
+    ],
+)
+@pytest.mark.parametrize(
+    "host",
+    ["attacker.example", "attacker.example:8000", "127.0.0.1.evil.example", "localhost.evil.example", ""],
+)
 def test_item2_a_host_that_is_not_this_server_gets_421_and_nothing_else(
-    server: Server, method: str, path: str, host: str,
+    server: Server,
+    method: str,
+    path: str,
+    host: str,
 ) -> None:
     body = b'{"api": "fixje"}'
-    status, headers, answer = raw(server, f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n".encode()
-                                  + b"Content-Type: application/json\r\nContent-Length: 16\r\n"
-                                  + b"Connection: close\r\n\r\n" + body)
+    status, headers, answer = raw(
+        server,
+        f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n".encode()
+        + b"Content-Type: application/json\r\nContent-Length: 16\r\n"
+        + b"Connection: close\r\n\r\n"
+        + body,
+    )
     assert (status, headers["content-type"]) == (421, "text/plain; charset=utf-8"), answer
     assert answer.startswith(b"Misdirected request") and b"secret" not in answer
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "sandbox.localhost"])
 def test_item2_loopback_names_are_this_server(server: Server, host: str) -> None:
-    status, _, body = raw(server, f"GET /specs/vidaxl.yaml HTTP/1.1\r\nHost: {host}:{server.port}\r\n"
-                                  f"Connection: close\r\n\r\n".encode())
+    status, _, body = raw(
+        server,
+        f"GET /specs/vidaxl.yaml HTTP/1.1\r\nHost: {host}:{server.port}\r\n"
+        f"Connection: close\r\n\r\n".encode(),
+    )
     assert status == 200
     assert f'url: "http://{host}:{server.port}"'.encode() in body  # the servers entry: a checked Host
 
@@ -134,23 +174,27 @@ def test_item2_loopback_names_are_this_server(server: Server, host: str) -> None
 def test_item2_allowed_hosts_and_any_address_on_every_interface() -> None:
     with serve("--freeze", "--host", "0.0.0.0", "--allowed-host", "sandbox.test") as wide:
         for host in ("sandbox.test:8000", "192.0.2.7", "[2001:db8::1]:8000"):
-            status, _, _ = raw(wide, f"GET /_sandbox/health HTTP/1.1\r\nHost: {host}\r\n"
-                                     f"Connection: close\r\n\r\n".encode())
+            status, _, _ = raw(
+                wide, f"GET /_sandbox/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+            )
             assert status == 200, host
-        status, _, _ = raw(wide, b"GET /_sandbox/health HTTP/1.1\r\nHost: other.test\r\n"
-                                 b"Connection: close\r\n\r\n")
+        status, _, _ = raw(
+            wide, b"GET /_sandbox/health HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n"
+        )
         assert status == 421
 
 
 # --- 3. the admin token stays out of logs and process lists; secrets out of the journal ------------
+
 
 def test_item3_the_admin_token_is_in_no_log_line_and_no_command_line(tmp_path: Path) -> None:
     secret = "s3cret-admin-token-for-the-log-test"
     token_file = tmp_path / "token"
     token_file.write_text(secret)
     with serve("--freeze", "--log-level", "info", "--admin-token-file", str(token_file)) as guarded:
-        response = requests.get(f"{guarded.url}/_sandbox/ui?token={secret}&x=1", timeout=5,
-                                allow_redirects=False)
+        response = requests.get(
+            f"{guarded.url}/_sandbox/ui?token={secret}&x=1", timeout=5, allow_redirects=False
+        )
         assert (response.status_code, response.headers["location"]) == (303, "/_sandbox/ui?x=1")
         assert response.cookies.get("sandbox_admin") == secret
         page = requests.get(f"{guarded.url}/_sandbox/ui", cookies=response.cookies, timeout=5)
@@ -169,8 +213,11 @@ def test_item3_admin_token_on_the_command_line_warns() -> None:
 
 @pytest.mark.parametrize("send", ["form", "json", "multipart"])
 def test_item3_the_journal_masks_client_secrets(server: Server, send: str) -> None:
-    fields = {"grant_type": "client_credentials", "client_id": "fixje-demo-client",
-              "client_secret": "fixje-demo-secret"}
+    fields = {
+        "grant_type": "client_credentials",
+        "client_id": "fixje-demo-client",
+        "client_secret": "fixje-demo-secret",
+    }
     requests.delete(f"{server.url}/_sandbox/requests", timeout=5)
     if send == "form":
         response = requests.post(f"{server.url}/api/v1/login", data=fields, timeout=5)
@@ -187,6 +234,7 @@ def test_item3_the_journal_masks_client_secrets(server: Server, send: str) -> No
 
 # --- 4. pages cannot be framed, and run only the sandbox's scripts ---------------------------------
 
+
 @pytest.mark.parametrize("path", ["/_sandbox/ui", "/_sandbox/ui/live", "/docs", "/docs/vidaxl"])
 def test_item4_pages_carry_the_framing_and_script_policy(server: Server, path: str) -> None:
     response = requests.get(f"{server.url}{path}", timeout=5)
@@ -198,6 +246,7 @@ def test_item4_pages_carry_the_framing_and_script_policy(server: Server, path: s
 
 
 # --- 5, 6. no client stalls the others -------------------------------------------------------------
+
 
 def health_in(server: Server, deadline: float) -> float:
     """Seconds the health check took; it must answer within `deadline`."""
@@ -240,9 +289,11 @@ def test_item5_a_body_refused_early_does_not_count_as_the_next_head(server: Serv
 def test_item6_slow_and_idle_clients_time_out_and_connections_are_capped() -> None:
     with serve("--freeze", "--request-timeout", "1", "--max-connections", "12") as limited:
         # a head that trickles in, and a body that never comes: 408 after the timeout
-        for request in (b"GET /_sandbox/health HTTP/1.1\r\nHost: loc",
-                        b"POST /api/v1/login HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n"
-                        b"Content-Type: application/x-www-form-urlencoded\r\n\r\ngrant_type"):
+        for request in (
+            b"GET /_sandbox/health HTTP/1.1\r\nHost: loc",
+            b"POST /api/v1/login HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n\r\ngrant_type",
+        ):
             with socket.create_connection((limited.host, limited.port), timeout=10) as slow:
                 slow.sendall(request)
                 started = time.monotonic()

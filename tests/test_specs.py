@@ -61,6 +61,7 @@ def test_operation_ids_are_unique_within_a_spec(name: str) -> None:
 
 # --- the specs as tools read them (Swagger UI, client generators) --------------------------------
 
+
 @pytest.mark.parametrize("name", NAMES)
 def test_no_yaml_anchors_aliases_or_merge_keys(name: str) -> None:
     """Swagger UI and most generators do not resolve them: every node is written out."""
@@ -72,8 +73,13 @@ def test_no_yaml_anchors_aliases_or_merge_keys(name: str) -> None:
 
 
 # Each vidaXL path's suffix and the media types its 200 declares: what the path really answers.
-VIDAXL_MEDIA = {"": ["application/json", "application/xml"], ".json": ["application/json"],
-                ".xml": ["application/xml"], ".csv": ["text/csv"], ".pdf": ["application/pdf"]}
+VIDAXL_MEDIA = {
+    "": ["application/json", "application/xml"],
+    ".json": ["application/json"],
+    ".xml": ["application/xml"],
+    ".csv": ["text/csv"],
+    ".pdf": ["application/pdf"],
+}
 
 
 def test_every_vidaxl_operation_declares_the_media_type_it_answers() -> None:
@@ -84,8 +90,11 @@ def test_every_vidaxl_operation_declares_the_media_type_it_answers() -> None:
         suffix = next((ext for ext in (".json", ".xml", ".csv", ".pdf") if op.path.endswith(ext)), "")
         assert list(op.responses["200"]) == VIDAXL_MEDIA[suffix], op.path
         # errors are JSON whatever the suffix
-        assert all(list(content) == ["application/json"] for status, content in op.responses.items()
-                   if status != "200"), op.path
+        assert all(
+            list(content) == ["application/json"]
+            for status, content in op.responses.items()
+            if status != "200"
+        ), op.path
 
 
 def error_examples(spec: Spec) -> Iterator[tuple[str, str, str, Any, str]]:
@@ -100,8 +109,13 @@ def error_examples(spec: Spec) -> Iterator[tuple[str, str, str, Any, str]]:
                 where = f"/paths/{escape_pointer(path)}/{method}/responses/{status}"
                 response, pointer = spec.resolve(raw, where)
                 for media, body in response.get("content", {}).items():
-                    yield (operation["operationId"], status, media, body.get("example"),
-                           f"{pointer}/content/{escape_pointer(media)}/schema")
+                    yield (
+                        operation["operationId"],
+                        status,
+                        media,
+                        body.get("example"),
+                        f"{pointer}/content/{escape_pointer(media)}/schema",
+                    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -115,8 +129,9 @@ def test_each_error_status_shows_an_example_of_its_own(name: str) -> None:
         if isinstance(example.get("status"), int):  # a ProblemDetails says its own status
             assert str(example["status"]) == status or status == f"{example['status'] // 100}XX", where
         shown = by_operation.setdefault(operation, {})
-        assert json.dumps(example) not in [v for k, v in shown.items() if k != status], \
+        assert json.dumps(example) not in [v for k, v in shown.items() if k != status], (
             f"{where}: the example of another status"
+        )
         shown[status] = json.dumps(example)
     assert by_operation
 
@@ -138,7 +153,10 @@ def test_the_login_declares_a_form_and_takes_multipart_and_json_too() -> None:
     declared = document["paths"]["/api/v1/login"]["post"]["requestBody"]["content"]
     assert list(declared) == ["application/x-www-form-urlencoded"]
     assert list(login.bodies) == [
-        "application/x-www-form-urlencoded", "multipart/form-data", "application/json"]
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+        "application/json",
+    ]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -178,23 +196,40 @@ def body_examples(name: str) -> list[tuple[str, str, str, str, Any]]:
     return found
 
 
-EXAMPLES = [pytest.param(name, *case, id=f"{name}.{case[0]}") for name in NAMES
-            for case in body_examples(name) if case[0] not in NOT_ON_A_FRESH_SANDBOX]
+EXAMPLES = [
+    pytest.param(name, *case, id=f"{name}.{case[0]}")
+    for name in NAMES
+    for case in body_examples(name)
+    if case[0] not in NOT_ON_A_FRESH_SANDBOX
+]
 
 
 def test_the_body_examples_of_both_apis_are_all_run() -> None:
     ran = {param.id for param in EXAMPLES}
     assert {id for id in ran if not id.startswith("sandbox.")} == {
-        "fixje.createOrder", "vidaxl.createOrder", "vidaxl.createOrderJson"}
-    assert {"sandbox.moveClock", "sandbox.tokenFault", "sandbox.createTenant", "sandbox.addFault",
-            "sandbox.setRateLimits"} <= ran
+        "fixje.createOrder",
+        "vidaxl.createOrder",
+        "vidaxl.createOrderJson",
+    }
+    assert {
+        "sandbox.moveClock",
+        "sandbox.tokenFault",
+        "sandbox.createTenant",
+        "sandbox.addFault",
+        "sandbox.setRateLimits",
+    } <= ran
     held_back = [case[0] for case in body_examples("sandbox") if case[0] in NOT_ON_A_FRESH_SANDBOX]
     assert held_back == ["applyEvent"]
 
 
 @pytest.mark.parametrize(("name", "operation_id", "method", "path", "media", "example"), EXAMPLES)
 def test_each_body_example_succeeds_on_a_fresh_sandbox(
-    name: str, operation_id: str, method: str, path: str, media: str, example: Any,
+    name: str,
+    operation_id: str,
+    method: str,
+    path: str,
+    media: str,
+    example: Any,
 ) -> None:
     """The docs' examples name the seeded world's shipping methods, storefronts and products, so that
     "Try it out" works as shown (default fixtures, seed 42)."""
@@ -203,8 +238,9 @@ def test_each_body_example_succeeds_on_a_fresh_sandbox(
         token = login(client)  # a token of the demo partner, for Fixje and for the token fault
         headers = {"Authorization": f"Bearer {token}"} if name == "fixje" else {}
         auth = VIDAXL_DEMO if name == "vidaxl" else None
-        response = client.request(method, path.format(**PATH_VALUES.get(operation_id, {})), json=example,
-                                  headers=headers, auth=auth)
+        response = client.request(
+            method, path.format(**PATH_VALUES.get(operation_id, {})), json=example, headers=headers, auth=auth
+        )
     assert 200 <= response.status_code < 300, response.text
     if operation_id == "createOrder" and name == "fixje":
         assert response.json()["creationWarnings"] == []  # the catalogue price, a method that serves NL

@@ -16,8 +16,10 @@ from tests.conftest import DEMO, OTHER, login
 from tests.live import serve
 
 NOW = datetime(2026, 11, 2, 9, tzinfo=UTC)
-DENIED = {"error": "invalid_client",
-          "error_description": "Client authentication failed: unknown client or wrong secret."}
+DENIED = {
+    "error": "invalid_client",
+    "error_description": "Client authentication failed: unknown client or wrong secret.",
+}
 
 
 def partner(client_id: str) -> Partner:
@@ -77,6 +79,7 @@ def test_a_client_s_tokens_are_revoked_by_its_id(client: TestClient) -> None:
 def test_an_expired_token_is_forgotten_at_the_next_login(client: TestClient) -> None:
     token = login(client)
     client.post("/_sandbox/fixje/tokens/expire", json={"token": token})
+
     def detail() -> str:
         found: str = client.get("/api/v1/orders", headers=bearer(token)).json()["detail"]
         return found
@@ -87,17 +90,20 @@ def test_an_expired_token_is_forgotten_at_the_next_login(client: TestClient) -> 
 
 
 @pytest.mark.parametrize("credentials", [(DEMO[0], "wrong"), ("nobody", DEMO[1]), ("", DEMO[1])])
-def test_an_unknown_client_is_told_what_a_wrong_secret_is(client: TestClient,
-                                                          credentials: tuple[str, str]) -> None:
+def test_an_unknown_client_is_told_what_a_wrong_secret_is(
+    client: TestClient, credentials: tuple[str, str]
+) -> None:
     response = client.post("/api/v1/login", data={"grant_type": "client_credentials"}, auth=credentials)
     assert response.status_code == 401
     assert response.json() == DENIED
 
 
-@pytest.mark.parametrize("auth", [("demo@vidaxl.sandbox", "wrong"),
-                                  ("nobody@vidaxl.sandbox", "vidaxl-demo-token")])
-def test_an_unknown_vidaxl_account_is_told_what_a_wrong_token_is(client: TestClient,
-                                                                 auth: tuple[str, str]) -> None:
+@pytest.mark.parametrize(
+    "auth", [("demo@vidaxl.sandbox", "wrong"), ("nobody@vidaxl.sandbox", "vidaxl-demo-token")]
+)
+def test_an_unknown_vidaxl_account_is_told_what_a_wrong_token_is(
+    client: TestClient, auth: tuple[str, str]
+) -> None:
     response = client.get("/api_customer/products.json?limit=1", auth=auth)
     assert (response.status_code, response.json()) == (401, {"error": "HTTP Basic: Access denied."})
 
@@ -134,14 +140,30 @@ def test_the_indexes_follow_tenants_reset_and_import(client: TestClient) -> None
     assert len(set(ids)) == len(ids)
 
 
-@pytest.mark.parametrize(("api", "accounts", "key", "value", "field", "message"), [
-    ("fixje", "partners", "client_id", "fixje-demo-client", "fixje.partners[1].client_id",
-     "Another partner already has the client_id 'fixje-demo-client'."),
-    ("vidaxl", "customers", "email", "DEMO@vidaxl.sandbox", "vidaxl.customers[1].email",
-     "Another customer already has the email 'DEMO@vidaxl.sandbox'."),
-])
-def test_an_imported_state_names_each_account_once(client: TestClient, api: str, accounts: str, key: str,
-                                                   value: str, field: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("api", "accounts", "key", "value", "field", "message"),
+    [
+        (
+            "fixje",
+            "partners",
+            "client_id",
+            "fixje-demo-client",
+            "fixje.partners[1].client_id",
+            "Another partner already has the client_id 'fixje-demo-client'.",
+        ),
+        (
+            "vidaxl",
+            "customers",
+            "email",
+            "DEMO@vidaxl.sandbox",
+            "vidaxl.customers[1].email",
+            "Another customer already has the email 'DEMO@vidaxl.sandbox'.",
+        ),
+    ],
+)
+def test_an_imported_state_names_each_account_once(
+    client: TestClient, api: str, accounts: str, key: str, value: str, field: str, message: str
+) -> None:
     before = client.get("/_sandbox/state").content
     state = client.get("/_sandbox/state").json()
     state[api][accounts][1][key] = value
@@ -181,8 +203,11 @@ def test_logins_under_freeze_leave_at_most_the_bound_live() -> None:
 
 def test_tenants_and_unknown_accounts_over_a_real_server() -> None:
     with serve("--freeze") as server, requests.Session() as session:
-        made = [session.post(f"{server.url}/_sandbox/tenants", json={"api": api}).json()
-                for _ in range(200) for api in ("fixje", "vidaxl")]
+        made = [
+            session.post(f"{server.url}/_sandbox/tenants", json={"api": api}).json()
+            for _ in range(200)
+            for api in ("fixje", "vidaxl")
+        ]
         last_fixje, last_vidaxl = made[-2], made[-1]
         login_url = f"{server.url}/api/v1/login"
         form = {"grant_type": "client_credentials"}

@@ -31,15 +31,23 @@ UI = "/_sandbox/ui"
 VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 NEW_VIDAXL_ORDER = {
     "customer_order_reference": "UI-1",
-    "addressbook": {"address": "Hauptstrasse 5", "city": "Berlin", "postal_code": "10115", "country": "DE",
-                    "name": "Jonas Weber", "phone": "+49 30 1234567"},
+    "addressbook": {
+        "address": "Hauptstrasse 5",
+        "city": "Berlin",
+        "postal_code": "10115",
+        "country": "DE",
+        "name": "Jonas Weber",
+        "phone": "+49 30 1234567",
+    },
     "order_products": [{"product_code": "146400", "quantity": 2}],
 }
 TIMELINE = re.compile(
-    r'<li data-at="([^"]+)" data-event="([^"]+)" data-cause="([^"]+)"\s+data-status="([^"]+)"')
+    r'<li data-at="([^"]+)" data-event="([^"]+)" data-cause="([^"]+)"\s+data-status="([^"]+)"'
+)
 ANSWER = re.compile(
     r'<div class="answer" data-answer="(\w+)"[^>]*>\s*<p><code>([^<]*)</code></p>\s*<pre>(.*?)</pre>',
-    re.DOTALL)
+    re.DOTALL,
+)
 BUTTON = re.compile(r'<button type="button" class="[^"]*" data-event="(\w+)"')
 ROW = re.compile(r'<tr data-order-id="([^"]+)">.*?<span class="badge [^"]+">([^<]+)</span>', re.DOTALL)
 
@@ -51,8 +59,9 @@ def timeline(page: str) -> list[tuple[str, str, str, str]]:
 
 def answers(page: str) -> dict[str, tuple[str, str]]:
     """The order as each API request returns it, on the order page: label -> (request, text)."""
-    return {label: (html.unescape(request), html.unescape(text))
-            for label, request, text in ANSWER.findall(page)}
+    return {
+        label: (html.unescape(request), html.unescape(text)) for label, request, text in ANSWER.findall(page)
+    }
 
 
 def rows(page: str) -> list[tuple[str, str]]:
@@ -91,11 +100,24 @@ def test_the_overview_shows_urls_credentials_counts_clock_and_controls(client: T
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     page = response.text
-    for text in ("http://testserver/api/v1", "POST http://testserver/api/v1/login",
-                 "http://testserver/api_customer", "http://testserver/_sandbox",
-                 "fixje-demo-client", "fixje-demo-secret", "demo@vidaxl.sandbox", "vidaxl-demo-token",
-                 "2026-11-02T09:00:00Z", 'data-advance="PT1H"', 'data-advance="P1D"', 'data-advance="P1W"',
-                 "data-freeze", "data-reset", "data-faults", '<option value="partial-shipment"'):
+    for text in (
+        "http://testserver/api/v1",
+        "POST http://testserver/api/v1/login",
+        "http://testserver/api_customer",
+        "http://testserver/_sandbox",
+        "fixje-demo-client",
+        "fixje-demo-secret",
+        "demo@vidaxl.sandbox",
+        "vidaxl-demo-token",
+        "2026-11-02T09:00:00Z",
+        'data-advance="PT1H"',
+        'data-advance="P1D"',
+        'data-advance="P1W"',
+        "data-freeze",
+        "data-reset",
+        "data-faults",
+        '<option value="partial-shipment"',
+    ):
         assert text in page, text
     # the demo partner's 24 seeded orders, by status, and a tenant once there is one
     start = page.index('data-account="fixje-demo-client"')
@@ -116,17 +138,21 @@ def test_the_dashboard_is_not_in_the_journal(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("", ("fixje", "fixje-demo-client")),
-     ("?api=fixje&account=fixje-other-client", ("fixje", "fixje-other-client")),
-     ("?api=vidaxl&account=other@vidaxl.sandbox", ("vidaxl", "other@vidaxl.sandbox")),
-     ("?api=vidaxl", ("vidaxl", "demo@vidaxl.sandbox")),
-     ("?api=nope&account=nobody", ("fixje", "fixje-demo-client"))],
+    [
+        ("", ("fixje", "fixje-demo-client")),
+        ("?api=fixje&account=fixje-other-client", ("fixje", "fixje-other-client")),
+        ("?api=vidaxl&account=other@vidaxl.sandbox", ("vidaxl", "other@vidaxl.sandbox")),
+        ("?api=vidaxl", ("vidaxl", "demo@vidaxl.sandbox")),
+        ("?api=nope&account=nobody", ("fixje", "fixje-demo-client")),
+    ],
 )
-def test_the_orders_page_shows_one_api_and_account(client: TestClient, query: str,
-                                                     expected: tuple[str, str]) -> None:
+def test_the_orders_page_shows_one_api_and_account(
+    client: TestClient, query: str, expected: tuple[str, str]
+) -> None:
     page = client.get(f"{UI}/orders{query}").text
-    found = re.search(r'id="orders-table" class="card" data-live data-api="(\w+)" data-account="([^"]+)"',
-                      page)
+    found = re.search(
+        r'id="orders-table" class="card" data-live data-api="(\w+)" data-account="([^"]+)"', page
+    )
     assert found is not None and found.groups() == expected
 
 
@@ -159,8 +185,9 @@ def test_orders_filter_by_reference(client: TestClient) -> None:
     page = client.get(f"{UI}/orders", params=params).text
     assert len(rows(page)) == 2
     assert "acme-78" in page and "ACME-77" in page and "OTHER-1" not in page
-    combined = client.get(f"{UI}/orders", params={"api": "vidaxl", "account": VIDAXL[0], "reference": "acme",
-                                                  "status": "Sent"}).text
+    combined = client.get(
+        f"{UI}/orders", params={"api": "vidaxl", "account": VIDAXL[0], "reference": "acme", "status": "Sent"}
+    ).text
     assert rows(combined) == []
 
 
@@ -178,8 +205,12 @@ def test_a_vidaxl_order_page_shows_the_timeline_and_the_api_answers(client: Test
     order_id = place_vidaxl(client)
     event(client, "vidaxl", order_id, {"event": "pay"})
     client.post("/_sandbox/clock", json={"advance": "PT1H"})
-    event(client, "vidaxl", order_id,
-          {"event": "ship", "trackingNumbers": ["JVGL01", "JVGL02"], "carrier": "DHL"})
+    event(
+        client,
+        "vidaxl",
+        order_id,
+        {"event": "ship", "trackingNumbers": ["JVGL01", "JVGL02"], "carrier": "DHL"},
+    )
     page = client.get(f"{UI}/vidaxl/orders/{order_id}").text
     assert timeline(page) == [
         ("2026-11-02T09:00:00Z", "place", "api", "Temporary"),
@@ -206,10 +237,20 @@ def test_a_vidaxl_order_page_shows_the_timeline_and_the_api_answers(client: Test
 
 def test_a_vidaxl_order_with_only_a_country_on_the_order_shows_each_line_address(client: TestClient) -> None:
     code = NEW_VIDAXL_ORDER["order_products"][0]["product_code"]
-    line = {"name": "Mette Hansen", "address": "Vestergade 12", "city": "Aarhus C", "postal_code": "8000",
-            "country": "DK", "email": "mette@example.dk", "phone": "+4512345678"}
-    order_id = place_vidaxl(client, addressbook={"country": "DK"},
-                            order_products=[{"product_code": code, "quantity": 1, "addressbook": line}])
+    line = {
+        "name": "Mette Hansen",
+        "address": "Vestergade 12",
+        "city": "Aarhus C",
+        "postal_code": "8000",
+        "country": "DK",
+        "email": "mette@example.dk",
+        "phone": "+4512345678",
+    }
+    order_id = place_vidaxl(
+        client,
+        addressbook={"country": "DK"},
+        order_products=[{"product_code": code, "quantity": 1, "addressbook": line}],
+    )
     event(client, "vidaxl", order_id, {"event": "pay"})
     event(client, "vidaxl", order_id, {"event": "ship", "trackingNumbers": ["JVGL05"], "carrier": "DHL"})
     event(client, "vidaxl", order_id, {"event": "replace", "trackingNumber": "JVGL06"})
@@ -218,8 +259,10 @@ def test_a_vidaxl_order_with_only_a_country_on_the_order_shows_each_line_address
     page = response.text
     addresses = re.findall(r"<address>(.*?)</address>", page, re.DOTALL)
     # the order's own addressbook holds only the country; the line's is the whole address
-    assert addresses == ["DK<br>", "Mette Hansen<br>Vestergade 12<br>8000 Aarhus C<br>DK<br>+4512345678<br>"
-                         "mette@example.dk<br>"]
+    assert addresses == [
+        "DK<br>",
+        "Mette Hansen<br>Vestergade 12<br>8000 Aarhus C<br>DK<br>+4512345678<br>mette@example.dk<br>",
+    ]
     for text in ("8000 Aarhus C", "mette@example.dk", "Standard delivery", "JVGL06", "replacement JVGL06"):
         assert text in page, text
 
@@ -228,12 +271,17 @@ def test_a_fixje_order_page_shows_each_parcel_and_the_api_answers(client: TestCl
     partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
     body = partner.order_body(orderItems=[{"sku": "FX100001", "quantity": 3}], reference="UI-FX")
     order_id = partner.post("/api/v1/orders", json=body).json()["orderId"]
-    event(client, "fixje", order_id, {"event": "ship", "items": {"FX100001": 1}, "trackingNumber": "3SUIONE",
-                                      "carrier": "PostNL"})
+    event(
+        client,
+        "fixje",
+        order_id,
+        {"event": "ship", "items": {"FX100001": 1}, "trackingNumber": "3SUIONE", "carrier": "PostNL"},
+    )
     event(client, "fixje", order_id, {"event": "ship", "items": {"FX100001": 1}, "trackingNumber": "3SUITWO"})
     page = client.get(f"{UI}/fixje/orders/{order_id}").text
     assert [(step, cause, status) for _, step, cause, status in timeline(page)] == [
-        ("place", "api", "New"), ("ship", "control", "PartiallyShipped"),
+        ("place", "api", "New"),
+        ("ship", "control", "PartiallyShipped"),
         ("ship", "control", "PartiallyShipped"),
     ]
     assert "PostNL 3SUIONE: 1 x FX100001" in page and "PostNL 3SUITWO: 1 x FX100001" in page
@@ -250,8 +298,10 @@ def test_the_timeline_names_every_cause(client: TestClient, app: Starlette) -> N
     sandbox = app.state.sandbox
     seeded = next(o for o in sandbox.fixje.orders.placed if o.status == OrderStatus.DELIVERED)
     assert [(c.event, c.cause, c.previous, c.status) for c in seeded.history] == [
-        ("place", "seed", None, "New"), ("process", "seed", "New", "Processing"),
-        ("ship", "seed", "Processing", "Shipped"), ("deliver", "seed", "Shipped", "Delivered"),
+        ("place", "seed", None, "New"),
+        ("process", "seed", "New", "Processing"),
+        ("ship", "seed", "Processing", "Shipped"),
+        ("deliver", "seed", "Shipped", "Delivered"),
     ]
     assert [c.at for c in seeded.history] == sorted(c.at for c in seeded.history)
     assert seeded.history[-1].at <= sandbox.clock.start
@@ -263,13 +313,19 @@ def test_the_timeline_names_every_cause(client: TestClient, app: Starlette) -> N
     order_id = partner.post("/api/v1/orders", json=partner.order_body()).json()["orderId"]
     client.post("/_sandbox/clock", json={"advance": "PT3H"})  # the schedule: New -> Processing after 2 h
     page = client.get(f"{UI}/fixje/orders/{order_id}").text
-    assert timeline(page) == [("2026-11-02T09:00:00Z", "place", "api", "New"),
-                              ("2026-11-02T11:00:00Z", "process", "schedule", "Processing")]
+    assert timeline(page) == [
+        ("2026-11-02T09:00:00Z", "place", "api", "New"),
+        ("2026-11-02T11:00:00Z", "process", "schedule", "Processing"),
+    ]
 
     played = client.post("/_sandbox/scenarios/partial-shipment").json()
     page = client.get(f"{UI}/fixje/orders/{played['orders']['order']['orderId']}").text
     assert [(step, cause) for _, step, cause, _ in timeline(page)] == [
-        ("place", "scenario"), ("process", "scenario"), ("ship", "scenario"), ("ship", "scenario")]
+        ("place", "scenario"),
+        ("process", "scenario"),
+        ("ship", "scenario"),
+        ("ship", "scenario"),
+    ]
 
 
 def test_a_refused_event_leaves_the_timeline_as_it_was(client: TestClient, app: Starlette) -> None:
@@ -286,16 +342,33 @@ def test_the_timeline_is_part_of_the_state(client: TestClient) -> None:
     state = client.get("/_sandbox/state")
     exported = next(o for o in state.json()["vidaxl"]["orders"] if o["id"] == order_id)
     assert exported["history"] == [
-        {"at": "2026-11-02T09:00:00+00:00", "previous": None, "status": "Temporary", "event": "place",
-         "cause": "api", "detail": None},
-        {"at": "2026-11-02T09:00:00+00:00", "previous": "Temporary", "status": "Submitted", "event": "pay",
-         "cause": "control", "detail": None},
+        {
+            "at": "2026-11-02T09:00:00+00:00",
+            "previous": None,
+            "status": "Temporary",
+            "event": "place",
+            "cause": "api",
+            "detail": None,
+        },
+        {
+            "at": "2026-11-02T09:00:00+00:00",
+            "previous": "Temporary",
+            "status": "Submitted",
+            "event": "pay",
+            "cause": "control",
+            "detail": None,
+        },
     ]
     with TestClient(make_app()) as other:
-        assert other.put("/_sandbox/state", content=state.content,
-                         headers={"content-type": "application/json"}).status_code == 200
+        assert (
+            other.put(
+                "/_sandbox/state", content=state.content, headers={"content-type": "application/json"}
+            ).status_code
+            == 200
+        )
         assert timeline(other.get(f"{UI}/vidaxl/orders/{order_id}").text) == timeline(
-            client.get(f"{UI}/vidaxl/orders/{order_id}").text)
+            client.get(f"{UI}/vidaxl/orders/{order_id}").text
+        )
 
 
 # the access rule
@@ -354,8 +427,11 @@ def test_the_login_form_sets_the_cookie() -> None:
         assert wrong.status_code == 401
         assert "That is not the admin token." in wrong.text
         csrf = CSRF.search(wrong.text).group(1)  # type: ignore[union-attr]
-        right = client.post(f"{UI}/login", data={"token": "s3cret", "next": f"{UI}/live", "csrf": csrf},
-                            follow_redirects=False)
+        right = client.post(
+            f"{UI}/login",
+            data={"token": "s3cret", "next": f"{UI}/live", "csrf": csrf},
+            follow_redirects=False,
+        )
         assert (right.status_code, right.headers["location"]) == (303, f"{UI}/live")
         assert client.get(f"{UI}/live").status_code == 200
 
@@ -373,12 +449,16 @@ def test_a_login_without_the_forms_own_token_is_refused(csrf: str | None) -> Non
         assert client.get(f"{UI}/live").status_code == 401
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/api/v1/orders", "",
-                                    "/_sandbox/ui//evil.example"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example", "/api/v1/orders", "", "/_sandbox/ui//evil.example"]
+)
 def test_the_login_goes_only_to_the_dashboard(target: str) -> None:
     with TestClient(make_app(admin_token="s3cret")) as client:
-        response = client.post(f"{UI}/login", data={"token": "s3cret", "next": target,
-                                                     "csrf": login_form(client)}, follow_redirects=False)
+        response = client.post(
+            f"{UI}/login",
+            data={"token": "s3cret", "next": target, "csrf": login_form(client)},
+            follow_redirects=False,
+        )
         assert (response.status_code, response.headers["location"]) == (303, UI)
 
 
@@ -389,8 +469,12 @@ def test_pages_may_not_be_framed_and_run_only_the_sandboxs_scripts(client: TestC
     assert response.headers["x-frame-options"] == "DENY"
     parts = response.headers["content-security-policy"].split(";")
     policy = dict(part.strip().split(" ", 1) for part in parts)
-    assert (policy["frame-ancestors"], policy["script-src"], policy["style-src"], policy["default-src"]) == \
-        ("'none'", "'self'", "'self'", "'self'")
+    assert (policy["frame-ancestors"], policy["script-src"], policy["style-src"], policy["default-src"]) == (
+        "'none'",
+        "'self'",
+        "'self'",
+        "'self'",
+    )
     # and nothing inline for the policy to refuse
     assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)|<style|\sstyle=", response.text)
 
@@ -430,8 +514,11 @@ def read_events(chunks: Any, wanted: int) -> list[tuple[str, Any]]:
         buffer += chunk
         while "\n\n" in buffer:
             block, buffer = buffer.split("\n\n", 1)
-            fields = dict(line.split(": ", 1) for line in block.splitlines()
-                          if ": " in line and not line.startswith(":"))
+            fields = dict(
+                line.split(": ", 1)
+                for line in block.splitlines()
+                if ": " in line and not line.startswith(":")
+            )
             if "event" in fields:
                 found.append((fields["event"], json.loads(fields["data"])))
         if len(found) >= wanted:
@@ -447,8 +534,9 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("quick")
-def test_the_stream_sends_requests_and_order_changes_as_they_happen(app: Starlette,
-                                                                    client: TestClient) -> None:
+def test_the_stream_sends_requests_and_order_changes_as_they_happen(
+    app: Starlette, client: TestClient
+) -> None:
     dashboard: Dashboard = app.state.dashboard
     journal = dashboard.journal
     assert journal.listeners == [] and app.state.sandbox.vidaxl.orders.watchers == []  # nobody listens
@@ -459,19 +547,41 @@ def test_the_stream_sends_requests_and_order_changes_as_they_happen(app: Starlet
         assert len(journal.listeners) == 1
         order_id = place_vidaxl(client)
         placed = read_events(chunks, 2)
-        assert placed[0] == ("order", {
-            "api": "vidaxl", "orderId": str(order_id), "account": VIDAXL[0], "reference": "UI-1",
-            "status": "Temporary", "url": f"{UI}/vidaxl/orders/{order_id}",
-            "change": {"at": "2026-11-02T09:00:00Z", "previous": None, "status": "Temporary",
-                       "event": "place", "cause": "api", "detail": None}})
+        assert placed[0] == (
+            "order",
+            {
+                "api": "vidaxl",
+                "orderId": str(order_id),
+                "account": VIDAXL[0],
+                "reference": "UI-1",
+                "status": "Temporary",
+                "url": f"{UI}/vidaxl/orders/{order_id}",
+                "change": {
+                    "at": "2026-11-02T09:00:00Z",
+                    "previous": None,
+                    "status": "Temporary",
+                    "event": "place",
+                    "cause": "api",
+                    "detail": None,
+                },
+            },
+        )
         assert placed[1][0] == "request"
         assert {k: placed[1][1][k] for k in ("api", "method", "path", "status", "credential")} == {
-            "api": "vidaxl", "method": "POST", "path": "/api_customer/orders.json", "status": 200,
-            "credential": VIDAXL[0]}
+            "api": "vidaxl",
+            "method": "POST",
+            "path": "/api_customer/orders.json",
+            "status": 200,
+            "credential": VIDAXL[0],
+        }
         event(client, "vidaxl", order_id, {"event": "pay"})
         kind, paid = read_events(chunks, 1)[0]
         assert (kind, paid["change"]["event"], paid["change"]["cause"], paid["status"]) == (
-            "order", "pay", "control", "Submitted")
+            "order",
+            "pay",
+            "control",
+            "Submitted",
+        )
         # a reset replaces the worlds: the stream says so and follows the new ones
         client.post("/_sandbox/reset")
         assert read_events(chunks, 1)[0] == ("reset", {"now": "2026-11-02T09:00:00Z", "frozen": True})
@@ -499,10 +609,21 @@ def run_stream(app: Starlette, until: Any) -> list[bytes]:
             if message["type"] == "http.response.body":
                 sent.append(message.get("body", b""))
 
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-                 "scheme": "http", "path": f"{UI}/events", "raw_path": f"{UI}/events".encode(),
-                 "query_string": b"", "root_path": "", "headers": [(b"host", b"testserver")],
-                 "client": ("127.0.0.1", 50000), "server": ("testserver", 80), "state": {}}
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": f"{UI}/events",
+            "raw_path": f"{UI}/events".encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"testserver")],
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+            "state": {},
+        }
         task = asyncio.create_task(app(scope, receive, send))
         while not sent:
             await asyncio.sleep(0.01)
@@ -533,8 +654,12 @@ def test_the_stream_ends_when_the_server_stops(app: Starlette) -> None:
 
 
 def test_sandbox_serve_stops_promptly_with_a_stream_open() -> None:
-    with subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--port", "0", "--log-level", "warning"],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+    with subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--log-level", "warning"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
         try:
             assert process.stdout is not None
             found = re.search(r"listening on 127\.0\.0\.1:(\d+)", process.stdout.readline())

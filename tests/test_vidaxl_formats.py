@@ -30,10 +30,29 @@ JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "application/xml; charset=utf-8"
 CSV_TYPE = "text/csv; charset=utf-8"
 DECIMALS = {*ORDER_MONEY, *LINE_MONEY, "discount_total"}
-TIMES = {"created_at", "updated_at", "submitted_at", "payment_date", "sent_date", "estimated_delivery_at",
-         "estimated_dispatch_at", "estimated_delivery_date", "estimated_dispatch_date"}
-PRODUCT_COLUMNS = ["id", "name", "code", "ean", "category_path", "quantity", "price", "active", "created_at",
-                   "updated_at"]
+TIMES = {
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "payment_date",
+    "sent_date",
+    "estimated_delivery_at",
+    "estimated_dispatch_at",
+    "estimated_delivery_date",
+    "estimated_dispatch_date",
+}
+PRODUCT_COLUMNS = [
+    "id",
+    "name",
+    "code",
+    "ean",
+    "category_path",
+    "quantity",
+    "price",
+    "active",
+    "created_at",
+    "updated_at",
+]
 # Text that CSV must quote and XML must escape.
 AWKWARD = 'Deliver, please: "asap"\nthen ring twice <&> at Ünïcode str.'
 AWKWARD_REFERENCE = 'PO "7", rush'
@@ -60,8 +79,9 @@ def shared() -> Iterator[TestClient]:
 def made(shared: TestClient) -> Made:
     catalogue = [p for p in products(shared, limit=50)["data"] if p["active"]]
     first, second = catalogue[0]["code"], catalogue[1]["code"]
-    body = order_body((first, 2), (second, 1), comments_customer=AWKWARD,
-                      customer_order_reference=AWKWARD_REFERENCE)
+    body = order_body(
+        (first, 2), (second, 1), comments_customer=AWKWARD, customer_order_reference=AWKWARD_REFERENCE
+    )
     body["addressbook"].update(address2=None, province=None, comments=None)
     body["order_products"][1]["addressbook"] = address("DE", address="Hauptstrasse 5", comments=LINE_COMMENT)
     awkward = create(shared, body)["order"]["id"]
@@ -70,6 +90,7 @@ def made(shared: TestClient) -> Made:
 
 
 # --- parsing back --------------------------------------------------------------------------------
+
 
 def from_xml(element: ET.Element) -> Any:
     """An element as a JSON-like value; decimals and times as `("decimal", text)`, `("dateTime", text)`."""
@@ -138,10 +159,12 @@ def cell(value: Any) -> str:
 
 def order_columns(order: dict[str, Any]) -> list[str]:
     line = order["order_products"][0]["order_product"]
-    return [*(k for k in order if k != "order_products"),
-            *(f"order_product_{k}" for k in line if k != "addressbook"),
-            # the address's id is the line's addressbook_id, which is there already
-            *(f"order_product_addressbook_{k}" for k in line["addressbook"] if k != "id")]
+    return [
+        *(k for k in order if k != "order_products"),
+        *(f"order_product_{k}" for k in line if k != "addressbook"),
+        # the address's id is the line's addressbook_id, which is there already
+        *(f"order_product_addressbook_{k}" for k in line["addressbook"] if k != "id"),
+    ]
 
 
 def order_rows(orders: list[dict[str, Any]]) -> list[list[str]]:
@@ -152,8 +175,13 @@ def order_rows(orders: list[dict[str, Any]]) -> list[list[str]]:
         for wrapped in order["order_products"]:
             line = wrapped["order_product"]
             assert line["addressbook"]["id"] == line["addressbook_id"]
-            rows.append([*head, *(cell(v) for k, v in line.items() if k != "addressbook"),
-                         *(cell(v) for k, v in line["addressbook"].items() if k != "id")])
+            rows.append(
+                [
+                    *head,
+                    *(cell(v) for k, v in line.items() if k != "addressbook"),
+                    *(cell(v) for k, v in line["addressbook"].items() if k != "id"),
+                ]
+            )
     return rows
 
 
@@ -190,7 +218,10 @@ ORDER_QUERIES: list[tuple[str, Query, int]] = [
 
 @pytest.mark.parametrize(("query", "least"), [pytest.param(*q[1:], id=q[0]) for q in ORDER_QUERIES])
 def test_order_list_xml_and_csv_carry_the_json(
-    shared: TestClient, made: Made, query: Query, least: int,
+    shared: TestClient,
+    made: Made,
+    query: Query,
+    least: int,
 ) -> None:
     params = query(made)
     orders = fetch(shared, "/api_customer/orders.json", params, JSON_TYPE).json()
@@ -315,9 +346,11 @@ def test_paths_content_types_and_accept(shared: TestClient, made: Made) -> None:
         found = fetch(shared, "/api_customer/orders", params, JSON_TYPE, accept=accept)
         assert found.content == by_suffix[""]
     # a suffix wins over the Accept header
-    for suffix, media, accept in ((".json", JSON_TYPE, "application/xml"),
-                                  (".xml", XML_TYPE, "application/json"),
-                                  (".csv", CSV_TYPE, "application/xml")):
+    for suffix, media, accept in (
+        (".json", JSON_TYPE, "application/xml"),
+        (".xml", XML_TYPE, "application/json"),
+        (".csv", CSV_TYPE, "application/xml"),
+    ):
         found = fetch(shared, f"/api_customer/orders{suffix}", params, media, accept=accept)
         assert found.content == by_suffix[suffix]
 
@@ -338,7 +371,10 @@ PRODUCT_QUERIES: list[tuple[str, ProductQuery, int]] = [
 
 @pytest.mark.parametrize(("query", "least"), [pytest.param(*q[1:], id=q[0]) for q in PRODUCT_QUERIES])
 def test_product_list_xml_and_csv_carry_the_json(
-    shared: TestClient, made: Made, query: ProductQuery, least: int,
+    shared: TestClient,
+    made: Made,
+    query: ProductQuery,
+    least: int,
 ) -> None:
     params = query(made)
     page = fetch(shared, "/api_customer/products.json", params, JSON_TYPE).json()

@@ -29,12 +29,28 @@ Json = dict[str, Any]
 
 # A full address on each line and only the country on the order, with e-mail and phone, as two
 # independent integrations send it.
-LINE_ADDRESS: Json = {"name": "Mette Hansen", "address": "Vestergade 12", "address2": "2. th",
-                      "city": "Aarhus C", "province": "", "postal_code": "8000", "country": "DK",
-                      "email": "mette@example.dk", "phone": "+4512345678", "comments": ""}
-SECOND_ADDRESS: Json = {**LINE_ADDRESS, "name": "Lars Nielsen", "address": "Nørregade 7", "address2": "",
-                        "city": "København K", "postal_code": "1165", "email": "lars@example.dk",
-                        "reference_code": "SHOP-CUST-77"}
+LINE_ADDRESS: Json = {
+    "name": "Mette Hansen",
+    "address": "Vestergade 12",
+    "address2": "2. th",
+    "city": "Aarhus C",
+    "province": "",
+    "postal_code": "8000",
+    "country": "DK",
+    "email": "mette@example.dk",
+    "phone": "+4512345678",
+    "comments": "",
+}
+SECOND_ADDRESS: Json = {
+    **LINE_ADDRESS,
+    "name": "Lars Nielsen",
+    "address": "Nørregade 7",
+    "address2": "",
+    "city": "København K",
+    "postal_code": "1165",
+    "email": "lars@example.dk",
+    "reference_code": "SHOP-CUST-77",
+}
 
 
 @pytest.fixture(scope="module")
@@ -76,21 +92,48 @@ def listed(server: Server, order_id: int, auth: tuple[str, str] = DEMO) -> Json:
 # timestamps for the estimates. Decoding fails on the first field of another type.
 
 ORDER_TYPES: dict[str, Any] = {
-    "id": int, "status_order_id": int, "status_order_name": str, "customer_id": int, "address": str,
-    "comments_customer": str, "province": str, "customer_order_reference": str,
-    "customer_reference_code": str, "customer_email": str, "customer_name": str,
-    "shipping_option_id": int, "shipping_option_name": str, "shipping_tracking": (str, type(None)),
-    "shipping_tracking_url": (str, type(None)), "addressbook_reference_code": (str, type(None)),
-    "replacement_tracking_number": (str, type(None)), "sent_date": (str, type(None)),
-    "extra_fields": dict, "order_products": list,
+    "id": int,
+    "status_order_id": int,
+    "status_order_name": str,
+    "customer_id": int,
+    "address": str,
+    "comments_customer": str,
+    "province": str,
+    "customer_order_reference": str,
+    "customer_reference_code": str,
+    "customer_email": str,
+    "customer_name": str,
+    "shipping_option_id": int,
+    "shipping_option_name": str,
+    "shipping_tracking": (str, type(None)),
+    "shipping_tracking_url": (str, type(None)),
+    "addressbook_reference_code": (str, type(None)),
+    "replacement_tracking_number": (str, type(None)),
+    "sent_date": (str, type(None)),
+    "extra_fields": dict,
+    "order_products": list,
 }
 LINE_TYPES: dict[str, Any] = {
-    "id": int, "order_id": int, "product_id": int, "product_name": str, "product_code": str,
-    "status_order_id": int, "status_order_name": str, "addressbook": dict,
+    "id": int,
+    "order_id": int,
+    "product_id": int,
+    "product_name": str,
+    "product_code": str,
+    "status_order_id": int,
+    "status_order_name": str,
+    "addressbook": dict,
 }
 ADDRESSBOOK_TYPES: dict[str, Any] = {
-    "name": str, "address": str, "city": str, "province": str, "country": str, "postal_code": str,
-    "phone": str, "comments": str, "reference_code": (str, type(None)), "email": (str, type(None)),
+    "name": str,
+    "address": str,
+    "city": str,
+    "province": str,
+    "country": str,
+    "postal_code": str,
+    "phone": str,
+    "comments": str,
+    "reference_code": (str, type(None)),
+    "email": (str, type(None)),
 }
 
 
@@ -105,8 +148,10 @@ def timestamp(value: Any) -> datetime | None:
 
 def decode(order: Json) -> Json:
     """The order as the typed client decodes it; an AssertionError where it would fail."""
-    for fields, value in ((ORDER_TYPES, order), *((LINE_TYPES, wrapped["order_product"])
-                                                  for wrapped in order["order_products"])):
+    for fields, value in (
+        (ORDER_TYPES, order),
+        *((LINE_TYPES, wrapped["order_product"]) for wrapped in order["order_products"]),
+    ):
         for name, kind in fields.items():
             assert isinstance(value[name], kind), (name, value[name])
     urls = order["shipping_tracking_urls_by_number"]
@@ -122,12 +167,17 @@ def decode(order: Json) -> Json:
 
 # --- what they send --------------------------------------------------------------------------------
 
+
 def test_item1_country_only_on_the_order_and_the_address_on_each_line(server: Server) -> None:
     first, second = product_codes(server, 2)
-    body = {"customer_order_reference": "SHOP-1001", "addressbook": {"country": "DK"}, "order_products": [
-        {"product_code": first, "quantity": 1, "addressbook": LINE_ADDRESS},
-        {"product_code": int(second), "quantity": 2, "addressbook": SECOND_ADDRESS},
-    ]}
+    body = {
+        "customer_order_reference": "SHOP-1001",
+        "addressbook": {"country": "DK"},
+        "order_products": [
+            {"product_code": first, "quantity": 1, "addressbook": LINE_ADDRESS},
+            {"product_code": int(second), "quantity": 2, "addressbook": SECOND_ADDRESS},
+        ],
+    }
     created = ok(call(server, "POST", "/api_customer/orders.json", json=body))
     lines = created["order_products"]
     assert [line["vat_percentage"] for line in lines] == ["25.0", "25.0"]
@@ -147,15 +197,21 @@ def test_item1_country_only_on_the_order_and_the_address_on_each_line(server: Se
 def test_item1_a_line_with_no_deliverable_address_is_refused_naming_it(server: Server) -> None:
     code = product_codes(server, 1)[0]
     count = len(ok(call(server, "GET", "/api_customer/orders.json")))
-    body = {"addressbook": {"country": "DK"}, "order_products": [
-        {"product_code": code, "quantity": 1, "addressbook": LINE_ADDRESS},
-        {"product_code": code, "quantity": 1},
-    ]}
+    body = {
+        "addressbook": {"country": "DK"},
+        "order_products": [
+            {"product_code": code, "quantity": 1, "addressbook": LINE_ADDRESS},
+            {"product_code": code, "quantity": 1},
+        ],
+    }
     response = call(server, "POST", "/api_customer/orders.json", json=body)
     assert response.status_code == 400
-    assert response.json()["errors"] == {"order_products[1].addressbook": [
-        "No deliverable address for this line: it has no addressbook of its own and the order's lacks "
-        "address, city, postal_code, name, phone."]}
+    assert response.json()["errors"] == {
+        "order_products[1].addressbook": [
+            "No deliverable address for this line: it has no addressbook of its own and the order's lacks "
+            "address, city, postal_code, name, phone."
+        ]
+    }
     assert len(ok(call(server, "GET", "/api_customer/orders.json"))) == count
 
 
@@ -168,7 +224,7 @@ def docs_sample() -> Json:
         pytest.skip(f"the vidaXL API docs are not at {DOCS}")
     text = DOCS.read_text(encoding="utf-8")
     start = text.index("Sample request parameters {") + len("Sample request parameters ")
-    sample: Json = json.loads(text[start:text.index("}Sample Successful Response") + 1])
+    sample: Json = json.loads(text[start : text.index("}Sample Successful Response") + 1])
     return sample
 
 
@@ -178,25 +234,37 @@ def test_item2_the_docs_sample_request_succeeds(server: Server) -> None:
     body["order_products"][0]["product_code"] = product_codes(server, 1)[0]  # the one change
     created = ok(call(server, "POST", "/api_customer/orders", json=body))
     order = created["order"]
-    assert (order["address"], order["address2"], order["customer_order_reference"]) == \
-        ("Covent Garden", "100", "74160086")
+    assert (order["address"], order["address2"], order["customer_order_reference"]) == (
+        "Covent Garden",
+        "100",
+        "74160086",
+    )
     line = decode(listed(server, order["id"]))["order_products"][0]["order_product"]
-    assert (line["addressbook"]["address"], line["addressbook"]["address2"], line["addressbook"]["name"]) == \
-        ("Covent Garden", "15", "tomtop")
+    assert (line["addressbook"]["address"], line["addressbook"]["address2"], line["addressbook"]["name"]) == (
+        "Covent Garden",
+        "15",
+        "tomtop",
+    )
     # with neither address line holding a digit it is refused, naming the field
     body["order_products"][0]["addressbook"]["address2"] = "Market Hall"
     refused = call(server, "POST", "/api_customer/orders", json=body)
     assert refused.status_code == 400
-    assert refused.json()["errors"] == {"order_products[0].addressbook.address": [
-        "The address must hold a house number: at least one digit in address or address2."]}
+    assert refused.json()["errors"] == {
+        "order_products[0].addressbook.address": [
+            "The address must hold a house number: at least one digit in address or address2."
+        ]
+    }
 
 
 # --- what they read ----------------------------------------------------------------------------------
 
+
 def test_items4_6_7_an_order_read_through_its_life(server: Server) -> None:
     code = product_codes(server, 1)[0]
-    body = {"addressbook": {**LINE_ADDRESS, "reference_code": "HOME"},
-            "order_products": [{"product_code": code, "quantity": 1}]}
+    body = {
+        "addressbook": {**LINE_ADDRESS, "reference_code": "HOME"},
+        "order_products": [{"product_code": code, "quantity": 1}],
+    }
     created = ok(call(server, "POST", "/api_customer/orders.json", json=body))
     order_id = created["order"]["id"]
     # item 6: a shipping option from the start
@@ -220,8 +288,10 @@ def test_items4_6_7_an_order_read_through_its_life(server: Server) -> None:
     next_day = paid_at.date() + timedelta(days=1)
     assert dispatch == datetime.combine(next_day, datetime.min.time(), paid_at.tzinfo)
     assert delivery > dispatch
-    assert (line["estimated_dispatch_at"], line["estimated_delivery_at"]) == \
-        (line["estimated_dispatch_date"], line["estimated_delivery_date"])
+    assert (line["estimated_dispatch_at"], line["estimated_delivery_at"]) == (
+        line["estimated_dispatch_date"],
+        line["estimated_delivery_date"],
+    )
     assert paid["estimated_delivery_at"] == line["estimated_delivery_date"]
 
     event(server, order_id, {"event": "ship", "trackingNumbers": ["JVGL0001", "JVGL0002"], "carrier": "DHL"})
@@ -229,7 +299,8 @@ def test_items4_6_7_an_order_read_through_its_life(server: Server) -> None:
     assert sent["shipping_tracking"] == "JVGL0001,JVGL0002"
     assert sent["shipping_tracking_urls_by_number"] == [
         "https://www.dhl.com/nl-en/home/tracking.html?tracking-id=JVGL0001",
-        "https://www.dhl.com/nl-en/home/tracking.html?tracking-id=JVGL0002"]
+        "https://www.dhl.com/nl-en/home/tracking.html?tracking-id=JVGL0002",
+    ]
     assert sent["shipping_tracking_url"] == sent["shipping_tracking_urls_by_number"][0]
     assert (sent["shipping_option_id"], sent["replacement_tracking_number"]) == (1, None)
 
@@ -240,8 +311,9 @@ def test_items4_6_7_an_order_read_through_its_life(server: Server) -> None:
 
     # the same in XML and CSV
     xml = ET.fromstring(call(server, "GET", f"/api_customer/orders.xml?id_eq={order_id}").content)[0]
-    assert [item.text for item in xml.find("shipping-tracking-urls-by-number") or []] == \
-        sent["shipping_tracking_urls_by_number"]
+    assert [item.text for item in xml.find("shipping-tracking-urls-by-number") or []] == sent[
+        "shipping_tracking_urls_by_number"
+    ]
     assert xml.findtext("replacement-tracking-number") == "JVGL0003"
     assert xml.findtext("addressbook-reference-code") == "HOME"
     xml_line = xml.find("order-products/order-product")
@@ -268,8 +340,10 @@ def test_item5_empty_strings_where_the_docs_show_them(server: Server) -> None:
     assert (book["province"], book["comments"], book["email"]) == ("", "", None)
     # every order the customers can list, seeded ones included, decodes
     for auth in (DEMO, OTHER):
-        pages = [call(server, "GET", f"/api_customer/orders?status_order_id_eq={status}", auth)
-                 for status in (1, 2, 3, 4, 5, 7, 8, 9)]
+        pages = [
+            call(server, "GET", f"/api_customer/orders?status_order_id_eq={status}", auth)
+            for status in (1, 2, 3, 4, 5, 7, 8, 9)
+        ]
         orders = [item["order"] for page in pages for item in ok(page)]
         assert len(orders) >= 16
         for item in orders:
@@ -279,6 +353,7 @@ def test_item5_empty_strings_where_the_docs_show_them(server: Server) -> None:
 
 # --- documents -----------------------------------------------------------------------------------
 
+
 def pdf_text(content: bytes) -> str:
     """The text of every page of a PDF, as a parser reads it."""
     reader = pypdf.PdfReader(io.BytesIO(content))
@@ -287,10 +362,14 @@ def pdf_text(content: bytes) -> str:
 
 def test_item8_an_orders_invoice_and_credit_note_as_lists_and_pdfs(server: Server) -> None:
     first, second = product_codes(server, 2)
-    body = {"customer_order_reference": "DOCS-1", "addressbook": {"country": "DK"}, "order_products": [
-        {"product_code": first, "quantity": 2, "addressbook": LINE_ADDRESS},
-        {"product_code": second, "quantity": 1, "addressbook": SECOND_ADDRESS},
-    ]}
+    body = {
+        "customer_order_reference": "DOCS-1",
+        "addressbook": {"country": "DK"},
+        "order_products": [
+            {"product_code": first, "quantity": 2, "addressbook": LINE_ADDRESS},
+            {"product_code": second, "quantity": 1, "addressbook": SECOND_ADDRESS},
+        ],
+    }
     order_id = ok(call(server, "POST", "/api_customer/orders.json", json=body))["order"]["id"]
     documents = f"/api_customer/orders/{order_id}/documents"
     assert ok(call(server, "GET", documents)) == []  # nothing before payment
@@ -300,32 +379,45 @@ def test_item8_an_orders_invoice_and_credit_note_as_lists_and_pdfs(server: Serve
     invoices = ok(call(server, "GET", f"{documents}.json"))
     assert invoices == ok(call(server, "GET", documents))
     number = order["order_number"]
-    shown = [(d["type"], d["number"], d["order_id"], d["order_number"], d["total"], d["currency"])
-             for d in invoices]
+    shown = [
+        (d["type"], d["number"], d["order_id"], d["order_number"], d["total"], d["currency"])
+        for d in invoices
+    ]
     assert shown == [("invoice", f"INV-{number}", order_id, number, order["gross_total"], "EUR")]
     invoice = invoices[0]
     assert (invoice["number"], invoice["date"]) == (order["invoice_no"], order["payment_date"])
     assert invoice["url"] == f"{server.url}/api_customer/documents/{invoice['id']}.pdf"
 
-    pdf = call(server, "GET", invoice["url"][len(server.url):])
+    pdf = call(server, "GET", invoice["url"][len(server.url) :])
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["content-disposition"] == f'inline; filename="{invoice["file_name"]}"'
     text = pdf_text(pdf.content)
     total = Decimal(order["gross_total"]).quantize(Decimal("0.01"))
-    for expected in ("Invoice", invoice["number"], order["order_number"], f"Total EUR {total}",
-                     "Aarhus C", "København K", "DOCS-1", "Demo Dropshipping Ltd"):
+    for expected in (
+        "Invoice",
+        invoice["number"],
+        order["order_number"],
+        f"Total EUR {total}",
+        "Aarhus C",
+        "København K",
+        "DOCS-1",
+        "Demo Dropshipping Ltd",
+    ):
         assert expected in text, (expected, text)
     for wrapped in order["order_products"]:
         line = wrapped["order_product"]
         assert line["product_code"] in text and line["vat_percentage"] in text
-    assert call(server, "GET", invoice["url"][len(server.url):]).content == pdf.content  # the same bytes
+    assert call(server, "GET", invoice["url"][len(server.url) :]).content == pdf.content  # the same bytes
 
     event(server, order_id, {"event": "ship", "parcels": 1})
     event(server, order_id, {"event": "refund"})
     credit, again = ok(call(server, "GET", documents))  # newest first
     assert again == invoice
-    assert (credit["type"], credit["number"], credit["total"]) == \
-        ("credit_note", f"CN-{order['order_number']}", f"-{order['gross_total']}")
+    assert (credit["type"], credit["number"], credit["total"]) == (
+        "credit_note",
+        f"CN-{order['order_number']}",
+        f"-{order['gross_total']}",
+    )
     text = pdf_text(call(server, "GET", f"/api_customer/documents/{credit['id']}.pdf").content)
     assert "Credit note" in text and f"Total EUR -{total}" in text
     everything = ok(call(server, "GET", "/api_customer/orders/documents.json"))

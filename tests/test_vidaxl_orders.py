@@ -30,68 +30,245 @@ TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 # The field names of the docs' "Sample Successful Response" of Method 1, in their order.
 ORDER_FIELDS = [
-    "id", "status_order_id", "customer_id", "invoice_no", "customer_reference_no", "comments_customer",
-    "comments_wholesaler", "shipping_way", "shipping_costs", "date_estimated", "total_before_discount",
-    "discount_percentage", "discount_comments", "discount_total", "gross_total", "address", "address2",
-    "city", "province", "country", "postal_code", "created_at", "updated_at", "addressbook_id",
-    "submitted_at", "customer_order_reference", "total_before_vat", "total_after_vat", "vat_group_id",
-    "total_products_before_discount", "total_vat", "total_products_before_vat", "total_products_after_vat",
-    "total_shipping_after_vat", "sales_rep_id", "sales_rep_commission", "extra_fields", "submitted_by",
-    "submitted_by_class", "integration_ref", "payment_way_id", "payment_ip", "payment_token",
-    "payment_payer_id", "paid_amount", "is_paid", "shipping_option_id", "total_m3", "request_delivery_at",
-    "pricelist_id", "shipping_tracking", "coupon_id", "brightpearl_sales_order_id", "cc_first_name",
-    "cc_last_name", "cc_city", "cc_province", "cc_postal_code", "cc_country", "cc_address", "total_quantity",
-    "payment_date", "total_weight", "payment_requested", "total_dimension", "coupon_amount", "coupon_vat",
-    "custom_discount_amount", "save_for_later", "integration_ref_status", "shipping_service_code",
-    "shipping_service_name", "integration_data", "estimated_delivery_at", "error_code", "notes",
+    "id",
+    "status_order_id",
+    "customer_id",
+    "invoice_no",
+    "customer_reference_no",
+    "comments_customer",
+    "comments_wholesaler",
+    "shipping_way",
+    "shipping_costs",
+    "date_estimated",
+    "total_before_discount",
+    "discount_percentage",
+    "discount_comments",
+    "discount_total",
+    "gross_total",
+    "address",
+    "address2",
+    "city",
+    "province",
+    "country",
+    "postal_code",
+    "created_at",
+    "updated_at",
+    "addressbook_id",
+    "submitted_at",
+    "customer_order_reference",
+    "total_before_vat",
+    "total_after_vat",
+    "vat_group_id",
+    "total_products_before_discount",
+    "total_vat",
+    "total_products_before_vat",
+    "total_products_after_vat",
+    "total_shipping_after_vat",
+    "sales_rep_id",
+    "sales_rep_commission",
+    "extra_fields",
+    "submitted_by",
+    "submitted_by_class",
+    "integration_ref",
+    "payment_way_id",
+    "payment_ip",
+    "payment_token",
+    "payment_payer_id",
+    "paid_amount",
+    "is_paid",
+    "shipping_option_id",
+    "total_m3",
+    "request_delivery_at",
+    "pricelist_id",
+    "shipping_tracking",
+    "coupon_id",
+    "brightpearl_sales_order_id",
+    "cc_first_name",
+    "cc_last_name",
+    "cc_city",
+    "cc_province",
+    "cc_postal_code",
+    "cc_country",
+    "cc_address",
+    "total_quantity",
+    "payment_date",
+    "total_weight",
+    "payment_requested",
+    "total_dimension",
+    "coupon_amount",
+    "coupon_vat",
+    "custom_discount_amount",
+    "save_for_later",
+    "integration_ref_status",
+    "shipping_service_code",
+    "shipping_service_name",
+    "integration_data",
+    "estimated_delivery_at",
+    "error_code",
+    "notes",
 ]
 ORDER_PRODUCT_FIELDS = [
-    "id", "order_id", "product_id", "quantity", "price", "final_price", "discount_percentage",
-    "vat_percentage", "total_before_vat", "comments_customer", "comments_wholesaler", "total_vat",
-    "total_after_vat", "option_value_ids", "created_at", "updated_at", "option_values", "product_variant_id",
-    "has_custom_price", "addressbook_id", "status_order_id", "is_backorder", "estimated_delivery_at", "cost",
+    "id",
+    "order_id",
+    "product_id",
+    "quantity",
+    "price",
+    "final_price",
+    "discount_percentage",
+    "vat_percentage",
+    "total_before_vat",
+    "comments_customer",
+    "comments_wholesaler",
+    "total_vat",
+    "total_after_vat",
+    "option_value_ids",
+    "created_at",
+    "updated_at",
+    "option_values",
+    "product_variant_id",
+    "has_custom_price",
+    "addressbook_id",
+    "status_order_id",
+    "is_backorder",
+    "estimated_delivery_at",
+    "cost",
     "estimated_dispatch_at",
 ]
 # The fields of the docs' "Sample JSON Response" of Method 2 (the list), and those that
 # integrations read beyond it (API-NOTES).
 LISTED_ORDER_FIELDS = [
-    "id", "status_order_id", "customer_id", "submitted_at", "comments_customer", "address", "city",
-    "province", "country", "postal_code", "customer_order_reference", "total_products_before_discount",
-    "discount_percentage", "discount_total", "total_products_before_vat", "total_before_vat", "total_vat",
-    "total_products_after_vat", "gross_total", "shipping_option_id", "shipping_costs", "shipping_tracking",
-    "extra_fields", "order_products", "customer_email", "customer_company", "customer_name",
-    "customer_pricelist_id", "customer_phone", "customer_reference_code", "shipping_option_name",
-    "status_order_name", "order_number", "shipping_tracking_url", "shipping_tracking_urls_by_number",
-    "sent_date", "addressbook_reference_code", "replacement_tracking_number",
+    "id",
+    "status_order_id",
+    "customer_id",
+    "submitted_at",
+    "comments_customer",
+    "address",
+    "city",
+    "province",
+    "country",
+    "postal_code",
+    "customer_order_reference",
+    "total_products_before_discount",
+    "discount_percentage",
+    "discount_total",
+    "total_products_before_vat",
+    "total_before_vat",
+    "total_vat",
+    "total_products_after_vat",
+    "gross_total",
+    "shipping_option_id",
+    "shipping_costs",
+    "shipping_tracking",
+    "extra_fields",
+    "order_products",
+    "customer_email",
+    "customer_company",
+    "customer_name",
+    "customer_pricelist_id",
+    "customer_phone",
+    "customer_reference_code",
+    "shipping_option_name",
+    "status_order_name",
+    "order_number",
+    "shipping_tracking_url",
+    "shipping_tracking_urls_by_number",
+    "sent_date",
+    "addressbook_reference_code",
+    "replacement_tracking_number",
 ]
 LISTED_ORDER_PRODUCT_FIELDS = [
-    "id", "order_id", "product_id", "quantity", "price", "final_price", "discount_percentage",
-    "vat_percentage", "total_before_vat", "total_vat", "total_after_vat", "product_name", "product_code",
-    "status_order_id", "status_order_name", "estimated_delivery_date", "estimated_dispatch_date",
+    "id",
+    "order_id",
+    "product_id",
+    "quantity",
+    "price",
+    "final_price",
+    "discount_percentage",
+    "vat_percentage",
+    "total_before_vat",
+    "total_vat",
+    "total_after_vat",
+    "product_name",
+    "product_code",
+    "status_order_id",
+    "status_order_name",
+    "estimated_delivery_date",
+    "estimated_dispatch_date",
     "addressbook",
 ]
-ADDRESSBOOK_FIELDS = ["id", "address", "address2", "province", "city", "postal_code", "country", "name",
-                      "phone", "comments", "email", "reference_code"]
+ADDRESSBOOK_FIELDS = [
+    "id",
+    "address",
+    "address2",
+    "province",
+    "city",
+    "postal_code",
+    "country",
+    "name",
+    "phone",
+    "comments",
+    "email",
+    "reference_code",
+]
 ORDER_MONEY = [
-    "shipping_costs", "total_before_discount", "discount_percentage", "gross_total", "total_before_vat",
-    "total_after_vat", "total_products_before_discount", "total_vat", "total_products_before_vat",
-    "total_products_after_vat", "total_shipping_after_vat", "sales_rep_commission", "paid_amount", "total_m3",
-    "total_quantity", "total_weight", "total_dimension", "coupon_amount", "coupon_vat",
+    "shipping_costs",
+    "total_before_discount",
+    "discount_percentage",
+    "gross_total",
+    "total_before_vat",
+    "total_after_vat",
+    "total_products_before_discount",
+    "total_vat",
+    "total_products_before_vat",
+    "total_products_after_vat",
+    "total_shipping_after_vat",
+    "sales_rep_commission",
+    "paid_amount",
+    "total_m3",
+    "total_quantity",
+    "total_weight",
+    "total_dimension",
+    "coupon_amount",
+    "coupon_vat",
     "custom_discount_amount",
 ]
 LINE_MONEY = [
-    "quantity", "price", "final_price", "discount_percentage", "vat_percentage", "total_before_vat",
-    "total_vat", "total_after_vat", "cost",
+    "quantity",
+    "price",
+    "final_price",
+    "discount_percentage",
+    "vat_percentage",
+    "total_before_vat",
+    "total_vat",
+    "total_after_vat",
+    "cost",
 ]
-STATUS_NAMES = {1: "Temporary", 2: "Submitted", 3: "Awaiting Payment", 4: "Being Prepared", 5: "Sent",
-                7: "Cancelled", 8: "Refunded", 9: "Replaced"}
+STATUS_NAMES = {
+    1: "Temporary",
+    2: "Submitted",
+    3: "Awaiting Payment",
+    4: "Being Prepared",
+    5: "Sent",
+    7: "Cancelled",
+    8: "Refunded",
+    9: "Replaced",
+}
 
-ADDRESS: Json = {"address": "Covent Garden 100", "address2": "", "province": "", "city": "London",
-                 "postal_code": "NR33 7NL", "country": "GB", "name": "John Wall", "phone": "0684541247",
-                 "comments": ""}
+ADDRESS: Json = {
+    "address": "Covent Garden 100",
+    "address2": "",
+    "province": "",
+    "city": "London",
+    "postal_code": "NR33 7NL",
+    "country": "GB",
+    "name": "John Wall",
+    "phone": "0684541247",
+    "comments": "",
+}
 
 
 # --- helpers, also used by test_vidaxl_bad_input and test_vidaxl_formats --------------------------
+
 
 def address(country: str = "GB", **changes: Any) -> Json:
     return {**ADDRESS, "country": country, **changes}
@@ -166,8 +343,9 @@ def product(client: TestClient, code: str, auth: Auth = DEMO) -> Json:
 
 def stocked(client: TestClient, count: int, at_least: int = 50) -> list[Json]:
     """`count` active products with at least `at_least` in stock."""
-    found = [p for p in products(client, limit=200)["data"]
-             if p["active"] and Decimal(p["quantity"]) >= at_least]
+    found = [
+        p for p in products(client, limit=200)["data"] if p["active"] and Decimal(p["quantity"]) >= at_least
+    ]
     assert len(found) >= count
     return found[:count]
 
@@ -189,10 +367,15 @@ def money(value: str) -> Decimal:
 
 # --- create ------------------------------------------------------------------------------------
 
+
 def test_create_answers_every_field_of_the_docs_sample(client: TestClient) -> None:
     item = stocked(client, 1)[0]
-    body = order_body((item["code"], 1), customer_order_reference=74160086,
-                      customer_id=12345, customer_email="someone@else.example")
+    body = order_body(
+        (item["code"], 1),
+        customer_order_reference=74160086,
+        customer_id=12345,
+        customer_email="someone@else.example",
+    )
     created = create(client, body)
     assert list(created) == ["order", "order_products"]
     order, lines = created["order"], created["order_products"]
@@ -208,9 +391,11 @@ def test_create_answers_every_field_of_the_docs_sample(client: TestClient) -> No
     assert order["pricelist_id"] == 25
     assert order["comments_customer"] == "Please deliver asap"
     assert order["created_at"] == order["updated_at"] == NOW
-    assert {name: order[name] for name in ("address", "address2", "city", "province", "country",
-                                           "postal_code")} == {
-        name: ADDRESS[name] for name in ("address", "address2", "city", "province", "country", "postal_code")}
+    assert {
+        name: order[name] for name in ("address", "address2", "city", "province", "country", "postal_code")
+    } == {
+        name: ADDRESS[name] for name in ("address", "address2", "city", "province", "country", "postal_code")
+    }
     assert isinstance(order["addressbook_id"], int)
     assert (order["extra_fields"], order["submitted_by"], order["integration_data"]) == ({}, {}, {})
     for name in ORDER_MONEY:
@@ -277,8 +462,9 @@ def test_vat_follows_the_destination_and_totals_add_up(client: TestClient) -> No
 
 def test_stock_is_reserved_and_a_shortfall_is_a_backorder(client: TestClient) -> None:
     plenty = stocked(client, 1, at_least=100)[0]
-    scarce = min((p for p in products(client, limit=500)["data"] if p["active"]),
-                 key=lambda p: Decimal(p["quantity"]))
+    scarce = min(
+        (p for p in products(client, limit=500)["data"] if p["active"]), key=lambda p: Decimal(p["quantity"])
+    )
     short = int(Decimal(scarce["quantity"]))
     assert short < 50
 
@@ -300,7 +486,8 @@ def test_stock_is_reserved_and_a_shortfall_is_a_backorder(client: TestClient) ->
 
 
 @pytest.mark.parametrize(
-    "field", ["quantity", "product_code", "product_id", "addressbook_id", "customer_order_reference"],
+    "field",
+    ["quantity", "product_code", "product_id", "addressbook_id", "customer_order_reference"],
 )
 def test_an_integral_number_is_an_integer(client: TestClient, field: str) -> None:
     """`2.0` is an integer to JSON Schema (the spec's validator accepts it) and to Rails: wherever the
@@ -334,8 +521,11 @@ def test_an_integral_number_is_an_integer(client: TestClient, field: str) -> Non
     response = client.post(ORDERS, json=body, auth=DEMO)
     units = 2 if field == "quantity" else 1
     # status, orders added, units reserved: a refusal would be (400 or 422, 0, 0)
-    assert (response.status_code, world.orders.count(key) - count, available - stock.available) == \
-        (200, 1, units), response.text
+    assert (response.status_code, world.orders.count(key) - count, available - stock.available) == (
+        200,
+        1,
+        units,
+    ), response.text
     created = response.json()
     shown = created["order"] if where == "order" else created["order_products"][0]
     assert shown[name] == expected
@@ -355,8 +545,9 @@ def test_an_addressbook_is_reused_by_id_and_only_by_its_customer(client: TestCli
     assert second["order"]["addressbook_id"] == book
     assert second["order_products"][0]["addressbook_id"] == book
     assert second["order_products"][0]["vat_percentage"] == "19.0"
-    assert {k: second["order"][k] for k in ("address", "city", "country")} == \
-        {k: first[k] for k in ("address", "city", "country")}
+    assert {k: second["order"][k] for k in ("address", "city", "country")} == {
+        k: first[k] for k in ("address", "city", "country")
+    }
     assert len(demo.addressbooks) == books
 
     # on a line too
@@ -388,7 +579,9 @@ def test_a_lines_addressbook_overrides_the_orders(client: TestClient) -> None:
     assert inherited["addressbook_id"] == order["addressbook_id"] != own["addressbook_id"]
     shown = listed(client, id_eq=order["id"])[0]["order_products"]
     assert [(line["addressbook"]["country"], line["addressbook"]["address"]) for line in shown] == [
-        ("DE", "Hauptstrasse 5"), ("GB", "Covent Garden 100")]
+        ("DE", "Hauptstrasse 5"),
+        ("GB", "Covent Garden 100"),
+    ]
     assert [line["addressbook"]["id"] for line in shown] == [own["addressbook_id"], order["addressbook_id"]]
 
     # no order address at all: each line brings its own
@@ -400,6 +593,7 @@ def test_a_lines_addressbook_overrides_the_orders(client: TestClient) -> None:
 
 
 # --- list ----------------------------------------------------------------------------------------
+
 
 def test_a_new_order_is_listed_then_leaves_the_24_hour_window(client: TestClient) -> None:
     item = stocked(client, 1)[0]
@@ -420,8 +614,11 @@ def test_a_new_order_is_listed_then_leaves_the_24_hour_window(client: TestClient
     for line, made in zip(shown["order_products"], created["order_products"], strict=True):
         assert {k: v for k, v in line.items() if k in made} == made
         assert (line["product_code"], line["product_name"]) == (item["code"], item["name"])
-    assert (shown["status_order_name"], shown["shipping_tracking"], shown["sent_date"]) == \
-        ("Temporary", None, None)
+    assert (shown["status_order_name"], shown["shipping_tracking"], shown["sent_date"]) == (
+        "Temporary",
+        None,
+        None,
+    )
 
     sandbox(client).clock.advance(timedelta(hours=25))
     assert listed(client) == []
@@ -490,38 +687,81 @@ FILTERS: list[tuple[str, Query, Match, int]] = [
     ("id_eq", lambda s: {"id_eq": s.sent()["id"]}, lambda o, s: o["id"] == s.sent()["id"], 1),
     ("id_eq of nothing", lambda s: {"id_eq": 1}, lambda o, s: False, 0),
     *[
-        (f"status_order_id_eq={status}", lambda s, status=status: {"status_order_id_eq": status},
-         lambda o, s, status=status: o["status_order_id"] == status, 0 if status == 9 else 2)
+        (
+            f"status_order_id_eq={status}",
+            lambda s, status=status: {"status_order_id_eq": status},
+            lambda o, s, status=status: o["status_order_id"] == status,
+            0 if status == 9 else 2,
+        )
         for status in (1, 2, 3, 4, 5, 7, 8, 9)
     ],
-    ("customer_order_reference_eq",
-     lambda s: {"customer_order_reference_eq": s.sent()["customer_order_reference"]},
-     lambda o, s: o["customer_order_reference"] == s.sent()["customer_order_reference"], 1),
-    ("customer_order_reference_eq of nothing", lambda s: {"customer_order_reference_eq": "nope"},
-     lambda o, s: False, 0),
+    (
+        "customer_order_reference_eq",
+        lambda s: {"customer_order_reference_eq": s.sent()["customer_order_reference"]},
+        lambda o, s: o["customer_order_reference"] == s.sent()["customer_order_reference"],
+        1,
+    ),
+    (
+        "customer_order_reference_eq of nothing",
+        lambda s: {"customer_order_reference_eq": "nope"},
+        lambda o, s: False,
+        0,
+    ),
     *[
-        (f"{name} {style}", lambda s, name=name, fmt=fmt: {name: fmt(s.day())},
-         lambda o, s, op=op: bool(submitted(o)) and op(submitted(o), s.day()), least)
+        (
+            f"{name} {style}",
+            lambda s, name=name, fmt=fmt: {name: fmt(s.day())},
+            lambda o, s, op=op: bool(submitted(o)) and op(submitted(o), s.day()),
+            least,
+        )
         for name, op, least in (
-            ("submitted_at_gteq", str.__ge__, 2), ("submitted_at_gt_eq", str.__ge__, 2),
-            ("submitted_at_lteq", str.__le__, 2), ("submitted_at_castedeq", str.__eq__, 1),
+            ("submitted_at_gteq", str.__ge__, 2),
+            ("submitted_at_gt_eq", str.__ge__, 2),
+            ("submitted_at_lteq", str.__le__, 2),
+            ("submitted_at_castedeq", str.__eq__, 1),
             ("submitted_at_casted_eq", str.__eq__, 1),
         )
         for style, fmt in (("YYYY-MM-DD", str), ("YYYYMMDD", compact))
     ],
-    ("gteq and lteq", lambda s: {"submitted_at_gteq": "2026-10-25", "submitted_at_lteq": "20261030"},
-     lambda o, s: "2026-10-25" <= submitted(o) <= "2026-10-30", 2),
-    ("status and gt_eq", lambda s: {"status_order_id_eq": 5, "submitted_at_gt_eq": s.day()},
-     lambda o, s: o["status_order_id"] == 5 and submitted(o) >= s.day(), 1),
-    ("status and casted_eq", lambda s: {"status_order_id_eq": 5, "submitted_at_casted_eq": s.day()},
-     lambda o, s: o["status_order_id"] == 5 and submitted(o) == s.day(), 1),
-    ("id and another status", lambda s: {"id_eq": s.sent()["id"], "status_order_id_eq": 2},
-     lambda o, s: False, 0),
-    ("reference and status", lambda s: {"customer_order_reference_eq": s.sent()["customer_order_reference"],
-                                        "status_order_id_eq": 5},
-     lambda o, s: o["id"] == s.sent()["id"], 1),
-    ("a date before everything", lambda s: {"submitted_at_gteq": "20000101"},
-     lambda o, s: o["submitted_at"] is not None, 2),
+    (
+        "gteq and lteq",
+        lambda s: {"submitted_at_gteq": "2026-10-25", "submitted_at_lteq": "20261030"},
+        lambda o, s: "2026-10-25" <= submitted(o) <= "2026-10-30",
+        2,
+    ),
+    (
+        "status and gt_eq",
+        lambda s: {"status_order_id_eq": 5, "submitted_at_gt_eq": s.day()},
+        lambda o, s: o["status_order_id"] == 5 and submitted(o) >= s.day(),
+        1,
+    ),
+    (
+        "status and casted_eq",
+        lambda s: {"status_order_id_eq": 5, "submitted_at_casted_eq": s.day()},
+        lambda o, s: o["status_order_id"] == 5 and submitted(o) == s.day(),
+        1,
+    ),
+    (
+        "id and another status",
+        lambda s: {"id_eq": s.sent()["id"], "status_order_id_eq": 2},
+        lambda o, s: False,
+        0,
+    ),
+    (
+        "reference and status",
+        lambda s: {
+            "customer_order_reference_eq": s.sent()["customer_order_reference"],
+            "status_order_id_eq": 5,
+        },
+        lambda o, s: o["id"] == s.sent()["id"],
+        1,
+    ),
+    (
+        "a date before everything",
+        lambda s: {"submitted_at_gteq": "20000101"},
+        lambda o, s: o["submitted_at"] is not None,
+        2,
+    ),
     ("a date after everything", lambda s: {"submitted_at_gteq": "2026-11-03"}, lambda o, s: False, 0),
 ]
 
@@ -537,11 +777,16 @@ def test_list_filters(shared: TestClient, seeded: Seeded, query: Query, match: M
 
 def test_filter_spellings_and_date_styles_agree(shared: TestClient, seeded: Seeded) -> None:
     day = seeded.day()
-    spellings = (("submitted_at_gteq", "submitted_at_gt_eq"),
-                 ("submitted_at_castedeq", "submitted_at_casted_eq"))
+    spellings = (
+        ("submitted_at_gteq", "submitted_at_gt_eq"),
+        ("submitted_at_castedeq", "submitted_at_casted_eq"),
+    )
     for names in spellings:
-        bodies = [ok(shared.get(ORDERS, params={name: value}, auth=DEMO))
-                  for name in names for value in (day, compact(day))]
+        bodies = [
+            ok(shared.get(ORDERS, params={name: value}, auth=DEMO))
+            for name in names
+            for value in (day, compact(day))
+        ]
         assert bodies[0] and all(body == bodies[0] for body in bodies)
 
 
@@ -553,7 +798,7 @@ def test_seeded_orders_are_consistent(seeded: Seeded) -> None:
     for order in orders:
         status = order["status_order_id"]
         assert set(LISTED_ORDER_FIELDS) <= set(order), set(LISTED_ORDER_FIELDS) - set(order)
-        assert list(order)[:len(ORDER_FIELDS)] == ORDER_FIELDS
+        assert list(order)[: len(ORDER_FIELDS)] == ORDER_FIELDS
         assert order["status_order_name"] == STATUS_NAMES[status]
         assert order["customer_email"] == DEMO[0]
         assert (order["submitted_at"] is None) == (status in (1, 7)), order["id"]
@@ -574,7 +819,7 @@ def test_seeded_orders_are_consistent(seeded: Seeded) -> None:
         before = vat = Decimal(0)
         for line in order["order_products"]:
             assert set(LISTED_ORDER_PRODUCT_FIELDS) <= set(line)
-            assert list(line)[:len(ORDER_PRODUCT_FIELDS)] == ORDER_PRODUCT_FIELDS
+            assert list(line)[: len(ORDER_PRODUCT_FIELDS)] == ORDER_PRODUCT_FIELDS
             assert (line["status_order_id"], line["status_order_name"]) == (status, STATUS_NAMES[status])
             assert line["order_id"] == order["id"]
             item = seeded.catalogue[line["product_id"]]
@@ -593,6 +838,7 @@ def test_seeded_orders_are_consistent(seeded: Seeded) -> None:
 
 # --- products ------------------------------------------------------------------------------------
 
+
 def test_products_envelope_and_catalogue(shared: TestClient, seeded: Seeded) -> None:
     first = products(shared)
     assert list(first) == ["data", "pagination"]
@@ -605,8 +851,17 @@ def test_products_envelope_and_catalogue(shared: TestClient, seeded: Seeded) -> 
     inactive = [p for p in seeded.catalogue.values() if not p["active"]]
     assert 0 < len(inactive) < len(seeded.catalogue) // 4
     for item in seeded.catalogue.values():
-        assert {"id", "name", "code", "category_path", "quantity", "price", "active", "created_at",
-                "updated_at"} <= set(item)
+        assert {
+            "id",
+            "name",
+            "code",
+            "category_path",
+            "quantity",
+            "price",
+            "active",
+            "created_at",
+            "updated_at",
+        } <= set(item)
         assert MONEY.match(item["quantity"]) and MONEY.match(item["price"]), item
         assert TIME.match(item["created_at"]) and TIME.match(item["updated_at"]), item
 
@@ -624,5 +879,5 @@ def test_products_filters_and_paging(shared: TestClient, seeded: Seeded) -> None
     assert products(shared, code_eq="000000")["data"] == []
     for offset, limit in ((0, 1), (10, 5), (495, 10), (total - 3, 500), (total, 20), (total + 5, 1)):
         page = products(shared, offset=offset, limit=limit)
-        assert page["data"] == everything[offset:offset + limit]
+        assert page["data"] == everything[offset : offset + limit]
         assert page["pagination"] == {"offset": offset, "limit": limit, "total": total}

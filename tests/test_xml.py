@@ -34,12 +34,21 @@ def as_json(element: ET.Element, like: Any) -> Any:
     return text
 
 
-PATHS = ["/api/v1/orders?pagesize=5", "/api/v1/products?pageSize=3", "/api/v1/shipping-methods",
-         "/api/v1/storefronts", "/api/v1/orders/{order}", "/api/v1/orders/not-a-uuid",
-         "/api/v1/orders/{missing}"]
-ROOTS = {"/api/v1/orders?": "OrderListResponse", "/api/v1/products": "ProductListResponse",
-         "/api/v1/shipping-methods": "ShippingMethodListResponse",
-         "/api/v1/storefronts": "StoreFrontListResponse"}
+PATHS = [
+    "/api/v1/orders?pagesize=5",
+    "/api/v1/products?pageSize=3",
+    "/api/v1/shipping-methods",
+    "/api/v1/storefronts",
+    "/api/v1/orders/{order}",
+    "/api/v1/orders/not-a-uuid",
+    "/api/v1/orders/{missing}",
+]
+ROOTS = {
+    "/api/v1/orders?": "OrderListResponse",
+    "/api/v1/products": "ProductListResponse",
+    "/api/v1/shipping-methods": "ShippingMethodListResponse",
+    "/api/v1/storefronts": "StoreFrontListResponse",
+}
 
 
 def shipped_order(partner: Partner) -> str:
@@ -74,8 +83,9 @@ def test_xml_carries_the_same_content_as_json(demo: Partner, path: str) -> None:
 
 def test_xml_order_lists_wrap_items_and_name_shipment_quantities_by_sku(demo: Partner) -> None:
     order_id = shipped_order(demo)
-    root = ET.fromstring(demo.get(f"/api/v1/orders/{order_id}",
-                                  headers={"accept": "application/xml"}).content)
+    root = ET.fromstring(
+        demo.get(f"/api/v1/orders/{order_id}", headers={"accept": "application/xml"}).content
+    )
     items = root.find("orderItems")
     assert items is not None and [child.tag for child in items] == ["OrderItem"] * len(items)
     shipment = root.find("shipments/Shipment")
@@ -86,9 +96,15 @@ def test_xml_order_lists_wrap_items_and_name_shipment_quantities_by_sku(demo: Pa
 
 @pytest.mark.parametrize(
     ("accept", "kind"),
-    [("application/xml", "xml"), ("text/xml", "xml"), ("application/json", "json"), ("*/*", "json"),
-     ("application/json;q=0.5, application/xml", "xml"), ("application/xml;q=0.1, */*", "json"),
-     ("text/html", "json")],
+    [
+        ("application/xml", "xml"),
+        ("text/xml", "xml"),
+        ("application/json", "json"),
+        ("*/*", "json"),
+        ("application/json;q=0.5, application/xml", "xml"),
+        ("application/xml;q=0.1, */*", "json"),
+        ("text/html", "json"),
+    ],
 )
 def test_accept_negotiation(demo: Partner, accept: str, kind: str) -> None:
     response = demo.get("/api/v1/storefronts", headers={"accept": accept})
@@ -97,8 +113,11 @@ def test_accept_negotiation(demo: Partner, accept: str, kind: str) -> None:
 
 
 def test_the_token_endpoint_answers_xml_too(client: TestClient) -> None:
-    response = client.post("/api/v1/login", headers={"accept": "application/xml"}, data={
-        "grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]})
+    response = client.post(
+        "/api/v1/login",
+        headers={"accept": "application/xml"},
+        data={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]},
+    )
     root = ET.fromstring(response.content)
     assert root.tag == "LoginResponse"
     assert root.findtext("token_type") == "Bearer"

@@ -54,7 +54,8 @@ def within_range(field: str, moved: Callable[[], datetime]) -> datetime:
         instant = LATEST + timedelta(days=1)
     if not EARLIEST <= instant <= LATEST:
         raise BadRequest.field(
-            field, f"The clock must stay between {rfc3339(EARLIEST)} and {rfc3339(LATEST)}.")
+            field, f"The clock must stay between {rfc3339(EARLIEST)} and {rfc3339(LATEST)}."
+        )
     return instant
 
 
@@ -78,8 +79,10 @@ class EventConflict(Conflict):
     """An event the order's status does not allow."""
 
     def __init__(self, status: str, event: str, allowed: list[str]) -> None:
-        super().__init__(f"The event '{event}' is not allowed in status '{status}'; "
-                         f"allowed: {', '.join(allowed) or 'none'}.")
+        super().__init__(
+            f"The event '{event}' is not allowed in status '{status}'; "
+            f"allowed: {', '.join(allowed) or 'none'}."
+        )
         self.current = status
         self.allowed = allowed
 
@@ -87,9 +90,20 @@ class EventConflict(Conflict):
 class ControlApi:
     prefix = "/_sandbox"
 
-    def __init__(self, settings: Settings, clock: Clock, fixje: FixjeWorld, vidaxl: VidaxlWorld,
-                 journal: Journal, schedule: Schedule, keeper: Keeper, scenarios: Scenarios,
-                 oauth: OAuth, faults: Faults, rate_limits: RateLimits) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        fixje: FixjeWorld,
+        vidaxl: VidaxlWorld,
+        journal: Journal,
+        schedule: Schedule,
+        keeper: Keeper,
+        scenarios: Scenarios,
+        oauth: OAuth,
+        faults: Faults,
+        rate_limits: RateLimits,
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.fixje = fixje
@@ -106,36 +120,56 @@ class ControlApi:
         self.seeded = {"fixje": len(fixje.partners), "vidaxl": len(vidaxl.customers)}
 
     def handlers(self) -> Mapping[str, Handler]:
-        return {"health": self.health, "applyEvent": self.apply_event, "getClock": self.get_clock,
-                "moveClock": self.move_clock, "listRequests": self.list_requests,
-                "clearRequests": self.clear_requests, "createTenant": self.create_tenant,
-                "reset": self.reset_world, "listScenarios": self.list_scenarios,
-                "playScenario": self.play_scenario, "getState": self.get_state,
-                "putState": self.put_state, "tokenFault": self.token_fault,
-                "listFaults": self.list_faults, "addFault": self.add_fault, "clearFaults": self.clear_faults,
-                "removeFault": self.remove_fault, "getRateLimits": self.get_rate_limits,
-                "setRateLimits": self.set_rate_limits}
+        return {
+            "health": self.health,
+            "applyEvent": self.apply_event,
+            "getClock": self.get_clock,
+            "moveClock": self.move_clock,
+            "listRequests": self.list_requests,
+            "clearRequests": self.clear_requests,
+            "createTenant": self.create_tenant,
+            "reset": self.reset_world,
+            "listScenarios": self.list_scenarios,
+            "playScenario": self.play_scenario,
+            "getState": self.get_state,
+            "putState": self.put_state,
+            "tokenFault": self.token_fault,
+            "listFaults": self.list_faults,
+            "addFault": self.add_fault,
+            "clearFaults": self.clear_faults,
+            "removeFault": self.remove_fault,
+            "getRateLimits": self.get_rate_limits,
+            "setRateLimits": self.set_rate_limits,
+        }
 
     def authenticate(self, schemes: list[str], request: Request) -> Any:
         token = self.settings.admin_token
         if token is None:
             if on_loopback(self.settings.host):
                 return None
-            raise Forbidden("The control API is closed: the sandbox listens off loopback and was "
-                            "started without --admin-token.")
+            raise Forbidden(
+                "The control API is closed: the sandbox listens off loopback and was "
+                "started without --admin-token."
+            )
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if not scheme and ADMIN_COOKIE in request.cookies:  # the dashboard's, set from the token
             scheme, given = "bearer", request.cookies[ADMIN_COOKIE]
         if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), token.encode()):
-            raise Unauthorized("The control API needs Authorization: Bearer <admin token>.",
-                               headers={"WWW-Authenticate": 'Bearer realm="sandbox"'})
+            raise Unauthorized(
+                "The control API needs Authorization: Bearer <admin token>.",
+                headers={"WWW-Authenticate": 'Bearer realm="sandbox"'},
+            )
         return None
 
     def error_reply(self, operation_id: str | None, error: ApiError) -> Reply:
         body: dict[str, Any] = {"error": type(error).__name__, "message": error.detail or error.title}
         if isinstance(error, EventConflict):
-            body = {"error": "Conflict", "message": error.detail, "status": error.current,
-                    "allowedEvents": error.allowed}
+            body = {
+                "error": "Conflict",
+                "message": error.detail,
+                "status": error.current,
+                "allowedEvents": error.allowed,
+            }
         elif error.errors:
             body["errors"] = error.errors
         return Reply(body, error.status, dict(error.headers))
@@ -163,14 +197,23 @@ class ControlApi:
                 raise NotFound(f"No vidaXL order '{order_id}'.")
             before = found.status.label
             try:
-                after = vidaxl_lifecycle.apply_event(self.vidaxl, found, event, call.body,
-                                                     cause="control").label
+                after = vidaxl_lifecycle.apply_event(
+                    self.vidaxl, found, event, call.body, cause="control"
+                ).label
             except lifecycle.Forbidden as refused:
                 raise EventConflict(before, event, refused.allowed) from None
             allowed = self.vidaxl.lifecycle.allowed(found.status)
             self.schedule.touch("vidaxl", found)
-        return Reply({"api": api, "orderId": order_id, "event": event, "previousStatus": before,
-                      "status": after, "allowedEvents": allowed})
+        return Reply(
+            {
+                "api": api,
+                "orderId": order_id,
+                "event": event,
+                "previousStatus": before,
+                "status": after,
+                "allowedEvents": allowed,
+            }
+        )
 
     def list_requests(self, call: Call) -> Reply:
         found = self.journal.find(call.params.get("api"), call.params.get("path"), call.params.get("status"))
@@ -184,16 +227,22 @@ class ControlApi:
         api = call.body["api"]
         accounts = len(self.fixje.partners) if api == "fixje" else len(self.vidaxl.customers)
         if accounts - self.seeded[api] >= TENANT_LIMIT:
-            raise Conflict(f"This sandbox holds {TENANT_LIMIT:,} {'Fixje' if api == 'fixje' else 'vidaXL'} "
-                           "tenants, the most it can; a reset (POST /_sandbox/reset) removes them.")
+            raise Conflict(
+                f"This sandbox holds {TENANT_LIMIT:,} {'Fixje' if api == 'fixje' else 'vidaXL'} "
+                "tenants, the most it can; a reset (POST /_sandbox/reset) removes them."
+            )
         self.tenants += 1
         name = call.body.get("name") or f"Tenant {self.tenants}"
         key = f"tenant-{self.tenants}-{secrets.token_hex(4)}"
         if call.body["api"] == "fixje":
             partner = self.fixje.add_partner(name, key, secrets.token_urlsafe(24))
-            body: dict[str, Any] = {"api": "fixje", "name": name, "clientId": partner.client_id,
-                                    "clientSecret": partner.client_secret,
-                                    "storeFrontIds": [s.id for s in partner.storefronts]}
+            body: dict[str, Any] = {
+                "api": "fixje",
+                "name": name,
+                "clientId": partner.client_id,
+                "clientSecret": partner.client_secret,
+                "storeFrontIds": [s.id for s in partner.storefronts],
+            }
         else:
             customer = self.vidaxl.add_customer(name, f"{key}@vidaxl.sandbox", secrets.token_urlsafe(24))
             body = {"api": "vidaxl", "name": name, "email": customer.email, "token": customer.token}
@@ -233,9 +282,15 @@ class ControlApi:
 
     def rate_limits_view(self) -> Reply:
         limits = self.rate_limits.limits
-        return Reply({"enabled": self.rate_limits.enabled,
-                      **{api: {"requests": requests, "per": duration_text(timedelta(seconds=per))}
-                         for api, (requests, per) in sorted(limits.items())}})
+        return Reply(
+            {
+                "enabled": self.rate_limits.enabled,
+                **{
+                    api: {"requests": requests, "per": duration_text(timedelta(seconds=per))}
+                    for api, (requests, per) in sorted(limits.items())
+                },
+            }
+        )
 
     def get_rate_limits(self, call: Call) -> Reply:
         return self.rate_limits_view()
@@ -273,8 +328,11 @@ class ControlApi:
     def move_clock(self, call: Call) -> Reply:
         change = call.body
         if "set" in change:
-            self.clock.set(within_range("set", lambda: datetime.fromisoformat(
-                change["set"].upper().replace("Z", "+00:00"))))
+            self.clock.set(
+                within_range(
+                    "set", lambda: datetime.fromisoformat(change["set"].upper().replace("Z", "+00:00"))
+                )
+            )
         if "advance" in change:
             step = duration(change["advance"])
             self.clock.set(within_range("advance", lambda: self.clock.now() + step))
@@ -283,5 +341,3 @@ class ControlApi:
         elif change.get("frozen") is False:
             self.clock.resume()
         return self.clock_view(self.schedule.catch_up())
-
-

@@ -21,8 +21,12 @@ from sandbox.errors import ApiError, BadRequest, Conflict, NotFound
 from sandbox.spec.messages import collect, summary
 from sandbox.spec.router import DroppedConnection, Gate
 
-SERVER_ERRORS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-                 504: "Gateway Timeout"}
+SERVER_ERRORS = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 RULE_LIMIT = 100
 """The most rules in force at once; a spent rule (its `times` used up) does not count."""
 SPENT_KEPT = 100
@@ -34,10 +38,13 @@ class ServerFault(ApiError):
 
     def __init__(self, status: int, retry_after: int | None) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        super().__init__("The service is temporarily unavailable; try again later." if status == 503
-                         else f"{SERVER_ERRORS[status]} (a fault rule of the sandbox).",
-                         code="temporarily_unavailable" if status == 503 else "server_error",
-                         headers=headers)
+        super().__init__(
+            "The service is temporarily unavailable; try again later."
+            if status == 503
+            else f"{SERVER_ERRORS[status]} (a fault rule of the sandbox).",
+            code="temporarily_unavailable" if status == 503 else "server_error",
+            headers=headers,
+        )
         self.status = status
         self.title = SERVER_ERRORS[status]
 
@@ -58,15 +65,24 @@ class Rule:
 
     def matches(self, api: str, method: str, path: str, credential: str | None) -> bool:
         wanted = self.fields
-        return (wanted["api"] == api
-                and wanted.get("method", method) == method
-                and fnmatchcase(path, wanted.get("path", "*"))
-                and ("credential" not in wanted or (
-                    credential is not None and wanted["credential"].casefold() == credential.casefold())))
+        return (
+            wanted["api"] == api
+            and wanted.get("method", method) == method
+            and fnmatchcase(path, wanted.get("path", "*"))
+            and (
+                "credential" not in wanted
+                or (credential is not None and wanted["credential"].casefold() == credential.casefold())
+            )
+        )
 
     def view(self) -> dict[str, Any]:
-        return {"id": self.id, **self.fields, "fired": self.fired, "remaining": self.remaining,
-                "source": self.source}
+        return {
+            "id": self.id,
+            **self.fields,
+            "fired": self.fired,
+            "remaining": self.remaining,
+            "source": self.source,
+        }
 
 
 @dataclass
@@ -102,8 +118,10 @@ class Faults:
         if errors:
             raise BadRequest(f"This is not a fault rule ({summary(errors)}).", errors=errors)
         if sum(rule.remaining != 0 for rule in self.rules) >= RULE_LIMIT:
-            raise Conflict(f"{RULE_LIMIT} fault rules are in force, the most there can be; remove "
-                           "one (DELETE /_sandbox/faults/{id}) or all first.")
+            raise Conflict(
+                f"{RULE_LIMIT} fault rules are in force, the most there can be; remove "
+                "one (DELETE /_sandbox/faults/{id}) or all first."
+            )
         self.count += 1
         rule_id = f"fault-{self.count}"
         rule = Rule(rule_id, dict(fields), source, random.Random(f"{self.seed}:{rule_id}"))
@@ -155,7 +173,7 @@ class Faults:
         """Keep SPENT_KEPT spent rules listed: past it, those added first go."""
         spent = [rule for rule in self.rules if rule.remaining == 0]
         if len(spent) > SPENT_KEPT:
-            gone = {id(rule) for rule in spent[:len(spent) - SPENT_KEPT]}
+            gone = {id(rule) for rule in spent[: len(spent) - SPENT_KEPT]}
             self.rules[:] = [rule for rule in self.rules if id(rule) not in gone]
 
     def gate(self, api: str, credential: Callable[[Any], str]) -> Gate:
@@ -164,8 +182,12 @@ class Faults:
         async def check(request: Request, principal: Any) -> None:
             if not self.rules:
                 return
-            fault = self.check(api, request.scope["method"], request.scope["path"],
-                               credential(principal) if principal is not None else None)
+            fault = self.check(
+                api,
+                request.scope["method"],
+                request.scope["path"],
+                credential(principal) if principal is not None else None,
+            )
             if fault is not None:
                 await fault.happen()
 

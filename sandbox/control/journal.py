@@ -18,9 +18,10 @@ MASK = b"***"
 # a secret's value in a form (`client_secret=...`), JSON (`"client_secret": "..."`) or a multipart
 # part (`name="client_secret"` then a blank line, then the value)
 SECRETS = re.compile(
-    rb'((?:^|[&?])(?:client_secret|password|token)=)[^&\r\n]*'
+    rb"((?:^|[&?])(?:client_secret|password|token)=)[^&\r\n]*"
     rb'|("(?:client_secret|password|token)"\s*:\s*")(?:[^"\\]|\\.)*'
-    rb'|(name="(?:client_secret|password|token)"\r?\n(?:[^\r\n]+\r?\n)*\r?\n)[^\r\n]*')
+    rb'|(name="(?:client_secret|password|token)"\r?\n(?:[^\r\n]+\r?\n)*\r?\n)[^\r\n]*'
+)
 
 
 def masked(body: bytes) -> bytes:
@@ -46,9 +47,17 @@ class Journal:
         def record(request: Request, principal: Any, body: bytes, response: Response) -> None:
             self.count += 1
             scope = request.scope
-            entry = (self.count, self.clock.now(), api, scope["method"], scope["path"],
-                     scope["query_string"], response.status_code,
-                     credential(principal) if principal is not None else None, masked(body[:BODY_SHOWN]))
+            entry = (
+                self.count,
+                self.clock.now(),
+                api,
+                scope["method"],
+                scope["path"],
+                scope["query_string"],
+                response.status_code,
+                credential(principal) if principal is not None else None,
+                masked(body[:BODY_SHOWN]),
+            )
             self.entries.append(entry)
             if self.listeners:
                 shown = view(entry)
@@ -60,8 +69,10 @@ class Journal:
     def find(self, api: str | None, path: str | None, status: int | None) -> list[dict[str, Any]]:
         """The matching entries, newest first."""
         return [
-            view(entry) for entry in reversed(self.entries)
-            if (api is None or entry[2] == api) and (path is None or entry[4].startswith(path))
+            view(entry)
+            for entry in reversed(self.entries)
+            if (api is None or entry[2] == api)
+            and (path is None or entry[4].startswith(path))
             and (status is None or entry[6] == status)
         ]
 
@@ -72,6 +83,14 @@ class Journal:
 def view(entry: tuple[Any, ...]) -> dict[str, Any]:
     """A kept entry as `GET /_sandbox/requests` shows it."""
     number, time, name, method, where, query, code, who, body = entry
-    return {"id": number, "time": rfc3339(time), "api": name, "method": method, "path": where,
-            "query": query.decode("latin-1"), "status": code, "credential": who,
-            "body": body.decode("utf-8", "replace") if body else None}
+    return {
+        "id": number,
+        "time": rfc3339(time),
+        "api": name,
+        "method": method,
+        "path": where,
+        "query": query.decode("latin-1"),
+        "status": code,
+        "credential": who,
+        "body": body.decode("utf-8", "replace") if body else None,
+    }

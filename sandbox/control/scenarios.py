@@ -39,10 +39,19 @@ STEP = {
                 "as": {"type": "string"},
                 "account": {"type": "string"},
                 "reference": {"type": "string"},
-                "items": {"type": "array", "minItems": 1, "items": {
-                    "type": "object", "required": ["quantity"],
-                    "properties": {"sku": {"type": "string"}, "code": {"type": "string"},
-                                   "quantity": {"type": "integer", "minimum": 1}}}},
+                "items": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["quantity"],
+                        "properties": {
+                            "sku": {"type": "string"},
+                            "code": {"type": "string"},
+                            "quantity": {"type": "integer", "minimum": 1},
+                        },
+                    },
+                },
             },
         },
         "event": {"type": "object", "required": ["order", "event"]},
@@ -50,18 +59,37 @@ STEP = {
         "fault": {"type": "object"},
     },
 }
-SCENARIO = Draft202012Validator(closed({
-    "type": "object",
-    "required": ["description", "steps"],
-    "properties": {"description": {"type": "string"}, "steps": {"type": "array", "items": STEP}},
-}))
-ADDRESS = Address(first_name="Sanne", last_name="de Vries", street="Stationsstraat", house_number="12",
-                  zip_code="5038 EA", city="Tilburg", country_code="NL")
+SCENARIO = Draft202012Validator(
+    closed(
+        {
+            "type": "object",
+            "required": ["description", "steps"],
+            "properties": {"description": {"type": "string"}, "steps": {"type": "array", "items": STEP}},
+        }
+    )
+)
+ADDRESS = Address(
+    first_name="Sanne",
+    last_name="de Vries",
+    street="Stationsstraat",
+    house_number="12",
+    zip_code="5038 EA",
+    city="Tilburg",
+    country_code="NL",
+)
 
 
 class Scenarios:
-    def __init__(self, directory: Path, clock: Clock, fixje: FixjeWorld, vidaxl: VidaxlWorld,
-                 schedule: Schedule, reset: Callable[[], None], faults: Faults) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        clock: Clock,
+        fixje: FixjeWorld,
+        vidaxl: VidaxlWorld,
+        schedule: Schedule,
+        reset: Callable[[], None],
+        faults: Faults,
+    ) -> None:
         self.directory = directory
         self.clock = clock
         self.fixje = fixje
@@ -84,8 +112,9 @@ class Scenarios:
         return data  # type: ignore[no-any-return]
 
     def describe(self) -> list[dict[str, str]]:
-        return [{"name": name, "description": self.load(name)["description"].strip()}
-                for name in self.names()]
+        return [
+            {"name": name, "description": self.load(name)["description"].strip()} for name in self.names()
+        ]
 
     def play(self, name: str) -> dict[str, Any]:
         """Reset to the seeded state, then play every step; a step that fails stops the play."""
@@ -129,19 +158,40 @@ class Scenarios:
             partner = self.fixje.partner_by_client(place["account"])
             if partner is None:
                 raise NotFound(f"No Fixje partner '{place['account']}'.")
-            lines = [LineRequest(self.fixje.catalogue.by_sku[item["sku"]], item["quantity"])
-                     for item in place["items"]]
+            lines = [
+                LineRequest(self.fixje.catalogue.by_sku[item["sku"]], item["quantity"])
+                for item in place["items"]
+            ]
             method = next(m for m in self.fixje.shipping_methods if "NL" in m.countries)
-            return self.fixje.place(partner, lines, reference=place.get("reference"),
-                                    shipping_address=ADDRESS, shipping_method=method,
-                                    storefront=partner.storefronts[0], cause="scenario")
+            return self.fixje.place(
+                partner,
+                lines,
+                reference=place.get("reference"),
+                shipping_address=ADDRESS,
+                shipping_method=method,
+                storefront=partner.storefronts[0],
+                cause="scenario",
+            )
         customer = self.vidaxl.customer_by_email(place["account"])
         if customer is None:
             raise NotFound(f"No vidaXL customer '{place['account']}'.")
         address = self.vidaxl.add_addressbook(
-            customer, address="Stationsstraat 12", city="Tilburg", postal_code="5038 EA", country="NL",
-            name="Sanne de Vries", phone="0131234567")
-        new_lines = [NewLine(self.vidaxl.by_code[item["code"]], item["quantity"], address)
-                     for item in place["items"]]
-        return self.vidaxl.place(customer, new_lines, reference=place.get("reference"), comments=None,
-                                 addressbook=address, cause="scenario")
+            customer,
+            address="Stationsstraat 12",
+            city="Tilburg",
+            postal_code="5038 EA",
+            country="NL",
+            name="Sanne de Vries",
+            phone="0131234567",
+        )
+        new_lines = [
+            NewLine(self.vidaxl.by_code[item["code"]], item["quantity"], address) for item in place["items"]
+        ]
+        return self.vidaxl.place(
+            customer,
+            new_lines,
+            reference=place.get("reference"),
+            comments=None,
+            addressbook=address,
+            cause="scenario",
+        )

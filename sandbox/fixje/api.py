@@ -31,7 +31,7 @@ def paging(params: Mapping[str, Any], size: str = "pageSize") -> tuple[int, int]
 
 def page_of(items: Sequence[T], params: Mapping[str, Any], view: Callable[[T], dict[str, Any]]) -> Reply:
     offset, limit = paging(params)
-    return Reply(views.page(map(view, items[offset:offset + limit]), len(items)))
+    return Reply(views.page(map(view, items[offset : offset + limit]), len(items)))
 
 
 class FixjeApi:
@@ -79,8 +79,11 @@ class FixjeApi:
 
     def create_order(self, call: Call) -> Reply:
         placed = place_order(self.world, call.principal, call.body)
-        body = {"orderId": placed.order.id, "reference": placed.order.reference,
-                "creationWarnings": placed.warnings}
+        body = {
+            "orderId": placed.order.id,
+            "reference": placed.order.reference,
+            "creationWarnings": placed.warnings,
+        }
         return Reply(body)
 
     def get_order(self, call: Call) -> Reply:
@@ -103,10 +106,17 @@ class FixjeApi:
     def list_products(self, call: Call) -> Reply:
         offset, limit = paging(call.params)
         products = self.world.catalogue.products
-        shown = [self.product_view(product) for product in products[offset:offset + limit]]
+        shown = [self.product_view(product) for product in products[offset : offset + limit]]
         body = views.page((view for view, _ in shown), len(products))
-        encoded = b"".join((b'{"statusCode":"OK","totalCount":', str(len(products)).encode(),
-                            b',"data":[', b",".join(data for _, data in shown), b"]}"))
+        encoded = b"".join(
+            (
+                b'{"statusCode":"OK","totalCount":',
+                str(len(products)).encode(),
+                b',"data":[',
+                b",".join(data for _, data in shown),
+                b"]}",
+            )
+        )
         return Reply(body, encoded=encoded)
 
     def product_view(self, product: Product) -> tuple[dict[str, Any], bytes]:

@@ -94,8 +94,9 @@ class Tokens:
         """Rebuild the heap from the live tokens once it holds more stale entries than live ones
         (each stale entry is paid for by the revoke or expire that left it)."""
         if len(self.expiry) > 2 * len(self.by_key) + 64:
-            self.expiry = [(token.expires_at, next(self.numbers), key, token)
-                           for key, token in self.by_key.items()]
+            self.expiry = [
+                (token.expires_at, next(self.numbers), key, token) for key, token in self.by_key.items()
+            ]
             heapq.heapify(self.expiry)
 
 
@@ -108,12 +109,18 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
     except ValueError:  # binascii.Error, UnicodeDecodeError, or a header that is not ASCII
-        raise Unauthorized("The Basic authorization header is malformed.", code="invalid_client",
-                           headers={"WWW-Authenticate": 'Basic realm="fixje"'}) from None
+        raise Unauthorized(
+            "The Basic authorization header is malformed.",
+            code="invalid_client",
+            headers={"WWW-Authenticate": 'Basic realm="fixje"'},
+        ) from None
     client_id, colon, secret = decoded.partition(":")
     if not colon:
-        raise Unauthorized("The Basic authorization header has no ':' between id and secret.",
-                           code="invalid_client", headers={"WWW-Authenticate": 'Basic realm="fixje"'})
+        raise Unauthorized(
+            "The Basic authorization header has no ':' between id and secret.",
+            code="invalid_client",
+            headers={"WWW-Authenticate": 'Basic realm="fixje"'},
+        )
     return unquote_plus(client_id), unquote_plus(secret)
 
 
@@ -128,8 +135,10 @@ class OAuth:
         form: dict[str, str] = call.body
         basic = basic_credentials(call.request.headers.get("authorization"))
         if basic and ("client_id" in form or "client_secret" in form):
-            raise BadRequest("Send the client credentials either in the Authorization header or "
-                             "in the body, not both.", code="invalid_request")
+            raise BadRequest(
+                "Send the client credentials either in the Authorization header or in the body, not both.",
+                code="invalid_request",
+            )
         client_id, secret = basic or (form.get("client_id"), form.get("client_secret"))
         for name, value in (("client_id", client_id), ("client_secret", secret)):
             if not value and not basic:
@@ -139,12 +148,17 @@ class OAuth:
         matches = secrets.compare_digest(expected, (secret or "").encode())
         if partner is None or not matches:
             headers = {"WWW-Authenticate": 'Basic realm="fixje"'} if basic else {}
-            raise Unauthorized("Client authentication failed: unknown client or wrong secret.",
-                               code="invalid_client", headers=headers)
+            raise Unauthorized(
+                "Client authentication failed: unknown client or wrong secret.",
+                code="invalid_client",
+                headers=headers,
+            )
         grant = form["grant_type"]
         if grant != "client_credentials":
-            raise BadRequest(f"The grant type {grant!r} is not supported; use client_credentials.",
-                             code="unsupported_grant_type")
+            raise BadRequest(
+                f"The grant type {grant!r} is not supported; use client_credentials.",
+                code="unsupported_grant_type",
+            )
         token = self.tokens.issue(partner, self.world.clock.now())
         body = {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
         return Reply(body, headers=dict(NO_STORE))
@@ -170,15 +184,25 @@ class OAuth:
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
-            raise Unauthorized("A bearer token is required: Authorization: Bearer <access_token>.",
-                               headers={"WWW-Authenticate": 'Bearer realm="fixje"'})
+            raise Unauthorized(
+                "A bearer token is required: Authorization: Bearer <access_token>.",
+                headers={"WWW-Authenticate": 'Bearer realm="fixje"'},
+            )
         token = self.tokens.get(value.strip())
         if token is None:
-            raise Unauthorized("The access token is invalid.", headers={
-                "WWW-Authenticate": 'Bearer realm="fixje", error="invalid_token", '
-                                    'error_description="The access token is invalid"'})
+            raise Unauthorized(
+                "The access token is invalid.",
+                headers={
+                    "WWW-Authenticate": 'Bearer realm="fixje", error="invalid_token", '
+                    'error_description="The access token is invalid"'
+                },
+            )
         if token.expires_at <= self.world.clock.now():
-            raise Unauthorized("The access token expired.", headers={
-                "WWW-Authenticate": 'Bearer realm="fixje", error="invalid_token", '
-                                    'error_description="The access token expired"'})
+            raise Unauthorized(
+                "The access token expired.",
+                headers={
+                    "WWW-Authenticate": 'Bearer realm="fixje", error="invalid_token", '
+                    'error_description="The access token expired"'
+                },
+            )
         return token.partner

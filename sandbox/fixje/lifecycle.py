@@ -36,8 +36,11 @@ def lifecycle(world: FixjeWorld) -> Lifecycle[S, Order]:
     def ship(order: Order, payload: Mapping[str, Any]) -> S:
         left = remaining(order)
         items: dict[str, int] = dict(payload.get("items") or left)
-        errors = {f"items.{sku}": [f"SKU {sku} has {left.get(sku, 0)} unit(s) left to ship, not {n}."]
-                  for sku, n in items.items() if n > left.get(sku, 0)}
+        errors = {
+            f"items.{sku}": [f"SKU {sku} has {left.get(sku, 0)} unit(s) left to ship, not {n}."]
+            for sku, n in items.items()
+            if n > left.get(sku, 0)
+        }
         if errors:
             raise BadRequest(errors=errors)
         at: datetime = payload.get("_at") or world.clock.now()
@@ -50,8 +53,7 @@ def lifecycle(world: FixjeWorld) -> Lifecycle[S, Order]:
     return Lifecycle(TRANSITIONS, {"ship": ship, "cancel": cancel})
 
 
-def apply_event(world: FixjeWorld, order: Order, event: str, payload: Mapping[str, Any], *,
-                cause: str) -> S:
+def apply_event(world: FixjeWorld, order: Order, event: str, payload: Mapping[str, Any], *, cause: str) -> S:
     """Move `order` on `event`; Forbidden (nothing changed) when its status does not allow it.
     `cause` says who moved it, for the order's timeline (`Change.cause`)."""
     before, shipments = str(order.status), len(order.shipments)

@@ -62,15 +62,19 @@ def place_order(world: FixjeWorld, partner: Partner, body: dict[str, Any]) -> Pl
             fail(f"{key}.countryCode", f"'{country}' is not an ISO 3166-1 alpha-2 country code.")
     country = body["shippingAddress"]["countryCode"].upper()
     if method is not None and country in ISO_3166_ALPHA2 and country not in method.countries:
-        fail("shippingAddress.countryCode",
-             f"Shipping method '{method.name}' does not ship to {country}; "
-             f"it serves {', '.join(method.countries)}.")
+        fail(
+            "shippingAddress.countryCode",
+            f"Shipping method '{method.name}' does not ship to {country}; "
+            f"it serves {', '.join(method.countries)}.",
+        )
     requested = body.get("requestedDeliveryDate")
     requested_date = date.fromisoformat(requested) if requested else None
     today = world.clock.now().date()
     if requested_date is not None and requested_date < today:
-        fail("requestedDeliveryDate",
-             f"The requested delivery date {requested} lies before today ({today.isoformat()}).")
+        fail(
+            "requestedDeliveryDate",
+            f"The requested delivery date {requested} lies before today ({today.isoformat()}).",
+        )
     lines = []
     for index, item in enumerate(body["orderItems"]):
         product = world.catalogue.by_sku.get(item["sku"])
@@ -80,8 +84,10 @@ def place_order(world: FixjeWorld, partner: Partner, body: dict[str, Any]) -> Pl
         stock_id = (item.get("stockId") or "").lower() or None
         if stock_id and product.stock(stock_id) is None:
             held = ", ".join(s.id for s in product.stocks)
-            fail(f"orderItems[{index}].stockId",
-                 f"Stock '{stock_id}' does not hold SKU '{product.sku}'; its stocks are {held}.")
+            fail(
+                f"orderItems[{index}].stockId",
+                f"Stock '{stock_id}' does not hold SKU '{product.sku}'; its stocks are {held}.",
+            )
         lines.append(LineRequest(product, item["quantity"], stock_id, item.get("partnerReference")))
     if errors or method is None or storefront is None:
         raise BadRequest(errors=errors)
@@ -92,14 +98,19 @@ def place_order(world: FixjeWorld, partner: Partner, body: dict[str, Any]) -> Pl
         warnings.append(f"An order with reference '{reference}' already exists; this is a new order.")
     price_notes = {
         index: f"orderItems[{index}]: the price {given} for SKU {line.product.sku} differs from the "
-               f"catalogue price {line.product.price}; the catalogue price is charged."
+        f"catalogue price {line.product.price}; the catalogue price is charged."
         for index, (item, line) in enumerate(zip(body["orderItems"], lines, strict=True))
         if (given := _to_cents(item.get("price"))) is not None and given != line.product.price
     }
     order = world.place(
-        partner, lines, reference=reference, shipping_address=_address(body["shippingAddress"]),
+        partner,
+        lines,
+        reference=reference,
+        shipping_address=_address(body["shippingAddress"]),
         billing_address=_address(body["billingAddress"]) if body.get("billingAddress") else None,
-        shipping_method=method, storefront=storefront, requested_delivery_date=requested_date,
+        shipping_method=method,
+        storefront=storefront,
+        requested_delivery_date=requested_date,
         delivery_note=body.get("customerDeliveryNote"),
     )
     for index, line in enumerate(order.lines):

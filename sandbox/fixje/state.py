@@ -39,18 +39,29 @@ def _address(data: dict[str, Any] | None) -> Address | None:
 
 
 def _order(data: dict[str, Any]) -> Order:
-    lines = [OrderLine(**{**line, "unit_price": Decimal(line["unit_price"]),
-                          "vat_rate": Decimal(line["vat_rate"])}) for line in data["lines"]]
+    lines = [
+        OrderLine(
+            **{**line, "unit_price": Decimal(line["unit_price"]), "vat_rate": Decimal(line["vat_rate"])}
+        )
+        for line in data["lines"]
+    ]
     shipments = [Shipment(**{**s, "shipped_at": at(s["shipped_at"])}) for s in data["shipments"]]
     shipping_address = _address(data["shipping_address"])
     if shipping_address is None:
         raise StateError(("shipping_address",), "An order needs a shipping address.")
-    return Order(**{
-        **data, "lines": lines, "shipments": shipments, "shipping_address": shipping_address,
-        "billing_address": _address(data["billing_address"]), "created_at": at(data["created_at"]),
-        "requested_delivery_date": day(data["requested_delivery_date"]),
-        "status_since": when(data["status_since"]), "history": changes(data.get("history", [])),
-    })
+    return Order(
+        **{
+            **data,
+            "lines": lines,
+            "shipments": shipments,
+            "shipping_address": shipping_address,
+            "billing_address": _address(data["billing_address"]),
+            "created_at": at(data["created_at"]),
+            "requested_delivery_date": day(data["requested_delivery_date"]),
+            "status_since": when(data["status_since"]),
+            "history": changes(data.get("history", [])),
+        }
+    )
 
 
 # statuses in which an order can still ship: each line accounts for every unit
@@ -62,38 +73,57 @@ def _check_lines(world: FixjeWorld, order: Order, held: Counter[str]) -> None:
     reserved is added to `held`, per stock."""
     for index, line in enumerate(order.lines):
         where = ("lines", index)
-        product = lookup(world.catalogue.by_sku, line.sku, (*where, "sku"),
-                         f"No product of the catalogue has the SKU {line.sku!r}.")
+        product = lookup(
+            world.catalogue.by_sku,
+            line.sku,
+            (*where, "sku"),
+            f"No product of the catalogue has the SKU {line.sku!r}.",
+        )
         if line.stock_id is not None:
             if product.stock(line.stock_id) is None:
-                raise StateError((*where, "stock_id"),
-                                 f"The product {line.sku} has no stock {line.stock_id!r}.")
+                raise StateError(
+                    (*where, "stock_id"), f"The product {line.sku} has no stock {line.stock_id!r}."
+                )
             held[line.stock_id] += line.reserved
         units = line.reserved + line.backordered + line.quantity_shipped
         if order.status in SHIPPABLE and units != line.quantity:
-            raise StateError(where, f"An order that can still ship (status {order.status}) accounts for "
-                                    f"every unit: reserved + backordered + quantity_shipped ({units}) "
-                                    f"must equal quantity ({line.quantity}).")
+            raise StateError(
+                where,
+                f"An order that can still ship (status {order.status}) accounts for "
+                f"every unit: reserved + backordered + quantity_shipped ({units}) "
+                f"must equal quantity ({line.quantity}).",
+            )
 
 
 def restore(world: FixjeWorld, state: dict[str, Any]) -> None:
     """Put `state` onto `world`, freshly seeded from the same seed and fixtures; a StateError
     naming the field (from the world's state on) when it names what the world does not have."""
-    world.set_partners([
-        Partner(**{**p, "storefronts": [StoreFront(**{**s, "categories": tuple(s["categories"])})
-                                        for s in p["storefronts"]]})
-        for p in state["partners"]
-    ])
+    world.set_partners(
+        [
+            Partner(
+                **{
+                    **p,
+                    "storefronts": [
+                        StoreFront(**{**s, "categories": tuple(s["categories"])}) for s in p["storefronts"]
+                    ],
+                }
+            )
+            for p in state["partners"]
+        ]
+    )
     unique([p.id for p in world.partners], ("partners",), "partner")
     for index, partner in enumerate(world.partners):
         if world.by_client[partner.client_id] is not partner:
-            raise StateError(("partners", index, "client_id"),
-                             f"Another partner already has the client_id {partner.client_id!r}.")
+            raise StateError(
+                ("partners", index, "client_id"),
+                f"Another partner already has the client_id {partner.client_id!r}.",
+            )
     partners = {p.id for p in world.partners}
     stocks = {s.id: s for p in world.catalogue.products for s in p.stocks}
     for stock_id, (available, reserved) in state["stock"].items():
-        stock = lookup(stocks, stock_id, ("stock", stock_id),
-                       f"No stock of the catalogue has the id {stock_id!r}.")
+        stock = lookup(
+            stocks, stock_id, ("stock", stock_id), f"No stock of the catalogue has the id {stock_id!r}."
+        )
         stock.available, stock.reserved = available, reserved
     unique([data["id"] for data in state["orders"]], ("orders",), "order")
     world.orders = OrderBook()
@@ -107,9 +137,11 @@ def restore(world: FixjeWorld, state: dict[str, Any]) -> None:
         world.orders.add(order)
     for stock_id, units in held.items():
         if stocks[stock_id].reserved < units:
-            raise StateError(("stock", stock_id, 1),
-                             f"The orders' lines hold {units} unit(s) reserved on this stock, more than "
-                             f"its {stocks[stock_id].reserved}.")
+            raise StateError(
+                ("stock", stock_id, 1),
+                f"The orders' lines hold {units} unit(s) reserved on this stock, more than "
+                f"its {stocks[stock_id].reserved}.",
+            )
     world.placed = state["placed"]
     set_rng_state(world.ids.rng, state["ids"], "ids")
     set_rng_state(world.rng, state["rng"], "rng")

@@ -69,8 +69,7 @@ def order(o: Order) -> dict[str, Any]:
         "shippingAddress": address(o.shipping_address),
         "orderItems": [line(item) for item in o.lines],
         "shipments": [shipment(s) for s in o.shipments],
-        "requestedDeliveryDate": o.requested_delivery_date.isoformat()
-        if o.requested_delivery_date else None,
+        "requestedDeliveryDate": o.requested_delivery_date.isoformat() if o.requested_delivery_date else None,
         "createdAt": rfc3339(o.created_at),
     }
 

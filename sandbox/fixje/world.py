@@ -108,10 +108,16 @@ class FixjeWorld:
     def add_partner(self, name: str, client_id: str, client_secret: str) -> Partner:
         """A new partner with one storefront and no orders, over the shared catalogue."""
         partner = Partner(self.ids.uuid(), name, client_id, client_secret)
-        partner.storefronts.append(StoreFront(
-            id=self.ids.uuid(), name=f"{name} NL", url=f"https://{client_id}.example",
-            country_code="NL", language="nl-NL", categories=tuple(sorted(CATEGORIES)[:4]),
-        ))
+        partner.storefronts.append(
+            StoreFront(
+                id=self.ids.uuid(),
+                name=f"{name} NL",
+                url=f"https://{client_id}.example",
+                country_code="NL",
+                language="nl-NL",
+                categories=tuple(sorted(CATEGORIES)[:4]),
+            )
+        )
         self.partners.append(partner)
         self.by_client.setdefault(client_id, partner)
         return partner
@@ -179,8 +185,14 @@ class FixjeWorld:
         self.placed += 1
         return order
 
-    def ship(self, order: Order, quantities: dict[str, int], at: datetime,
-             tracking: str | None = None, carrier: str | None = None) -> Shipment:
+    def ship(
+        self,
+        order: Order,
+        quantities: dict[str, int],
+        at: datetime,
+        tracking: str | None = None,
+        carrier: str | None = None,
+    ) -> Shipment:
         """Ship `quantities` (per SKU) of `order` in one parcel; reserved stock leaves."""
         method = self.shipping_method(order.shipping_method_id)
         carrier = carrier or (method.carrier if method else "PostNL")
@@ -198,8 +210,9 @@ class FixjeWorld:
             line.reserved -= from_reserve
             line.backordered -= taken - from_reserve
             line.quantity_shipped += taken
-        shipment = Shipment(self.ids.uuid(), at, tracking or tracking_number(carrier, self.rng),
-                            carrier, dict(quantities))
+        shipment = Shipment(
+            self.ids.uuid(), at, tracking or tracking_number(carrier, self.rng), carrier, dict(quantities)
+        )
         order.shipments.append(shipment)
         return shipment
 
@@ -226,8 +239,14 @@ def build_fixje_world(fake: Faker, seed: int, fixture: FixjeFixture, clock: Cloc
     ids = IdSource(rng)
     brands = sorted({fake.last_name().split()[-1] for _ in range(40)})
     catalogue = build_catalogue(
-        rng, ids, brands, count=fixture.products, warehouses=WAREHOUSES,
-        sku_prefix="FX", ean_prefix="871", image_base="https://images.fixje.example/products",
+        rng,
+        ids,
+        brands,
+        count=fixture.products,
+        warehouses=WAREHOUSES,
+        sku_prefix="FX",
+        ean_prefix="871",
+        image_base="https://images.fixje.example/products",
     )
     methods = [
         ShippingMethod(ids.uuid(), name, carrier, tuple(countries), Decimal(price), days)
@@ -238,17 +257,25 @@ def build_fixje_world(fake: Faker, seed: int, fixture: FixjeFixture, clock: Cloc
         partner = Partner(ids.uuid(), spec.name, spec.client_id, spec.client_secret)
         slug = "".join(c for c in spec.name.lower().split(" b.v.")[0] if c.isalnum())
         for country, language in STOREFRONT_COUNTRIES[: spec.storefronts]:
-            partner.storefronts.append(StoreFront(
-                id=ids.uuid(),
-                name=f"{spec.name} {country}",
-                url=f"https://{country.lower()}.{slug}.example",
-                country_code=country,
-                language=language,
-                categories=tuple(sorted(rng.sample(list(CATEGORIES), 4))),
-            ))
+            partner.storefronts.append(
+                StoreFront(
+                    id=ids.uuid(),
+                    name=f"{spec.name} {country}",
+                    url=f"https://{country.lower()}.{slug}.example",
+                    country_code=country,
+                    language=language,
+                    categories=tuple(sorted(rng.sample(list(CATEGORIES), 4))),
+                )
+            )
         partners.append(partner)
-    world = FixjeWorld(catalogue, partners, methods, clock, IdSource(random.Random(f"{seed}:fixje")),
-                       random.Random(f"{seed}:fixje-tracking"))
+    world = FixjeWorld(
+        catalogue,
+        partners,
+        methods,
+        clock,
+        IdSource(random.Random(f"{seed}:fixje")),
+        random.Random(f"{seed}:fixje-tracking"),
+    )
     _seed_orders(world, fake, rng, fixture.orders_per_partner)
     return world
 
@@ -289,14 +316,24 @@ def _seed_orders(world: FixjeWorld, fake: Faker, rng: random.Random, per_partner
             stock = rng.choice([s for s in product.stocks if s.available >= 4])
             lines.append(LineRequest(product, rng.randint(1, 4), stock.id, f"line-{number}"))
         address = Address(
-            first_name=fake.first_name(), last_name=fake.last_name(), street=fake.street_name(),
-            house_number=str(fake.building_number()), zip_code=fake.postcode(), city=fake.city(),
-            country_code="NL", email=fake.email(),
+            first_name=fake.first_name(),
+            last_name=fake.last_name(),
+            street=fake.street_name(),
+            house_number=str(fake.building_number()),
+            zip_code=fake.postcode(),
+            city=fake.city(),
+            country_code="NL",
+            email=fake.email(),
         )
         order = world.place(
-            partner, lines, reference=f"PO-{created_at:%Y%m%d}-{rng.randint(1000, 9999)}",
-            shipping_address=address, shipping_method=rng.choice(domestic),
-            storefront=rng.choice(partner.storefronts), created_at=created_at, cause="seed",
+            partner,
+            lines,
+            reference=f"PO-{created_at:%Y%m%d}-{rng.randint(1000, 9999)}",
+            shipping_address=address,
+            shipping_method=rng.choice(domestic),
+            storefront=rng.choice(partner.storefronts),
+            created_at=created_at,
+            cause="seed",
         )
         _progress(world, order, _status_for((start - created_at).total_seconds() / 86400, rng), rng)
 
@@ -322,5 +359,6 @@ def _progress(world: FixjeWorld, order: Order, status: OrderStatus, rng: random.
     elif status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
         apply_event(world, order, "ship", {"_at": shipped_at}, cause="seed")
         if status is OrderStatus.DELIVERED:
-            apply_event(world, order, "deliver", {"_at": min(shipped_at + timedelta(days=2), start)},
-                        cause="seed")
+            apply_event(
+                world, order, "deliver", {"_at": min(shipped_at + timedelta(days=2), start)}, cause="seed"
+            )

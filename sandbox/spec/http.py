@@ -104,8 +104,10 @@ def parse_json(body: bytes, charset: str | None) -> Any:
     except RecursionError:
         raise BadRequest.field("$", "The JSON body is nested too deeply.") from None
     if SURROGATE_ESCAPE.search(text) and (parts := _lone_surrogate(value)) is not None:
-        raise BadRequest.field(field_path(parts), "A lone surrogate (an escaped \\ud800 to \\udfff "
-                               "without its pair) is not a Unicode character.")
+        raise BadRequest.field(
+            field_path(parts),
+            "A lone surrogate (an escaped \\ud800 to \\udfff without its pair) is not a Unicode character.",
+        )
     return value
 
 

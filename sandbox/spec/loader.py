@@ -172,9 +172,7 @@ class Spec:
             media[name] = MediaType(name, self.validator(schema_pointer), schema)
         return media
 
-    def _operation(
-        self, path: str, method: str, node: dict[str, Any], item: dict[str, Any]
-    ) -> OperationSpec:
+    def _operation(self, path: str, method: str, node: dict[str, Any], item: dict[str, Any]) -> OperationSpec:
         base = f"/paths/{escape_pointer(path)}"
         pointer = f"{base}/{method}"
         security = node.get("security", self.document.get("security", []))

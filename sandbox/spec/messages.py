@@ -17,8 +17,13 @@ JSON_TYPES = {
     "boolean": "a boolean",
     "null": "null",
 }
-FORMATS = {"uuid": "UUID", "email": "e-mail address", "date": "date (YYYY-MM-DD)",
-           "date-time": "date and time (RFC 3339)", "uri": "URI"}
+FORMATS = {
+    "uuid": "UUID",
+    "email": "e-mail address",
+    "date": "date (YYYY-MM-DD)",
+    "date-time": "date and time (RFC 3339)",
+    "uri": "URI",
+}
 
 
 def field_path(parts: Iterable[str | int], root: str = "$") -> str:
@@ -38,8 +43,13 @@ def _show(value: object) -> str:
 
 
 def _kind(value: object) -> str:
-    for name, python in (("null", type(None)), ("boolean", bool), ("string", str),
-                         ("array", list), ("object", dict)):
+    for name, python in (
+        ("null", type(None)),
+        ("boolean", bool),
+        ("string", str),
+        ("array", list),
+        ("object", dict),
+    ):
         if isinstance(value, python):
             return JSON_TYPES[name]
     return "an integer" if isinstance(value, int) else "a number"
@@ -54,8 +64,11 @@ def describe(error: ValidationError, prefix: Sequence[str | int] = ()) -> tuple[
     match error.validator:
         case "required":
             missing = next(
-                (key for key in rule if isinstance(value, dict) and key not in value
-                 and error.message.startswith(repr(key))),
+                (
+                    key
+                    for key in rule
+                    if isinstance(value, dict) and key not in value and error.message.startswith(repr(key))
+                ),
                 str(rule[0]),
             )
             return field_path([*parts, missing]), f"The {missing} field is required."
@@ -93,8 +106,9 @@ def describe(error: ValidationError, prefix: Sequence[str | int] = ()) -> tuple[
         case "not" if isinstance(rule, dict) and set(rule) == {"required"}:
             return field_path(parts), f"The fields {' and '.join(rule['required'])} cannot be used together."
         case "dependentRequired" if isinstance(value, dict):
-            key, missing = next((key, dep) for key, deps in rule.items() if key in value
-                                for dep in deps if dep not in value)
+            key, missing = next(
+                (key, dep) for key, deps in rule.items() if key in value for dep in deps if dep not in value
+            )
             return field_path([*parts, missing]), f"The {missing} field is required with {key}."
         case "additionalProperties" if rule is False and isinstance(value, dict):
             schema = error.schema if isinstance(error.schema, dict) else {}

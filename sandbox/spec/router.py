@@ -94,8 +94,13 @@ class Dropped(Response):
         # the answer started; uvicorn counts the answer as started before it checks the headers,
         # and refuses this one before writing a byte of it.
         try:
-            await send({"type": "http.response.start", "status": self.status_code,
-                        "headers": [(b"x-sandbox-fault", b"drop\n")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": self.status_code,
+                    "headers": [(b"x-sandbox-fault", b"drop\n")],
+                }
+            )
         finally:
             raise DroppedConnection
 
@@ -112,9 +117,17 @@ class Operation:
     """The endpoint of one operation."""
 
     def __init__(
-        self, spec: Spec, op: OperationSpec, api: SpecApi, handler: Handler, *,
-        body_limit: int, check_responses: bool, observe: Observer | None = None,
-        limiter: Limiter | None = None, gate: Gate | None = None,
+        self,
+        spec: Spec,
+        op: OperationSpec,
+        api: SpecApi,
+        handler: Handler,
+        *,
+        body_limit: int,
+        check_responses: bool,
+        observe: Observer | None = None,
+        limiter: Limiter | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.spec = spec
         self.op = op
@@ -173,8 +186,9 @@ class Operation:
             raise BadRequest(errors=errors)
         return values
 
-    def read_query(self, query: QueryParams, values: dict[str, Any],
-                   spelled: dict[str, str]) -> dict[str, list[str]]:
+    def read_query(
+        self, query: QueryParams, values: dict[str, Any], spelled: dict[str, str]
+    ) -> dict[str, list[str]]:
         """Put the query parameters, as their schemas' types, into `values`; the errors."""
         errors = {}
         for param in self.query:
@@ -192,8 +206,13 @@ class Operation:
         return errors
 
     @staticmethod
-    def read_values(params: list[Parameter], raw: Mapping[str, str], values: dict[str, Any],
-                    spelled: dict[str, str], given: str | None = None) -> dict[str, list[str]]:
+    def read_values(
+        params: list[Parameter],
+        raw: Mapping[str, str],
+        values: dict[str, Any],
+        spelled: dict[str, str],
+        given: str | None = None,
+    ) -> dict[str, list[str]]:
         """Put each of `params` from `raw`, as its schema's type, into `values` (and the name the
         client used into `spelled`); the errors."""
         errors = {}
@@ -279,8 +298,12 @@ def required(name: str) -> str:
 
 def offers_xml(spec: Spec) -> bool:
     """Whether the API answers XML at all (the control API does not)."""
-    return any(media.endswith("xml") for op in spec.operations
-               for content in op.responses.values() for media in content)
+    return any(
+        media.endswith("xml")
+        for op in spec.operations
+        for content in op.responses.values()
+        for media in content
+    )
 
 
 def respond(reply: Reply, fmt: str, xml: XmlDocument | None = None, schema: Any = None) -> Response:
@@ -324,8 +347,14 @@ class PathEndpoint:
 
 
 def build_routes(
-    spec: Spec, api: SpecApi, *, body_limit: int, check_responses: bool = False,
-    observe: Observer | None = None, limiter: Limiter | None = None, gate: Gate | None = None,
+    spec: Spec,
+    api: SpecApi,
+    *,
+    body_limit: int,
+    check_responses: bool = False,
+    observe: Observer | None = None,
+    limiter: Limiter | None = None,
+    gate: Gate | None = None,
 ) -> list[Route]:
     """One route per path of `spec`; every operationId must have a handler."""
     handlers = api.handlers()
@@ -335,9 +364,15 @@ def build_routes(
     by_path: dict[str, dict[str, Operation]] = {}
     for op in spec.operations:
         by_path.setdefault(op.path, {})[op.method] = Operation(
-            spec, op, api, handlers[op.operation_id],
-            body_limit=body_limit, check_responses=check_responses, observe=observe,
-            limiter=limiter, gate=gate,
+            spec,
+            op,
+            api,
+            handlers[op.operation_id],
+            body_limit=body_limit,
+            check_responses=check_responses,
+            observe=observe,
+            limiter=limiter,
+            gate=gate,
         )
     return [
         Route(path, PathEndpoint(operations).__call__, methods=list(operations))

@@ -36,7 +36,8 @@ class Access:
             return True
         scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
         return self.valid(request.cookies.get(ADMIN_COOKIE)) or (
-            scheme.lower() == "bearer" and self.valid(bearer.strip()))
+            scheme.lower() == "bearer" and self.valid(bearer.strip())
+        )
 
     def from_query(self, request: Request) -> Response | None:
         """A valid `?token=`: the cookie, and the same page without the token in its address."""
@@ -48,8 +49,9 @@ class Access:
 
     def enter(self, target: str) -> Response:
         response = RedirectResponse(safe_target(target), status_code=303)
-        response.set_cookie(ADMIN_COOKIE, self.token or "", path="/_sandbox", httponly=True,
-                            samesite="strict")
+        response.set_cookie(
+            ADMIN_COOKIE, self.token or "", path="/_sandbox", httponly=True, samesite="strict"
+        )
         return response
 
 

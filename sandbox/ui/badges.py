@@ -29,13 +29,14 @@ def css_class(status: str) -> str:
 
 
 def stylesheet() -> str:
-    return "\n".join(f".{css_class(status)} {{ background: {colour}; }}"
-                     for status, colour in COLOURS.items())
+    return "\n".join(
+        f".{css_class(status)} {{ background: {colour}; }}" for status, colour in COLOURS.items()
+    )
 
 
 def luminance(colour: str) -> float:
     """The relative luminance of `#rrggbb` (WCAG 2)."""
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 

@@ -42,8 +42,13 @@ class Dashboard:
         self.reader = Reader(sandbox)
         self.access = Access(sandbox.settings)
         self.feed = Feed(sandbox.clock, journal, schedule, self.reader.books, self.reader.describe)
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                                 trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE / "templates"),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+        )
         env.globals.update(badge=badges.css_class, apis=APIS, causes=CAUSES, version=__version__)
         env.filters["rfc3339"] = rfc3339
         self.templates = Jinja2Templates(env=env)
@@ -84,8 +89,12 @@ class Dashboard:
         """The login form, with a token of its own that the browser also keeps in a cookie: a form
         sent from another site cannot carry it."""
         csrf = secrets.token_urlsafe(16)
-        response = self.render(request, "login.html", {"closed": self.access.closed, "error": error,
-                                                       "next": target, "csrf": csrf}, status)
+        response = self.render(
+            request,
+            "login.html",
+            {"closed": self.access.closed, "error": error, "next": target, "csrf": csrf},
+            status,
+        )
         response.set_cookie(CSRF_COOKIE, csrf, path=f"{HOME}/login", httponly=True, samesite="strict")
         return response
 
@@ -98,8 +107,9 @@ class Dashboard:
         target = safe_target(target if isinstance(target, str) else HOME)
         kept = request.cookies.get(CSRF_COOKIE, "")
         if not (isinstance(csrf, str) and kept and secrets.compare_digest(csrf.encode(), kept.encode())):
-            return self.login_page(request, "The form expired or came from another page; try again.",
-                                   target, 403)
+            return self.login_page(
+                request, "The form expired or came from another page; try again.", target, 403
+            )
         if isinstance(token, str) and self.access.valid(token):
             return self.access.enter(target)
         error = "closed" if self.access.closed else "That is not the admin token."
@@ -123,10 +133,18 @@ class Dashboard:
             return refused
         accounts = [(account, self.reader.counts(account)) for account in self.reader.accounts()]
         base = str(request.base_url).rstrip("/")
-        return self.render(request, "overview.html", {
-            "page": "overview", "base": base, "accounts": accounts, "statuses": STATUSES,
-            "scenarios": self.scenarios.describe(), "guarded": not self.access.open,
-        })
+        return self.render(
+            request,
+            "overview.html",
+            {
+                "page": "overview",
+                "base": base,
+                "accounts": accounts,
+                "statuses": STATUSES,
+                "scenarios": self.scenarios.describe(),
+                "guarded": not self.access.open,
+            },
+        )
 
     async def orders(self, request: Request) -> Response:
         if refused := self.refused(request):
@@ -147,13 +165,25 @@ class Dashboard:
         pages = max(1, ceil(len(orders) / PAGE_SIZE))
         asked = params.get("page", "1")
         number = min(max(int(asked) if asked.isdigit() else 1, 1), pages)
-        shown = orders[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
-        return self.render(request, "orders.html", {
-            "page": "orders", "api": api, "tabs": self.tabs(), "account": account,
-            "statuses": STATUSES[api], "status": status, "reference": reference, "total": len(orders),
-            "rows": [self.reader.row(api, o) for o in shown], "number": number, "pages": pages,
-            "query": {"api": api, "account": account.key, "status": status, "reference": reference},
-        })
+        shown = orders[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+        return self.render(
+            request,
+            "orders.html",
+            {
+                "page": "orders",
+                "api": api,
+                "tabs": self.tabs(),
+                "account": account,
+                "statuses": STATUSES[api],
+                "status": status,
+                "reference": reference,
+                "total": len(orders),
+                "rows": [self.reader.row(api, o) for o in shown],
+                "number": number,
+                "pages": pages,
+                "query": {"api": api, "account": account.key, "status": status, "reference": reference},
+            },
+        )
 
     def tabs(self) -> list[tuple[Account, int]]:
         return [(a, self.reader.book(a.api).count(a.owner)) for a in self.reader.accounts()]
@@ -171,13 +201,18 @@ class Dashboard:
         if refused := self.refused(request):
             return refused
         changes = [self.reader.describe(api, order, change) for api, order, change in self.reader.recent(50)]
-        return self.render(request, "live.html", {
-            "page": "live", "requests": self.journal.find(None, None, None)[:50], "changes": changes,
-        })
+        return self.render(
+            request,
+            "live.html",
+            {
+                "page": "live",
+                "requests": self.journal.find(None, None, None)[:50],
+                "changes": changes,
+            },
+        )
 
     async def events(self, request: Request) -> Response:
         if not self.access.allowed(request):
             status = 403 if self.access.closed else 401
             return PlainTextResponse("The dashboard needs the admin token.", status)
         return EventStream(self.feed, {**NO_STORE, "X-Accel-Buffering": "no"})
-

@@ -73,8 +73,14 @@ class EventStream(StreamingResponse):
 
 
 class Feed:
-    def __init__(self, clock: Clock, journal: Journal, schedule: Schedule,
-                 books: Callable[[], list[tuple[str, OrderBook[Any]]]], describe: Describe) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        journal: Journal,
+        schedule: Schedule,
+        books: Callable[[], list[tuple[str, OrderBook[Any]]]],
+        describe: Describe,
+    ) -> None:
         self.clock = clock
         self.journal = journal
         self.schedule = schedule

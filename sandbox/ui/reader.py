@@ -29,11 +29,18 @@ if TYPE_CHECKING:
     from sandbox.app import Sandbox
 
 APIS = {"fixje": "Fixje Partner Web API", "vidaxl": "vidaXL customer API"}
-STATUSES = {"fixje": [str(status) for status in OrderStatus],
-            "vidaxl": [status.label for status in StatusOrder]}
+STATUSES = {
+    "fixje": [str(status) for status in OrderStatus],
+    "vidaxl": [status.label for status in StatusOrder],
+}
 FIXJE_CARRIERS = ["PostNL", "DHL", "DPD", "UPS"]
-CAUSES = {"api": "API call", "control": "control API", "schedule": "schedule", "scenario": "scenario",
-          "seed": "seeded history"}
+CAUSES = {
+    "api": "API call",
+    "control": "control API",
+    "schedule": "schedule",
+    "scenario": "scenario",
+    "seed": "seeded history",
+}
 
 
 @dataclass(frozen=True)
@@ -115,9 +122,17 @@ def lines(*parts: str | None) -> list[str]:
 
 
 def fixje_address(a: Address) -> list[str]:
-    return lines(a.company, " ".join(lines(a.first_name, a.last_name)),
-                 " ".join(lines(a.street, a.house_number, a.house_number_extension)), a.extra,
-                 f"{a.zip_code} {a.city}", a.country_code, a.email, a.phone, a.vat_number)
+    return lines(
+        a.company,
+        " ".join(lines(a.first_name, a.last_name)),
+        " ".join(lines(a.street, a.house_number, a.house_number_extension)),
+        a.extra,
+        f"{a.zip_code} {a.city}",
+        a.country_code,
+        a.email,
+        a.phone,
+        a.vat_number,
+    )
 
 
 def vidaxl_address(a: Addressbook) -> list[str]:
@@ -163,13 +178,26 @@ class Reader:
 
     @staticmethod
     def _partner(partner: Partner, seeded: set[str]) -> Account:
-        return Account("fixje", partner.client_id, partner.name, partner.id, partner.client_secret,
-                       partner.client_id in seeded)
+        return Account(
+            "fixje",
+            partner.client_id,
+            partner.name,
+            partner.id,
+            partner.client_secret,
+            partner.client_id in seeded,
+        )
 
     @staticmethod
     def _customer(customer: Customer, seeded: set[str]) -> Account:
-        return Account("vidaxl", customer.email, customer.name, customer.key, customer.token,
-                       customer.email in seeded, customer.api_enabled)
+        return Account(
+            "vidaxl",
+            customer.email,
+            customer.name,
+            customer.key,
+            customer.token,
+            customer.email in seeded,
+            customer.api_enabled,
+        )
 
     def account(self, api: str, key: str) -> Account | None:
         return next((a for a in self.accounts(api) if a.key == key), None)
@@ -209,19 +237,36 @@ class Reader:
             total = sum((line.total for line in order.lines), Decimal(0))
         else:
             total = sum((line.total_after_vat for line in order.lines), Decimal(0))
-        return Row(str(order.id), order.reference, self.status(api, order), rfc3339(order.created_at),
-                   sum(line.quantity for line in order.lines), money(total), order_url(api, order.id))
+        return Row(
+            str(order.id),
+            order.reference,
+            self.status(api, order),
+            rfc3339(order.created_at),
+            sum(line.quantity for line in order.lines),
+            money(total),
+            order_url(api, order.id),
+        )
 
     def describe(self, api: str, order: Any, change: Change) -> dict[str, Any]:
         """An order change for the live feed."""
-        return {"api": api, "orderId": str(order.id), "account": self.owner_of(api, order).key,
-                "reference": order.reference, "status": self.status(api, order),
-                "url": order_url(api, order.id), "change": change_view(change)}
+        return {
+            "api": api,
+            "orderId": str(order.id),
+            "account": self.owner_of(api, order).key,
+            "reference": order.reference,
+            "status": self.status(api, order),
+            "url": order_url(api, order.id),
+            "change": change_view(change),
+        }
 
     def recent(self, limit: int) -> list[tuple[str, Any, Change]]:
         """The latest changes of every order, newest first."""
-        changes = [(change.at, index, api, order, change) for api, book in self.books()
-                   for order in book.placed for index, change in enumerate(order.history)]
+        changes = [
+            (change.at, index, api, order, change)
+            for api, book in self.books()
+            for order in book.placed
+            for index, change in enumerate(order.history)
+        ]
         changes.sort(key=lambda item: (item[0], item[1]), reverse=True)
         return [(api, order, change) for _, _, api, order, change in changes[:limit]]
 
@@ -235,9 +280,11 @@ class Reader:
         partner = world.partner_by_client(account.key)
         storefront = partner.storefront(order.storefront_id) if partner else None
         shipping = f"{method.name} ({method.carrier})" if method else order.shipping_method_id
-        facts = [("Placed", rfc3339(order.created_at)),
-                 ("Storefront", storefront.name if storefront else order.storefront_id),
-                 ("Shipping method", shipping)]
+        facts = [
+            ("Placed", rfc3339(order.created_at)),
+            ("Storefront", storefront.name if storefront else order.storefront_id),
+            ("Shipping method", shipping),
+        ]
         if order.requested_delivery_date:
             facts.append(("Requested delivery", order.requested_delivery_date.isoformat()))
         if order.delivery_note:
@@ -245,19 +292,33 @@ class Reader:
         items = []
         for line in order.lines:
             product = world.catalogue.by_sku.get(line.sku)
-            items.append([line.sku, product.name if product else "", str(line.quantity),
-                          str(line.quantity_shipped), money(line.unit_price), money(line.tax),
-                          money(line.total)])
+            items.append(
+                [
+                    line.sku,
+                    product.name if product else "",
+                    str(line.quantity),
+                    str(line.quantity_shipped),
+                    money(line.unit_price),
+                    money(line.tax),
+                    money(line.total),
+                ]
+            )
         net = sum((line.unit_price * line.quantity for line in order.lines), Decimal(0))
         tax = sum((line.tax * line.quantity for line in order.lines), Decimal(0))
         addresses = [("Shipping address", fixje_address(order.shipping_address))]
         if order.billing_address:
             addresses.append(("Billing address", fixje_address(order.billing_address)))
         zip_code = order.shipping_address.zip_code
-        shipments = [Shipped(rfc3339(s.shipped_at), s.provider, s.tracking_number,
-                             tracking_url(s.provider, s.tracking_number, zip_code),
-                             ", ".join(f"{n} x {sku}" for sku, n in s.quantities.items()))
-                     for s in order.shipments]
+        shipments = [
+            Shipped(
+                rfc3339(s.shipped_at),
+                s.provider,
+                s.tracking_number,
+                tracking_url(s.provider, s.tracking_number, zip_code),
+                ", ".join(f"{n} x {sku}" for sku, n in s.quantities.items()),
+            )
+            for s in order.shipments
+        ]
         view = fixje_views.order(order)
         xml = self.fixje_xml.document(view, self.order_schema, "response")
         renderings = [
@@ -265,18 +326,34 @@ class Reader:
             Rendering("XML", f"GET /api/v1/orders/{order.id}  (Accept: application/xml)", pretty_xml(xml)),
         ]
         return OrderPage(
-            "fixje", order.id, order.reference, str(order.status), account, order_url("fixje", order.id),
-            facts, ["SKU", "Product", "Quantity", "Shipped", "Unit price", "VAT per unit", "Total"], items,
-            [("Before VAT", money(net)), ("VAT", money(tax)), ("Total", money(net + tax))], addresses,
-            shipments, list(order.history), world.lifecycle.allowed(OrderStatus(order.status)), renderings,
-            to_ship=sorted(remaining(order).items()), carriers=FIXJE_CARRIERS,
-            carrier=method.carrier if method else None)
+            "fixje",
+            order.id,
+            order.reference,
+            str(order.status),
+            account,
+            order_url("fixje", order.id),
+            facts,
+            ["SKU", "Product", "Quantity", "Shipped", "Unit price", "VAT per unit", "Total"],
+            items,
+            [("Before VAT", money(net)), ("VAT", money(tax)), ("Total", money(net + tax))],
+            addresses,
+            shipments,
+            list(order.history),
+            world.lifecycle.allowed(OrderStatus(order.status)),
+            renderings,
+            to_ship=sorted(remaining(order).items()),
+            carriers=FIXJE_CARRIERS,
+            carrier=method.carrier if method else None,
+        )
 
     def _vidaxl_page(self, order: Any) -> OrderPage:
         world = self.vidaxl
         facts = [("Order number", order.order_number), ("Placed", rfc3339(order.created_at))]
-        for label, instant in (("Submitted", order.submitted_at), ("Paid", order.payment_date),
-                               ("Sent", order.sent_date)):
+        for label, instant in (
+            ("Submitted", order.submitted_at),
+            ("Paid", order.payment_date),
+            ("Sent", order.sent_date),
+        ):
             if instant is not None:
                 facts.append((label, rfc3339(instant)))
         facts.append(("Shipping option", SHIPPING_OPTIONS.get(order.shipping_option_id, "")))
@@ -284,41 +361,74 @@ class Reader:
             facts.append(("Replacement", order.replacement_tracking_number))
         if order.comments:
             facts.append(("Comments", order.comments))
-        items = [[line.product.code, line.product.name, str(line.quantity), money(line.price),
-                  f"{line.vat_percentage} %", money(line.total_vat), money(line.total_after_vat),
-                  f"{line.backordered} backordered" if line.is_backorder else ""]
-                 for line in order.lines]
+        items = [
+            [
+                line.product.code,
+                line.product.name,
+                str(line.quantity),
+                money(line.price),
+                f"{line.vat_percentage} %",
+                money(line.total_vat),
+                money(line.total_after_vat),
+                f"{line.backordered} backordered" if line.is_backorder else "",
+            ]
+            for line in order.lines
+        ]
         net = sum((line.total_before_vat for line in order.lines), Decimal(0))
         vat = sum((line.total_vat for line in order.lines), Decimal(0))
         books: list[Addressbook] = []
         for entry in [order.addressbook, *(line.addressbook for line in order.lines)]:
             if entry is not None and entry not in books:
                 books.append(entry)
-        addresses = [("Address" if index == 0 else f"Address {index + 1}", vidaxl_address(entry))
-                     for index, entry in enumerate(books)]
-        shipments = [Shipped(when(order.sent_date), p.carrier, p.tracking_number, p.tracking_url)
-                     for p in order.parcels]
+        addresses = [
+            ("Address" if index == 0 else f"Address {index + 1}", vidaxl_address(entry))
+            for index, entry in enumerate(books)
+        ]
+        shipments = [
+            Shipped(when(order.sent_date), p.carrier, p.tracking_number, p.tracking_url)
+            for p in order.parcels
+        ]
         listed = [vidaxl_views.listed(order)]
         xml = self.vidaxl_xml.document(listed, self.list_schema, "response")
         query = f"?id_eq={order.id}"
         renderings = [
             Rendering("JSON", f"GET /api_customer/orders.json{query}", pretty_json(listed)),
             Rendering("XML", f"GET /api_customer/orders.xml{query}", pretty_xml(xml)),
-            Rendering("CSV", f"GET /api_customer/orders.csv{query}",
-                      tabular.to_csv(tabular.order_rows(listed), self.columns).decode()),
+            Rendering(
+                "CSV",
+                f"GET /api_customer/orders.csv{query}",
+                tabular.to_csv(tabular.order_rows(listed), self.columns).decode(),
+            ),
         ]
         return OrderPage(
-            "vidaxl", str(order.id), order.reference, order.status.label, self.owner_of("vidaxl", order),
-            order_url("vidaxl", order.id), facts,
-            ["Code", "Product", "Quantity", "Price", "VAT", "VAT total", "Total", ""], items,
-            [("Before VAT", money(net)), ("VAT", money(vat)), ("Total", money(net + vat))], addresses,
-            shipments, list(order.history), world.lifecycle.allowed(order.status), renderings,
-            carriers=CARRIERS)
+            "vidaxl",
+            str(order.id),
+            order.reference,
+            order.status.label,
+            self.owner_of("vidaxl", order),
+            order_url("vidaxl", order.id),
+            facts,
+            ["Code", "Product", "Quantity", "Price", "VAT", "VAT total", "Total", ""],
+            items,
+            [("Before VAT", money(net)), ("VAT", money(vat)), ("Total", money(net + vat))],
+            addresses,
+            shipments,
+            list(order.history),
+            world.lifecycle.allowed(order.status),
+            renderings,
+            carriers=CARRIERS,
+        )
 
 
 def change_view(change: Change) -> dict[str, Any]:
-    return {"at": rfc3339(change.at), "previous": change.previous, "status": change.status,
-            "event": change.event, "cause": change.cause, "detail": change.detail}
+    return {
+        "at": rfc3339(change.at),
+        "previous": change.previous,
+        "status": change.status,
+        "event": change.event,
+        "cause": change.cause,
+        "detail": change.detail,
+    }
 
 
 def response_schema(spec: Spec, operation_id: str) -> dict[str, Any]:

@@ -20,8 +20,14 @@ from sandbox.vidaxl.world import Customer, Order, VidaxlWorld
 CSV = "text/csv; charset=utf-8"
 SUBMITTED_FROM = ("submitted_at_gteq", "submitted_at_gt_eq")
 SUBMITTED_ON = ("submitted_at_castedeq", "submitted_at_casted_eq")
-FILTERS = ("id_eq", "status_order_id_eq", "customer_order_reference_eq", *SUBMITTED_FROM,
-           "submitted_at_lteq", *SUBMITTED_ON)
+FILTERS = (
+    "id_eq",
+    "status_order_id_eq",
+    "customer_order_reference_eq",
+    *SUBMITTED_FROM,
+    "submitted_at_lteq",
+    *SUBMITTED_ON,
+)
 
 
 def filter_date(name: str, text: str) -> date:
@@ -31,8 +37,9 @@ def filter_date(name: str, text: str) -> date:
             return date(int(text[:4]), int(text[4:6]), int(text[6:]))
         return date.fromisoformat(text)
     except ValueError:
-        raise BadRequest.field(name, f"The value '{text}' is not a valid date (YYYY-MM-DD or YYYYMMDD).") \
-            from None
+        raise BadRequest.field(
+            name, f"The value '{text}' is not a valid date (YYYY-MM-DD or YYYYMMDD)."
+        ) from None
 
 
 def schema_fields(spec: Spec, name: str) -> list[str]:
@@ -68,8 +75,12 @@ class VidaxlApi:
             if fmt != "csv":
                 listing[f"listOrderDocuments{suffix}"] = self._with_format(self.order_documents, fmt)
                 listing[f"listDocuments{suffix}"] = self._with_format(self.all_documents, fmt)
-        return {"createOrder": self.create_order, "createOrderJson": self.create_order,
-                "getDocumentPdf": self.document_pdf, **listing}
+        return {
+            "createOrder": self.create_order,
+            "createOrderJson": self.create_order,
+            "getDocumentPdf": self.document_pdf,
+            **listing,
+        }
 
     @staticmethod
     def _with_format(handler: Callable[[Call, str | None], Reply], fmt: str | None) -> Handler:
@@ -108,8 +119,11 @@ class VidaxlApi:
         if not any(name in params for name in FILTERS):
             since = self.world.clock.now() - timedelta(hours=24)
             return lambda order: order.created_at >= since
-        days = {name: filter_date(name, params[name]) for name in FILTERS
-                if name.startswith("submitted_at") and name in params}
+        days = {
+            name: filter_date(name, params[name])
+            for name in FILTERS
+            if name.startswith("submitted_at") and name in params
+        }
         order_id, status = params.get("id_eq"), params.get("status_order_id_eq")
         reference = params.get("customer_order_reference_eq")
 
@@ -126,8 +140,10 @@ class VidaxlApi:
                 return False
             submitted = order.submitted_at.date()
             return all(
-                (submitted >= day) if name in SUBMITTED_FROM
-                else (submitted <= day) if name == "submitted_at_lteq"
+                (submitted >= day)
+                if name in SUBMITTED_FROM
+                else (submitted <= day)
+                if name == "submitted_at_lteq"
                 else (submitted == day)
                 for name, day in days.items()
             )
@@ -183,10 +199,10 @@ class VidaxlApi:
         if "code_eq" in params:
             products = [p for p in products if p.code == params["code_eq"]]
         offset, limit = params.get("offset", 0), params.get("limit", 100)
-        data = [views.product(p, self.world.price_for(customer, p)) for p in products[offset:offset + limit]]
+        data = [
+            views.product(p, self.world.price_for(customer, p)) for p in products[offset : offset + limit]
+        ]
         if fmt == "csv":
             return Reply(tabular.to_csv(data, self.product_columns), media=CSV)
         body = {"data": data, "pagination": {"offset": offset, "limit": limit, "total": len(products)}}
         return Reply(body, format=fmt)
-
-

@@ -77,8 +77,15 @@ def _address(entry: Addressbook) -> list[str | None]:
     return [entry.name, entry.address, entry.address2, entry.province, place, entry.country]
 
 
-COLUMNS = ((50, "Code"), (110, "Product"), (330, "Qty"), (365, "Price"), (420, "VAT %"), (465, "VAT"),
-           (515, "Total"))
+COLUMNS = (
+    (50, "Code"),
+    (110, "Product"),
+    (330, "Qty"),
+    (365, "Price"),
+    (420, "VAT %"),
+    (465, "VAT"),
+    (515, "Total"),
+)
 
 
 def pdf(document: Document) -> bytes:
@@ -89,15 +96,20 @@ def pdf(document: Document) -> bytes:
     page.text(50, 790, "vidaXL", size=20, bold=True)
     page.text(400, 790, title, size=20, bold=True)
     page.text(50, 772, "supplier-sandbox: a document of the vidaXL sandbox, not a real invoice", size=8)
-    facts = ((f"{title} number", document.number), (f"{title} date", document.date.date().isoformat()),
-             ("Order number", order.order_number), ("Order id", str(order.id)),
-             ("Your reference", order.reference or "-"))
+    facts = (
+        (f"{title} number", document.number),
+        (f"{title} date", document.date.date().isoformat()),
+        ("Order number", order.order_number),
+        ("Order id", str(order.id)),
+        ("Your reference", order.reference or "-"),
+    )
     for row, (label, value) in enumerate(facts):
         page.text(320, 740 - 14 * row, label, bold=True)
         page.text(430, 740 - 14 * row, value)
     customer = order.customer
-    page.block(50, 740, "Customer",
-               [customer.company, customer.name, customer.email, f"Customer id {customer.id}"])
+    page.block(
+        50, 740, "Customer", [customer.company, customer.name, customer.email, f"Customer id {customer.id}"]
+    )
     books = list({line.addressbook.id: line.addressbook for line in order.lines}.values())
     for index, entry in enumerate(books):
         heading = "Delivery address" + (f" {index + 1}" if len(books) > 1 else "")
@@ -111,9 +123,15 @@ def pdf(document: Document) -> bytes:
         y = page.room(y - 16)
         net += line.total_before_vat
         vat += line.total_vat
-        cells = (line.product.code, line.product.name[:40], str(line.quantity), _money(sign * line.price),
-                 f"{line.vat_percentage:.1f}", _money(sign * line.total_vat),
-                 _money(sign * line.total_after_vat))
+        cells = (
+            line.product.code,
+            line.product.name[:40],
+            str(line.quantity),
+            _money(sign * line.price),
+            f"{line.vat_percentage:.1f}",
+            _money(sign * line.total_vat),
+            _money(sign * line.total_after_vat),
+        )
         for (x, _), text in zip(COLUMNS, cells, strict=True):
             page.text(x, y, text, size=9)
     page.rule(y - 6)

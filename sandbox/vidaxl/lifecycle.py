@@ -18,8 +18,12 @@ TRANSITIONS: dict[str, dict[S, S]] = {
     "pay": {S.TEMPORARY: S.SUBMITTED, S.AWAITING_PAYMENT: S.SUBMITTED},
     "prepare": {S.SUBMITTED: S.BEING_PREPARED},
     "ship": {S.SUBMITTED: S.SENT, S.BEING_PREPARED: S.SENT},
-    "cancel": {S.TEMPORARY: S.CANCELLED, S.SUBMITTED: S.CANCELLED, S.AWAITING_PAYMENT: S.CANCELLED,
-               S.BEING_PREPARED: S.CANCELLED},
+    "cancel": {
+        S.TEMPORARY: S.CANCELLED,
+        S.SUBMITTED: S.CANCELLED,
+        S.AWAITING_PAYMENT: S.CANCELLED,
+        S.BEING_PREPARED: S.CANCELLED,
+    },
     "refund": {S.SENT: S.REFUNDED, S.CANCELLED: S.REFUNDED},
     "replace": {S.SENT: S.REPLACED},
 }
@@ -55,12 +59,13 @@ def lifecycle(world: VidaxlWorld) -> Lifecycle[S, Order]:
     def replace(order: Order, payload: Mapping[str, Any]) -> None:
         world.replace(order, payload.get("trackingNumber"), payload.get("carrier"))
 
-    return Lifecycle(TRANSITIONS, {"submit": submit, "pay": pay, "ship": ship, "cancel": cancel,
-                                   "refund": refund, "replace": replace})
+    return Lifecycle(
+        TRANSITIONS,
+        {"submit": submit, "pay": pay, "ship": ship, "cancel": cancel, "refund": refund, "replace": replace},
+    )
 
 
-def apply_event(world: VidaxlWorld, order: Order, event: str, payload: Mapping[str, Any], *,
-                cause: str) -> S:
+def apply_event(world: VidaxlWorld, order: Order, event: str, payload: Mapping[str, Any], *, cause: str) -> S:
     """Move `order` on `event`; Forbidden (nothing changed) when its status does not allow it.
     `cause` says who moved it, for the order's timeline (`Change.cause`)."""
     before, parcels = order.status.label, len(order.parcels)

@@ -13,8 +13,19 @@ from sandbox.errors import BadRequest, Unprocessable
 from sandbox.vidaxl.world import DELIVERY, VAT_BY_COUNTRY, Addressbook, Customer, NewLine, Order, VidaxlWorld
 from sandbox.world.countries import ISO_3166_ALPHA2
 
-ADDRESS_FIELDS = ("address", "address2", "province", "city", "postal_code", "country", "name",
-                  "phone", "comments", "email", "reference_code")
+ADDRESS_FIELDS = (
+    "address",
+    "address2",
+    "province",
+    "city",
+    "postal_code",
+    "country",
+    "name",
+    "phone",
+    "comments",
+    "email",
+    "reference_code",
+)
 NOT_ACTIVE = "Product is not active"
 COULD_NOT = "Could not create order"
 HOUSE_NUMBER = "The address must hold a house number: at least one digit in address or address2."
@@ -40,8 +51,9 @@ def _entry(data: dict[str, Any]) -> Addressbook:
     return Addressbook(0, **fields)
 
 
-def _address(customer: Customer, data: dict[str, Any], path: str, invalid: Refusal,
-             refusal: Refusal) -> Addressbook | None:
+def _address(
+    customer: Customer, data: dict[str, Any], path: str, invalid: Refusal, refusal: Refusal
+) -> Addressbook | None:
     """The addressbook `data` names: a new one (id 0), one of the customer's, or None."""
     if "addressbook" in data:
         entry = _entry(data["addressbook"])
@@ -54,8 +66,11 @@ def _address(customer: Customer, data: dict[str, Any], path: str, invalid: Refus
     if "addressbook_id" in data:
         found = customer.addressbook(data["addressbook_id"])
         if found is None:
-            refusal.add(f"{path}addressbook_id", f"Addressbook {data['addressbook_id']} does not exist.",
-                        f"{COULD_NOT}: addressbook {data['addressbook_id']} does not exist")
+            refusal.add(
+                f"{path}addressbook_id",
+                f"Addressbook {data['addressbook_id']} does not exist.",
+                f"{COULD_NOT}: addressbook {data['addressbook_id']} does not exist",
+            )
         return found
     return None
 
@@ -64,8 +79,11 @@ def _country(country: str, given: str, path: str, refusal: Refusal) -> None:
     if country not in ISO_3166_ALPHA2:
         refusal.add(path, f"Country '{given}' is unknown.", f"{COULD_NOT}: country '{given}' is unknown")
     elif country not in VAT_BY_COUNTRY:
-        refusal.add(path, f"vidaXL does not deliver to {country}.",
-                    f"{COULD_NOT}: vidaXL does not deliver to {country}")
+        refusal.add(
+            path,
+            f"vidaXL does not deliver to {country}.",
+            f"{COULD_NOT}: vidaXL does not deliver to {country}",
+        )
 
 
 def _names_address(data: dict[str, Any]) -> bool:
@@ -111,8 +129,9 @@ def place_order(world: VidaxlWorld, customer: Customer, body: dict[str, Any]) ->
             product = world.by_id.get(item["product_id"])
             where, shown = f"{path}.product_id", item["product_id"]
         if product is None:
-            refusal.add(where, f"Product {shown} does not exist.",
-                        f"{COULD_NOT}: product {shown} does not exist")
+            refusal.add(
+                where, f"Product {shown} does not exist.", f"{COULD_NOT}: product {shown} does not exist"
+            )
         elif not product.active:
             refusal.add(where, f"Product {shown} is not active.", NOT_ACTIVE)
         own = _address(customer, item, f"{path}.", invalid, refusal)
@@ -120,8 +139,11 @@ def place_order(world: VidaxlWorld, customer: Customer, body: dict[str, Any]) ->
         if address is None and (own is not None or order_address is not None):
             invalid.add(f"{path}.addressbook", _no_delivery(own, order_address))
         elif address is None and not (_names_address(item) or _names_address(body)):
-            refusal.add(f"{path}.addressbook", "An address is required: addressbook or addressbook_id, "
-                        "on the order or on the line.", f"{COULD_NOT}: no address for {path}")
+            refusal.add(
+                f"{path}.addressbook",
+                "An address is required: addressbook or addressbook_id, on the order or on the line.",
+                f"{COULD_NOT}: no address for {path}",
+            )
         lines.append((product, item["quantity"], address))
     if invalid.errors:
         raise BadRequest(errors=invalid.errors)
@@ -137,11 +159,15 @@ def place_order(world: VidaxlWorld, customer: Customer, body: dict[str, Any]) ->
         return made[id(entry)]
 
     made: dict[int, Addressbook] = {}
-    new_lines = [NewLine(product, quantity, stored(address))  # type: ignore[arg-type]
-                 for product, quantity, address in lines]
+    new_lines = [
+        NewLine(product, quantity, stored(address))  # type: ignore[arg-type]
+        for product, quantity, address in lines
+    ]
     reference = body.get("customer_order_reference")
     return world.place(
-        customer, new_lines, reference=None if reference is None else str(reference),
+        customer,
+        new_lines,
+        reference=None if reference is None else str(reference),
         comments=body.get("comments_customer"),
         addressbook=stored(order_address) if order_address is not None else None,
     )

@@ -55,18 +55,25 @@ def render(page: Page, title: str) -> bytes:
     document = pydyf.PDF()
     fonts = {}
     for key, base in FONTS.values():
-        font = pydyf.Dictionary({"Type": "/Font", "Subtype": "/Type1", "BaseFont": f"/{base}",
-                                 "Encoding": "/WinAnsiEncoding"})
+        font = pydyf.Dictionary(
+            {"Type": "/Font", "Subtype": "/Type1", "BaseFont": f"/{base}", "Encoding": "/WinAnsiEncoding"}
+        )
         document.add_object(font)
         fonts[key] = font.reference
     resources = pydyf.Dictionary({"Font": pydyf.Dictionary(fonts)})
     for stream in page.streams:
         document.add_object(stream)
-        document.add_page(pydyf.Dictionary({
-            "Type": "/Page", "Parent": document.pages.reference,
-            "MediaBox": pydyf.Array([0, 0, WIDTH, HEIGHT]), "Contents": stream.reference,
-            "Resources": resources,
-        }))
+        document.add_page(
+            pydyf.Dictionary(
+                {
+                    "Type": "/Page",
+                    "Parent": document.pages.reference,
+                    "MediaBox": pydyf.Array([0, 0, WIDTH, HEIGHT]),
+                    "Contents": stream.reference,
+                    "Resources": resources,
+                }
+            )
+        )
     document.info["Title"] = pydyf.String(title.encode("cp1252", errors="replace"))
     document.info["Producer"] = pydyf.String(b"supplier-sandbox")
     out = io.BytesIO()

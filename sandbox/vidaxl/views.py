@@ -31,10 +31,20 @@ def time(instant: datetime | None) -> str | None:
 
 def addressbook(entry: Addressbook) -> dict[str, Any]:
     """A line's addressbook (always deliverable); `""` where the docs show it for nothing given."""
-    return {"id": entry.id, "address": entry.address, "address2": entry.address2,
-            "province": entry.province or "", "city": entry.city, "postal_code": entry.postal_code,
-            "country": entry.country, "name": entry.name, "phone": entry.phone,
-            "comments": entry.comments or "", "email": entry.email, "reference_code": entry.reference_code}
+    return {
+        "id": entry.id,
+        "address": entry.address,
+        "address2": entry.address2,
+        "province": entry.province or "",
+        "city": entry.city,
+        "postal_code": entry.postal_code,
+        "country": entry.country,
+        "name": entry.name,
+        "phone": entry.phone,
+        "comments": entry.comments or "",
+        "email": entry.email,
+        "reference_code": entry.reference_code,
+    }
 
 
 def _sum(values: list[Decimal]) -> Decimal:
@@ -162,32 +172,41 @@ def line_fields(order: Order, line: Line) -> dict[str, Any]:
 
 def created(order: Order) -> dict[str, Any]:
     """The answer to a create: `{"order": {...}, "order_products": [...]}`."""
-    return {"order": order_fields(order),
-            "order_products": [line_fields(order, line) for line in order.lines]}
+    return {
+        "order": order_fields(order),
+        "order_products": [line_fields(order, line) for line in order.lines],
+    }
 
 
 def customer_fields(customer: Customer) -> dict[str, Any]:
-    return {"customer_email": customer.email, "customer_company": customer.company,
-            "customer_name": customer.name, "customer_pricelist_id": customer.pricelist_id,
-            "customer_phone": customer.phone, "customer_reference_code": customer.reference_code or ""}
+    return {
+        "customer_email": customer.email,
+        "customer_company": customer.company,
+        "customer_name": customer.name,
+        "customer_pricelist_id": customer.pricelist_id,
+        "customer_phone": customer.phone,
+        "customer_reference_code": customer.reference_code or "",
+    }
 
 
 def listed(order: Order) -> dict[str, Any]:
     """One element of the order list: `{"order": {..., "order_products": [{"order_product": ...}]}}`."""
     fields = order_fields(order)
-    fields.update({
-        "status_order_name": order.status.label,
-        "order_number": order.order_number,
-        "shipping_option_name": SHIPPING_OPTIONS.get(order.shipping_option_id),
-        "shipping_tracking_url": order.parcels[0].tracking_url if order.parcels else None,
-        # one URL per tracking number, in parcel order (a typed client reads a list of strings)
-        "shipping_tracking_urls_by_number": [p.tracking_url for p in order.parcels],
-        "sent_date": time(order.sent_date),
-        "addressbook_reference_code": order.addressbook.reference_code if order.addressbook else None,
-        "replacement_tracking_number": order.replacement_tracking_number,
-        **customer_fields(order.customer),
-        "order_products": [listed_line(order, line) for line in order.lines],
-    })
+    fields.update(
+        {
+            "status_order_name": order.status.label,
+            "order_number": order.order_number,
+            "shipping_option_name": SHIPPING_OPTIONS.get(order.shipping_option_id),
+            "shipping_tracking_url": order.parcels[0].tracking_url if order.parcels else None,
+            # one URL per tracking number, in parcel order (a typed client reads a list of strings)
+            "shipping_tracking_urls_by_number": [p.tracking_url for p in order.parcels],
+            "sent_date": time(order.sent_date),
+            "addressbook_reference_code": order.addressbook.reference_code if order.addressbook else None,
+            "replacement_tracking_number": order.replacement_tracking_number,
+            **customer_fields(order.customer),
+            "order_products": [listed_line(order, line) for line in order.lines],
+        }
+    )
     return {"order": fields}
 
 
@@ -195,15 +214,17 @@ def listed_line(order: Order, line: Line) -> dict[str, Any]:
     """A line of a listed order: `{"order_product": {...}}`, with what integrations read beyond the
     create sample (the estimates again as `*_date`: timestamps, despite the name)."""
     fields = line_fields(order, line)
-    return {"order_product": {
-        **fields,
-        "product_name": line.product.name,
-        "product_code": line.product.code,
-        "status_order_name": order.status.label,
-        "estimated_dispatch_date": fields["estimated_dispatch_at"],
-        "estimated_delivery_date": fields["estimated_delivery_at"],
-        "addressbook": addressbook(line.addressbook),
-    }}
+    return {
+        "order_product": {
+            **fields,
+            "product_name": line.product.name,
+            "product_code": line.product.code,
+            "status_order_name": order.status.label,
+            "estimated_dispatch_date": fields["estimated_dispatch_at"],
+            "estimated_delivery_date": fields["estimated_delivery_at"],
+            "addressbook": addressbook(line.addressbook),
+        }
+    }
 
 
 def product(item: Product, price: Decimal) -> dict[str, Any]:

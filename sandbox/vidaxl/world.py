@@ -22,12 +22,41 @@ from sandbox.world.orders import Change, OrderBook
 
 # Standard VAT rates of the countries vidaXL delivers to; deliveries outside the EU are exports
 # at 0 %. Any other country is unsupported ("Could not create order").
-VAT_BY_COUNTRY: dict[str, Decimal] = {code: Decimal(str(rate)) for code, rate in {
-    "AT": 20, "BE": 21, "BG": 20, "CY": 19, "CZ": 21, "DE": 19, "DK": 25, "EE": 24, "ES": 21,
-    "FI": "25.5", "FR": 20, "GR": 24, "HR": 25, "HU": 27, "IE": 23, "IT": 22, "LT": 21,
-    "LU": 17, "LV": 21, "MT": 18, "NL": 21, "PL": 23, "PT": 23, "RO": 21, "SE": 25, "SI": 22,
-    "SK": 23, "GB": 0, "CH": 0, "NO": 0,
-}.items()}
+VAT_BY_COUNTRY: dict[str, Decimal] = {
+    code: Decimal(str(rate))
+    for code, rate in {
+        "AT": 20,
+        "BE": 21,
+        "BG": 20,
+        "CY": 19,
+        "CZ": 21,
+        "DE": 19,
+        "DK": 25,
+        "EE": 24,
+        "ES": 21,
+        "FI": "25.5",
+        "FR": 20,
+        "GR": 24,
+        "HR": 25,
+        "HU": 27,
+        "IE": 23,
+        "IT": 22,
+        "LT": 21,
+        "LU": 17,
+        "LV": 21,
+        "MT": 18,
+        "NL": 21,
+        "PL": 23,
+        "PT": 23,
+        "RO": 21,
+        "SE": 25,
+        "SI": 22,
+        "SK": 23,
+        "GB": 0,
+        "CH": 0,
+        "NO": 0,
+    }.items()
+}
 CATEGORIES = {
     "Garden > Garden Furniture > Garden Chairs": ("Garden Chair", 25, 180),
     "Garden > Garden Furniture > Garden Tables": ("Garden Table", 40, 400),
@@ -218,8 +247,9 @@ class VidaxlWorld:
     clock: Clock
     rng: random.Random
     orders: OrderBook[Order] = field(default_factory=OrderBook)
-    next_id: dict[str, int] = field(default_factory=lambda: {"order": 70001, "line": 108001,
-                                                             "addressbook": 9001})
+    next_id: dict[str, int] = field(
+        default_factory=lambda: {"order": 70001, "line": 108001, "addressbook": 9001}
+    )
 
     def __post_init__(self) -> None:
         self.by_code = {p.code: p for p in self.products}
@@ -242,9 +272,16 @@ class VidaxlWorld:
     def add_customer(self, name: str, email: str, token: str) -> Customer:
         """A new customer on the base price list, with no orders, over the shared catalogue."""
         customer = Customer(
-            id=self.top_customer_id + 1, email=email, token=token,
-            name=name, company=None, phone=None, reference_code=f"VX{self.rng.randint(100000, 999999)}",
-            pricelist_id=25, price_factor=Decimal(1), api_enabled=True,
+            id=self.top_customer_id + 1,
+            email=email,
+            token=token,
+            name=name,
+            company=None,
+            phone=None,
+            reference_code=f"VX{self.rng.randint(100000, 999999)}",
+            pricelist_id=25,
+            price_factor=Decimal(1),
+            api_enabled=True,
         )
         self.customers.append(customer)
         self.by_email.setdefault(email.lower(), customer)
@@ -263,10 +300,18 @@ class VidaxlWorld:
         customer.addressbooks.append(entry)
         return entry
 
-    def place(self, customer: Customer, lines: list[NewLine], *, reference: str | None,
-              comments: str | None, addressbook: Addressbook | None,
-              shipping_option_id: int = STANDARD_DELIVERY, created_at: datetime | None = None,
-              cause: str = "api") -> Order:
+    def place(
+        self,
+        customer: Customer,
+        lines: list[NewLine],
+        *,
+        reference: str | None,
+        comments: str | None,
+        addressbook: Addressbook | None,
+        shipping_option_id: int = STANDARD_DELIVERY,
+        created_at: datetime | None = None,
+        cause: str = "api",
+    ) -> Order:
         """Store a new order (status 1, Temporary) and reserve its stock; each line's addressbook
         is deliverable."""
         now = created_at or self.clock.now()
@@ -284,14 +329,30 @@ class VidaxlWorld:
             )
             for line in lines
         ]
-        order = Order(order_id, customer, StatusOrder.TEMPORARY, reference, comments,
-                      addressbook, order_lines, now, now, shipping_option_id=shipping_option_id)
+        order = Order(
+            order_id,
+            customer,
+            StatusOrder.TEMPORARY,
+            reference,
+            comments,
+            addressbook,
+            order_lines,
+            now,
+            now,
+            shipping_option_id=shipping_option_id,
+        )
         self.orders.add(order)
         self.orders.record(order, Change(now, None, order.status.label, "place", cause))
         return order
 
-    def ship(self, order: Order, parcels: int, at: datetime, numbers: list[str] | None = None,
-             carrier: str | None = None) -> None:
+    def ship(
+        self,
+        order: Order,
+        parcels: int,
+        at: datetime,
+        numbers: list[str] | None = None,
+        carrier: str | None = None,
+    ) -> None:
         """Send the whole order in `parcels` parcels (with these tracking numbers, or new ones):
         reserved stock leaves the warehouse."""
         postal_code = order.lines[0].addressbook.postal_code or ""
@@ -338,24 +399,35 @@ def build_vidaxl_world(fake: Faker, seed: int, fixture: VidaxlFixture, clock: Cl
             pass
         codes.add(code)
         created = start - timedelta(days=rng.uniform(30, 900))
-        products.append(Product(
-            id=12000 + number,
-            code=code,
-            name=f"vidaXL {noun} {rng.choice(ADJECTIVES)} {rng.choice(MATERIALS)}",
-            ean=ean13(f"8719{rng.randrange(10**8):08d}"),
-            category_path=category,
-            price=cents(Decimal(str(round(rng.uniform(low, high), 2)))),
-            stock=Stock(ids.uuid(), WAREHOUSE, rng.choice([0, 3, 12, 40, 120, 701]) if rng.random() < 0.3
-                        else rng.randint(5, 900)),
-            active=rng.random() > 0.05,
-            created_at=created,
-            updated_at=created + timedelta(days=rng.uniform(0, (start - created).days)),
-        ))
+        products.append(
+            Product(
+                id=12000 + number,
+                code=code,
+                name=f"vidaXL {noun} {rng.choice(ADJECTIVES)} {rng.choice(MATERIALS)}",
+                ean=ean13(f"8719{rng.randrange(10**8):08d}"),
+                category_path=category,
+                price=cents(Decimal(str(round(rng.uniform(low, high), 2)))),
+                stock=Stock(
+                    ids.uuid(),
+                    WAREHOUSE,
+                    rng.choice([0, 3, 12, 40, 120, 701]) if rng.random() < 0.3 else rng.randint(5, 900),
+                ),
+                active=rng.random() > 0.05,
+                created_at=created,
+                updated_at=created + timedelta(days=rng.uniform(0, (start - created).days)),
+            )
+        )
     customers = [
         Customer(
-            id=9 + index, email=spec.email, token=spec.token, name=spec.name, company=spec.company,
-            phone=fake.phone_number(), reference_code=f"VX{rng.randint(100000, 999999)}",
-            pricelist_id=spec.pricelist_id, price_factor=Decimal(str(spec.price_factor)),
+            id=9 + index,
+            email=spec.email,
+            token=spec.token,
+            name=spec.name,
+            company=spec.company,
+            phone=fake.phone_number(),
+            reference_code=f"VX{rng.randint(100000, 999999)}",
+            pricelist_id=spec.pricelist_id,
+            price_factor=Decimal(str(spec.price_factor)),
             api_enabled=spec.api_enabled,
         )
         for index, spec in enumerate(fixture.customers)
@@ -366,10 +438,16 @@ def build_vidaxl_world(fake: Faker, seed: int, fixture: VidaxlFixture, clock: Cl
 
 
 # (days ago from, to) and the status an order of that age has reached
-AGES = [((0.02, 0.9), StatusOrder.TEMPORARY), ((0.1, 0.9), StatusOrder.SUBMITTED),
-        ((1, 2), StatusOrder.BEING_PREPARED), ((1.5, 3), StatusOrder.AWAITING_PAYMENT),
-        ((2, 12), StatusOrder.SENT), ((2, 12), StatusOrder.SENT), ((2, 12), StatusOrder.CANCELLED),
-        ((8, 20), StatusOrder.REFUNDED)]
+AGES = [
+    ((0.02, 0.9), StatusOrder.TEMPORARY),
+    ((0.1, 0.9), StatusOrder.SUBMITTED),
+    ((1, 2), StatusOrder.BEING_PREPARED),
+    ((1.5, 3), StatusOrder.AWAITING_PAYMENT),
+    ((2, 12), StatusOrder.SENT),
+    ((2, 12), StatusOrder.SENT),
+    ((2, 12), StatusOrder.CANCELLED),
+    ((8, 20), StatusOrder.REFUNDED),
+]
 
 
 def _seed_orders(world: VidaxlWorld, fake: Faker, rng: random.Random, per_customer: int) -> None:
@@ -379,8 +457,12 @@ def _seed_orders(world: VidaxlWorld, fake: Faker, rng: random.Random, per_custom
         if not customer.api_enabled:
             continue
         home = world.add_addressbook(
-            customer, address=f"{fake.street_name()[:22]} {rng.randint(1, 200)}", city=fake.city(),
-            postal_code=fake.postcode(), country="NL", name=customer.name,
+            customer,
+            address=f"{fake.street_name()[:22]} {rng.randint(1, 200)}",
+            city=fake.city(),
+            postal_code=fake.postcode(),
+            country="NL",
+            name=customer.name,
             phone=customer.phone or "0201234567",
         )
         for number in range(per_customer):
@@ -389,15 +471,31 @@ def _seed_orders(world: VidaxlWorld, fake: Faker, rng: random.Random, per_custom
     plans.sort(key=lambda plan: (plan[0], plan[1].id))
     for created_at, customer, home, status in plans:
         stocked = [p for p in world.products if p.active and p.stock.available >= 4]
-        address = home if rng.random() < 0.3 else world.add_addressbook(
-            customer, address=f"{fake.street_name()[:22]} {rng.randint(1, 300)}", city=fake.city(),
-            postal_code=fake.postcode(), country=rng.choice(["NL", "NL", "BE", "DE", "FR"]),
-            name=fake.name(), phone=fake.phone_number(),
+        address = (
+            home
+            if rng.random() < 0.3
+            else world.add_addressbook(
+                customer,
+                address=f"{fake.street_name()[:22]} {rng.randint(1, 300)}",
+                city=fake.city(),
+                postal_code=fake.postcode(),
+                country=rng.choice(["NL", "NL", "BE", "DE", "FR"]),
+                name=fake.name(),
+                phone=fake.phone_number(),
+            )
         )
-        lines = [NewLine(product, rng.randint(1, 3), address)
-                 for product in rng.sample(stocked, rng.randint(1, 3))]
-        order = world.place(customer, lines, reference=f"{rng.randint(10000000, 99999999)}",
-                            comments=None, addressbook=address, created_at=created_at, cause="seed")
+        lines = [
+            NewLine(product, rng.randint(1, 3), address) for product in rng.sample(stocked, rng.randint(1, 3))
+        ]
+        order = world.place(
+            customer,
+            lines,
+            reference=f"{rng.randint(10000000, 99999999)}",
+            comments=None,
+            addressbook=address,
+            created_at=created_at,
+            cause="seed",
+        )
         _progress(world, order, status, rng)
 
 
@@ -420,8 +518,10 @@ def _progress(world: VidaxlWorld, order: Order, status: StatusOrder, rng: random
     for event in events:
         payload: dict[str, object] = dict(paid)
         if event == "ship":
-            payload = {"_at": paid["_at"] + timedelta(hours=rng.uniform(20, 40)),
-                       "parcels": 2 if len(order.lines) > 1 and rng.random() < 0.5 else 1}
+            payload = {
+                "_at": paid["_at"] + timedelta(hours=rng.uniform(20, 40)),
+                "parcels": 2 if len(order.lines) > 1 and rng.random() < 0.5 else 1,
+            }
         elif event == "refund" and order.sent_date is not None:
             # refunded after it was sent (no draw from `rng`: the rest of the world stays as it was)
             payload = {"_at": min(order.sent_date + timedelta(days=2), world.clock.start)}

@@ -13,6 +13,7 @@ def tracking_number(carrier: str, rng: random.Random) -> str:
 
     def digits(count: int) -> str:
         return "".join(rng.choice(string.digits) for _ in range(count))
+
     match carrier:
         case "PostNL":
             return f"3S{''.join(rng.choice(string.ascii_uppercase) for _ in range(4))}{digits(9)}"

@@ -81,26 +81,69 @@ class Catalogue:
 
 # category: (tax class, price range in euros, nouns)
 CATEGORIES: dict[str, tuple[str, tuple[int, int], tuple[str, ...]]] = {
-    "Garden": ("high", (8, 400), ("Garden Chair", "Parasol", "Planter", "Hose Reel", "Lounge Set",
-                                 "Garden Bench", "Fire Pit", "Bird House")),
-    "Kitchen": ("high", (4, 180), ("Chef's Knife", "Frying Pan", "Kettle", "Cutting Board",
-                                   "Spice Rack", "Stock Pot", "Salad Bowl")),
-    "Furniture": ("high", (30, 900), ("Bookcase", "Coffee Table", "Bar Stool", "Wardrobe",
-                                      "TV Cabinet", "Desk", "Shoe Rack")),
-    "Lighting": ("high", (9, 250), ("Floor Lamp", "Desk Lamp", "Pendant Light", "Wall Light",
-                                    "LED Strip")),
-    "Toys": ("high", (5, 120), ("Wooden Train Set", "Building Blocks", "Play Tent", "Puzzle",
-                                "Balance Bike")),
+    "Garden": (
+        "high",
+        (8, 400),
+        (
+            "Garden Chair",
+            "Parasol",
+            "Planter",
+            "Hose Reel",
+            "Lounge Set",
+            "Garden Bench",
+            "Fire Pit",
+            "Bird House",
+        ),
+    ),
+    "Kitchen": (
+        "high",
+        (4, 180),
+        ("Chef's Knife", "Frying Pan", "Kettle", "Cutting Board", "Spice Rack", "Stock Pot", "Salad Bowl"),
+    ),
+    "Furniture": (
+        "high",
+        (30, 900),
+        ("Bookcase", "Coffee Table", "Bar Stool", "Wardrobe", "TV Cabinet", "Desk", "Shoe Rack"),
+    ),
+    "Lighting": ("high", (9, 250), ("Floor Lamp", "Desk Lamp", "Pendant Light", "Wall Light", "LED Strip")),
+    "Toys": (
+        "high",
+        (5, 120),
+        ("Wooden Train Set", "Building Blocks", "Play Tent", "Puzzle", "Balance Bike"),
+    ),
     "Pet supplies": ("high", (4, 160), ("Dog Bed", "Cat Tree", "Feeding Bowl", "Pet Carrier")),
     "Books": ("low", (6, 60), ("Cookbook", "Garden Guide", "Atlas", "Picture Book")),
-    "Food & drink": ("low", (3, 45), ("Coffee Beans", "Herbal Tea", "Olive Oil", "Dark Chocolate",
-                                      "Honey")),
+    "Food & drink": ("low", (3, 45), ("Coffee Beans", "Herbal Tea", "Olive Oil", "Dark Chocolate", "Honey")),
     "Gift cards": ("zero", (10, 100), ("Gift Card",)),
 }
-ADJECTIVES = ("Foldable", "Classic", "Compact", "Deluxe", "Industrial", "Rustic", "Modern",
-              "Nordic", "Weatherproof", "Stackable", "Vintage", "Eco")
-MATERIALS = ("Oak", "Bamboo", "Steel", "Rattan", "Teak", "Ceramic", "Glass", "Linen", "Cast Iron",
-             "Walnut", "Aluminium", "Cotton")
+ADJECTIVES = (
+    "Foldable",
+    "Classic",
+    "Compact",
+    "Deluxe",
+    "Industrial",
+    "Rustic",
+    "Modern",
+    "Nordic",
+    "Weatherproof",
+    "Stackable",
+    "Vintage",
+    "Eco",
+)
+MATERIALS = (
+    "Oak",
+    "Bamboo",
+    "Steel",
+    "Rattan",
+    "Teak",
+    "Ceramic",
+    "Glass",
+    "Linen",
+    "Cast Iron",
+    "Walnut",
+    "Aluminium",
+    "Cotton",
+)
 
 
 def ean13(first12: str) -> str:

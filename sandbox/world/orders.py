@@ -165,7 +165,7 @@ class OrderBook(Generic[OrderT]):
     def newest_first(self, owner: str, offset: int, limit: int) -> list[OrderT]:
         orders = self._by_owner.get(owner, [])
         end = max(0, len(orders) - offset)
-        return orders[max(0, end - limit):end][::-1]
+        return orders[max(0, end - limit) : end][::-1]
 
     def has_reference(self, owner: str, reference: str) -> bool:
         return reference in self._references.get(owner, ())

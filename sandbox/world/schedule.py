@@ -68,8 +68,11 @@ class Schedule:
         """(Re)plan `order`'s next move, after its status changed."""
         track = self.tracks[api]
         status, since = track.status(order), max(track.since(order), self.clock.start)
-        moves = [(since + rule.after, index, rule) for index, rule in enumerate(track.rules)
-                 if rule.status == status and self._takes(track, order, index, rule)]
+        moves = [
+            (since + rule.after, index, rule)
+            for index, rule in enumerate(track.rules)
+            if rule.status == status and self._takes(track, order, index, rule)
+        ]
         key = (api, str(order.id))
         if not moves:
             self.pending.pop(key, None)

@@ -91,5 +91,6 @@ def set_rng_state(rng: random.Random, state: list[Any], *path: str | int) -> Non
     try:
         rng.setstate((state[0], tuple(state[1]), state[2]))
     except (TypeError, ValueError, OverflowError, IndexError):
-        raise StateError(path, "Not the state of a random generator: [3, [624 words and a position "
-                               "from 0 to 624], null].") from None
+        raise StateError(
+            path, "Not the state of a random generator: [3, [624 words and a position from 0 to 624], null]."
+        ) from None

@@ -26,8 +26,15 @@ if TYPE_CHECKING:
 CHROMIUM = Path("/usr/bin/chromium")
 SERVE = [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--freeze", "--log-level", "warning"]
 # Without the background-networking flags Chromium's own outbound connections are refused here.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 BANNER = re.compile(r"listening on \S+:(\d+) ")
 START_TIMEOUT = 30.0
@@ -89,8 +96,9 @@ def browser() -> Iterator[Browser]:
         unavailable(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
     expect.set_options(timeout=TIMEOUT_MS)  # a busy machine renders Swagger UI slowly
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -108,13 +116,24 @@ def page(browser: Browser, live_url: str, console_errors: list[str]) -> Iterator
     context = browser.new_context(viewport={"width": 1280, "height": 720}, base_url=live_url)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.on("console", lambda message: message.type == "error" and console_errors.append(
-        f"console: {message.text}"))
+    page.on(
+        "console",
+        lambda message: message.type == "error" and console_errors.append(f"console: {message.text}"),
+    )
     page.on("pageerror", lambda error: console_errors.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: console_errors.append(
-        f"request failed: {request.method} {request.url} ({request.failure})"))
-    page.on("request", lambda request: request.url.startswith((live_url, "data:", "blob:"))
-            or console_errors.append(f"request outside the sandbox: {request.url}"))
+    page.on(
+        "requestfailed",
+        lambda request: console_errors.append(
+            f"request failed: {request.method} {request.url} ({request.failure})"
+        ),
+    )
+    page.on(
+        "request",
+        lambda request: (
+            request.url.startswith((live_url, "data:", "blob:"))
+            or console_errors.append(f"request outside the sandbox: {request.url}")
+        ),
+    )
     yield page
     context.close()
 

@@ -68,15 +68,23 @@ def state(live_url: str) -> dict[str, Any]:
 
 def test_a_page_of_another_origin_changes_nothing(browser: Browser, live_url: str, attacker: str) -> None:
     # the clock an hour on: a reset would bring it back
-    urllib.request.urlopen(urllib.request.Request(f"{live_url}/_sandbox/clock", method="POST",
-                                                  data=b'{"advance": "PT1H"}',
-                                                  headers={"Content-Type": "application/json"}), timeout=10)
+    urllib.request.urlopen(
+        urllib.request.Request(
+            f"{live_url}/_sandbox/clock",
+            method="POST",
+            data=b'{"advance": "PT1H"}',
+            headers={"Content-Type": "application/json"},
+        ),
+        timeout=10,
+    )
     before = state(live_url)
     context = browser.new_context()
     page = context.new_page()
     refused: list[int] = []
-    page.on("response", lambda response: response.url.startswith(f"{live_url}/_sandbox/") and
-            refused.append(response.status))
+    page.on(
+        "response",
+        lambda response: response.url.startswith(f"{live_url}/_sandbox/") and refused.append(response.status),
+    )
     page.goto(attacker)
     page.wait_for_function("document.title === 'done'", timeout=15_000)
     page.wait_for_timeout(300)

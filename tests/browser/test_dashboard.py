@@ -25,23 +25,31 @@ except ImportError:
 UI = "/_sandbox/ui"
 ORDER = {
     "customer_order_reference": "DEMO-2026-001",
-    "addressbook": {"address": "Hauptstrasse 5", "city": "Berlin", "postal_code": "10115", "country": "DE",
-                    "name": "Jonas Weber", "phone": "+49 30 1234567"},
+    "addressbook": {
+        "address": "Hauptstrasse 5",
+        "city": "Berlin",
+        "postal_code": "10115",
+        "country": "DE",
+        "name": "Jonas Weber",
+        "phone": "+49 30 1234567",
+    },
     "order_products": [{"product_code": "146400", "quantity": 2}, {"product_code": "459398", "quantity": 1}],
 }
 
 
 def tenant(live_url: str) -> tuple[str, str]:
     """A fresh vidaXL customer: (e-mail, token)."""
-    made = requests.post(f"{live_url}/_sandbox/tenants", json={"api": "vidaxl", "name": "Browser test"},
-                         timeout=10)
+    made = requests.post(
+        f"{live_url}/_sandbox/tenants", json={"api": "vidaxl", "name": "Browser test"}, timeout=10
+    )
     assert made.status_code == 201, made.text
     return made.json()["email"], made.json()["token"]
 
 
 def place(live_url: str, auth: tuple[str, str], **changes: Any) -> int:
-    created = requests.post(f"{live_url}/api_customer/orders.json", json={**ORDER, **changes}, auth=auth,
-                            timeout=10)
+    created = requests.post(
+        f"{live_url}/api_customer/orders.json", json={**ORDER, **changes}, auth=auth, timeout=10
+    )
     assert created.status_code == 200, created.text
     order_id: int = created.json()["order"]["id"]
     return order_id
@@ -65,7 +73,8 @@ def steps(page: Page) -> list[dict[str, str]]:
     """The order page's timeline: each step's time, event, cause and status."""
     found: list[dict[str, str]] = page.locator("ol.timeline li").evaluate_all(
         "items => items.map(li => ({at: li.dataset.at, event: li.dataset.event, cause: li.dataset.cause,"
-        " status: li.dataset.status}))")
+        " status: li.dataset.status}))"
+    )
     return found
 
 
@@ -86,7 +95,8 @@ def problems(errors: list[str]) -> list[str]:
 
 
 def test_a_new_order_appears_in_the_orders_table_and_the_live_feed(
-        page: Page, live_url: str, console_errors: list[str]) -> None:
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
     email, token = tenant(live_url)
     live(page, f"{UI}/orders?api=vidaxl&account={email}")
     expect(page.locator("#orders-table tbody")).to_contain_text("No orders")
@@ -123,8 +133,9 @@ def clock(live_url: str, **change: Any) -> str:
     return now
 
 
-def test_pay_and_ship_in_two_parcels_from_the_buttons(page: Page, live_url: str,
-                                                       console_errors: list[str]) -> None:
+def test_pay_and_ship_in_two_parcels_from_the_buttons(
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
     auth = tenant(live_url)
     order_id = place(live_url, auth)
     live(page, f"{UI}/vidaxl/orders/{order_id}")
@@ -155,8 +166,11 @@ def test_pay_and_ship_in_two_parcels_from_the_buttons(page: Page, live_url: str,
 
     timeline = steps(page)
     assert [(s["event"], s["cause"], s["status"]) for s in timeline] == [
-        ("place", "api", "Temporary"), ("pay", "control", "Submitted"),
-        ("prepare", "control", "Being Prepared"), ("ship", "control", "Sent")]
+        ("place", "api", "Temporary"),
+        ("pay", "control", "Submitted"),
+        ("prepare", "control", "Being Prepared"),
+        ("ship", "control", "Sent"),
+    ]
     api = listed(live_url, auth, order_id)
     assert (api["status_order_id"], api["status_order_name"]) == (5, "Sent")
     assert api["shipping_tracking"] == "JVGL4000000001,JVGL4000000002"
@@ -174,12 +188,14 @@ def test_pay_and_ship_in_two_parcels_from_the_buttons(page: Page, live_url: str,
     assert problems(console_errors) == []
 
 
-def test_the_clock_button_lets_the_schedule_move_an_order(page: Page, live_url: str,
-                                                          console_errors: list[str]) -> None:
+def test_the_clock_button_lets_the_schedule_move_an_order(
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
     auth = tenant(live_url)
     order_id = place(live_url, auth, customer_order_reference="SCHEDULED-1")
-    paid = requests.post(f"{live_url}/_sandbox/vidaxl/orders/{order_id}/events", json={"event": "pay"},
-                         timeout=10)
+    paid = requests.post(
+        f"{live_url}/_sandbox/vidaxl/orders/{order_id}/events", json={"event": "pay"}, timeout=10
+    )
     assert paid.json()["status"] == "Submitted"
     live(page, f"{UI}/vidaxl/orders/{order_id}")
     overview = page.context.new_page()
@@ -218,9 +234,13 @@ def test_every_page_fits_the_window(browser: Browser, live_url: str, width: int,
     context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_url)
     try:
         page = context.new_page()
-        for name, path in (("overview", UI), ("orders", f"{UI}/orders?api=vidaxl&account={auth[0]}"),
-                           ("orders-fixje", f"{UI}/orders"), ("order", f"{UI}/vidaxl/orders/{order_id}"),
-                           ("live", f"{UI}/live")):
+        for name, path in (
+            ("overview", UI),
+            ("orders", f"{UI}/orders?api=vidaxl&account={auth[0]}"),
+            ("orders-fixje", f"{UI}/orders"),
+            ("order", f"{UI}/vidaxl/orders/{order_id}"),
+            ("live", f"{UI}/live"),
+        ):
             page.goto(path)
             expect(page.locator("body[data-stream='open']")).to_have_count(1)
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

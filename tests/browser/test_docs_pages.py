@@ -20,14 +20,21 @@ except ImportError:
     pytest.skip("the Python package playwright is missing: pip install -e '.[test]'", allow_module_level=True)
 
 
-TITLES = {"fixje": "Fixje Partner Web API (2.0)", "vidaxl": "vidaXL customer API (B2BWave)",
-          "sandbox": "supplier-sandbox control API"}
+TITLES = {
+    "fixje": "Fixje Partner Web API (2.0)",
+    "vidaxl": "vidaXL customer API (B2BWave)",
+    "sandbox": "supplier-sandbox control API",
+}
 
 
 def operation_ids(name: str) -> list[str]:
     paths = yaml.safe_load(spec_path(name).read_text(encoding="utf-8"))["paths"]
-    return [op["operationId"] for item in paths.values() for op in item.values()
-            if isinstance(op, dict) and "operationId" in op]
+    return [
+        op["operationId"]
+        for item in paths.values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    ]
 
 
 def operation(page: Page, operation_id: str) -> Locator:
@@ -76,7 +83,8 @@ def test_fixje_authorize_with_the_prefilled_client_then_try_it_out(
     expect(authorize).to_have_class(re.compile(r"\bunlocked\b"))
     authorize.click()
     oauth = page.locator(".auth-container").filter(
-        has=page.get_by_role("heading", name="partnerOAuth (OAuth2, clientCredentials)"))
+        has=page.get_by_role("heading", name="partnerOAuth (OAuth2, clientCredentials)")
+    )
     expect(oauth.locator("#client_id_clientCredentials")).to_have_value("fixje-demo-client")
     expect(oauth.locator("#client_secret_clientCredentials")).to_have_value("fixje-demo-secret")
     with page.expect_response("**/api/v1/login") as login:
@@ -100,9 +108,13 @@ def test_fixje_authorize_with_the_prefilled_client_then_try_it_out(
     # each error status shows an example of its own
     orders = operation(page, "getOrder")
     orders.locator(".opblock-summary").click()
-    for status, text in (("400", "One or more validation errors occurred."),
-                         ("401", "The access token expired."), ("404", "was not found"),
-                         ("429", "Rate limit of 10 request(s)"), ("5XX", "temporarily unavailable")):
+    for status, text in (
+        ("400", "One or more validation errors occurred."),
+        ("401", "The access token expired."),
+        ("404", "was not found"),
+        ("429", "Rate limit of 10 request(s)"),
+        ("5XX", "temporarily unavailable"),
+    ):
         expect(orders.locator(f"tr.response[data-code='{status}']")).to_contain_text(text)
     assert console_errors == []
 

@@ -10,8 +10,9 @@ import requests
 from sandbox.pytest_plugin import SandboxControl, VidaxlTenant
 
 
-def place_order(session: requests.Session, base_url: str, order: dict[str, Any],
-                attempts: int = 4, backoff: float = 0.1) -> dict[str, Any]:
+def place_order(
+    session: requests.Session, base_url: str, order: dict[str, Any], attempts: int = 4, backoff: float = 0.1
+) -> dict[str, Any]:
     """POST a vidaXL order; on 502, 503 or 504 wait 0.1 s, 0.2 s, 0.4 s and try again."""
     for attempt in range(attempts):
         response = session.post(f"{base_url}/api_customer/orders.json", json=order, timeout=10)
@@ -25,8 +26,14 @@ def place_order(session: requests.Session, base_url: str, order: dict[str, Any],
 
 ORDER = {
     "customer_order_reference": "PO-503",
-    "addressbook": {"address": "Hauptstrasse 5", "city": "Berlin", "postal_code": "10115",
-                    "country": "DE", "name": "Jonas Weber", "phone": "+49 30 1234567"},
+    "addressbook": {
+        "address": "Hauptstrasse 5",
+        "city": "Berlin",
+        "postal_code": "10115",
+        "country": "DE",
+        "name": "Jonas Weber",
+        "phone": "+49 30 1234567",
+    },
     "order_products": [{"product_code": "146400", "quantity": 1}],
 }
 
@@ -34,8 +41,14 @@ ORDER = {
 def test_two_503s_then_the_third_try_places_one_order(
     sandbox_control: SandboxControl, vidaxl_tenant: VidaxlTenant
 ) -> None:
-    sandbox_control.add_fault("vidaxl", method="POST", path="/api_customer/orders*",
-                              credential=vidaxl_tenant.email, status=503, times=2)
+    sandbox_control.add_fault(
+        "vidaxl",
+        method="POST",
+        path="/api_customer/orders*",
+        credential=vidaxl_tenant.email,
+        status=503,
+        times=2,
+    )
 
     with requests.Session() as session:
         session.auth = vidaxl_tenant.auth
