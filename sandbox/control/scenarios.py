@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from sandbox.control.faults import Faults
 from sandbox.errors import ApiError, BadRequest, Conflict, NotFound
 from sandbox.fixje import lifecycle as fixje_lifecycle
+from sandbox.fixje.orders import Address
 from sandbox.fixje.world import FixjeWorld, LineRequest
 from sandbox.fixtures import closed
 from sandbox.spec.messages import collect
@@ -23,7 +24,6 @@ from sandbox.vidaxl import lifecycle as vidaxl_lifecycle
 from sandbox.vidaxl.world import NewLine, VidaxlWorld
 from sandbox.world import lifecycle
 from sandbox.world.clock import Clock, parse_duration
-from sandbox.world.orders import Address
 from sandbox.world.schedule import Schedule
 
 STEP = {

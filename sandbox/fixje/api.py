@@ -10,13 +10,13 @@ from starlette.requests import Request
 from sandbox.errors import ApiError, NotFound
 from sandbox.fixje import views
 from sandbox.fixje.auth import OAuth
+from sandbox.fixje.catalogue import Product
 from sandbox.fixje.ordering import place_order
+from sandbox.fixje.orders import Order
 from sandbox.fixje.problems import oauth_error, problem
 from sandbox.fixje.world import FixjeWorld, Partner
 from sandbox.spec.router import Call, Handler, Reply, json_bytes
-from sandbox.world.catalogue import Product
 from sandbox.world.ids import IdSource
-from sandbox.world.orders import Order
 
 DEFAULT_PAGE_SIZE = 100
 T = TypeVar("T")

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.errors import BadRequest
+from sandbox.fixje.orders import Order
 from sandbox.fixje.statuses import OrderStatus as S
 from sandbox.fixje.world import FixjeWorld
 from sandbox.world.lifecycle import Lifecycle
-from sandbox.world.orders import Change, Order
+from sandbox.world.orders import Change
 
 # event -> {from: to}. A shipment that leaves items behind makes the order PartiallyShipped.
 TRANSITIONS: dict[str, dict[S, S]] = {

@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.errors import BadRequest
+from sandbox.fixje.orders import Address, Order
 from sandbox.fixje.world import FixjeWorld, LineRequest, Partner
 from sandbox.world.countries import ISO_3166_ALPHA2
-from sandbox.world.orders import Address, Order
 
 
 @dataclass

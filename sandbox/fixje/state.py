@@ -6,9 +6,10 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
+from sandbox.fixje.orders import Address, Order, OrderLine, Shipment
 from sandbox.fixje.statuses import OrderStatus
 from sandbox.fixje.world import FixjeWorld, Partner, StoreFront
-from sandbox.world.orders import Address, Order, OrderBook, OrderLine, Shipment, changes
+from sandbox.world.orders import OrderBook, changes
 from sandbox.world.snapshot import (
     StateError,
     at,

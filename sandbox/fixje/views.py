@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from sandbox.fixje.catalogue import Product
+from sandbox.fixje.orders import Address, Order, OrderLine, Shipment
 from sandbox.fixje.world import ShippingMethod, StoreFront
-from sandbox.world.catalogue import Product
 from sandbox.world.clock import rfc3339
-from sandbox.world.orders import Address, Order, OrderLine, Shipment
 
 
 def money(amount: Decimal) -> float:

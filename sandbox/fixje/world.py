@@ -10,14 +10,16 @@ from functools import cached_property
 
 from faker import Faker
 
+from sandbox.fixje.catalogue import CATEGORIES, Catalogue, Product, build_catalogue
+from sandbox.fixje.orders import Address, Order, OrderLine, Shipment
 from sandbox.fixje.statuses import OrderStatus
 from sandbox.fixtures import FixjeFixture
 from sandbox.world.carriers import tracking_number
-from sandbox.world.catalogue import CATEGORIES, Catalogue, Product, Warehouse, build_catalogue
+from sandbox.world.catalogue import Warehouse
 from sandbox.world.clock import Clock
 from sandbox.world.ids import IdSource
 from sandbox.world.lifecycle import Lifecycle
-from sandbox.world.orders import Address, Change, Order, OrderBook, OrderLine, Shipment
+from sandbox.world.orders import Change, OrderBook
 
 WAREHOUSES = [
     Warehouse("Tilburg DC", Decimal("0.00")),

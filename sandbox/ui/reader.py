@@ -12,6 +12,7 @@ from xml.dom import minidom
 
 from sandbox.fixje import views as fixje_views
 from sandbox.fixje.lifecycle import remaining
+from sandbox.fixje.orders import Address, Order
 from sandbox.fixje.statuses import OrderStatus
 from sandbox.fixje.world import FixjeWorld, Partner
 from sandbox.spec.loader import Spec
@@ -23,7 +24,7 @@ from sandbox.vidaxl.statuses import StatusOrder
 from sandbox.vidaxl.world import CARRIERS, SHIPPING_OPTIONS, Addressbook, Customer, VidaxlWorld
 from sandbox.world.carriers import tracking_url
 from sandbox.world.clock import rfc3339
-from sandbox.world.orders import Address, Change, Order, OrderBook
+from sandbox.world.orders import Change, OrderBook
 
 if TYPE_CHECKING:
     from sandbox.app import Sandbox
