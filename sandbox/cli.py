@@ -14,10 +14,11 @@ from pathlib import Path
 import uvicorn
 
 from sandbox import __version__
+from sandbox.access import on_loopback
 from sandbox.app import create_app
-from sandbox.control.api import on_loopback
 from sandbox.fixtures import FixtureError
 from sandbox.limits import Limits, default_connections, limited
+from sandbox.runtime import Runtime
 from sandbox.settings import Settings, add_serve_arguments, settings_from
 from sandbox.spec.router import DroppedConnection
 
@@ -56,29 +57,20 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def banner(
-    settings: Settings,
-    port: int,
-    seed: int,
-    partners: list[tuple[str, str]],
-    customers: list[tuple[str, str]],
-) -> str:
+def banner(settings: Settings, port: int, seed: int, apis: list[tuple[str, str, str, list[str]]]) -> str:
+    """The start-up banner; `apis` gives per supplier its title, path, how to sign in (with
+    `{base}` for the address) and its accounts' credentials."""
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     shown = f"[{shown}]" if ":" in shown else shown
     base = f"http://{shown}:{port}"
     fixtures = settings.fixtures.resolve()
     if fixtures.is_relative_to(Path.cwd()):
         fixtures = fixtures.relative_to(Path.cwd())
-    lines = [
-        f"supplier-sandbox {__version__} listening on {settings.host}:{port} "
-        f"(seed {seed}, fixtures {fixtures})",
-        f"  Fixje Partner Web API  {base}/api/v1   (token: POST {base}/api/v1/login)",
-    ]
-    for client_id, secret in partners:
-        lines.append(f"    client_id={client_id}  client_secret={secret}")
-    lines.append(f"  vidaXL customer API    {base}/api_customer   (HTTP Basic: e-mail and API token)")
-    for email, token in customers:
-        lines.append(f"    {email}  {token}")
+    where = f"seed {seed}, fixtures {fixtures}"
+    lines = [f"supplier-sandbox {__version__} listening on {settings.host}:{port} ({where})"]
+    for title, path, auth, accounts in apis:
+        lines.append(f"  {title:<22} {base}{path}   ({auth.replace('{base}', base)})")
+        lines += [f"    {account}" for account in accounts]
     if settings.admin_token:
         access = "Authorization: Bearer <admin token>"
     elif on_loopback(settings.host):
@@ -90,6 +82,18 @@ def banner(
     lines.append(f"  API docs               {base}/docs")
     lines.append(f"  Health                 {base}/_sandbox/health")
     return "\n".join(lines)
+
+
+def apis(runtime: Runtime) -> list[tuple[str, str, str, list[str]]]:
+    """What the banner shows of each supplier: its accounts of the moment that may sign in."""
+    shown = []
+    for name, supplier in runtime.suppliers.items():
+        accounts = supplier.accounts(runtime.worlds[name], runtime.fixtures.suppliers[name])
+        lines = [supplier.account_line.format(key=a.key, secret=a.secret) for a in accounts if a.enabled]
+        words, request = supplier.auth
+        path = supplier.prefixes[0].rstrip("/")
+        shown.append((supplier.title, path, f"{words} {request}" if request else words, lines))
+    return shown
 
 
 TOKEN_IN_QUERY = re.compile(r"(?<=[?&])token=[^&\s]*")
@@ -134,10 +138,8 @@ def serve(settings: Settings) -> int:
     except OSError as error:
         print(f"sandbox: cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
         return 2
-    sandbox = app.state.sandbox
-    partners = [(p.client_id, p.client_secret) for p in sandbox.fixje.partners]
-    customers = [(c.email, c.token) for c in sandbox.vidaxl.customers if c.api_enabled]
-    print(banner(settings, sock.getsockname()[1], sandbox.seed, partners, customers), flush=True)
+    runtime: Runtime = app.state.sandbox
+    print(banner(settings, sock.getsockname()[1], runtime.seed, apis(runtime)), flush=True)
     limits = Limits(
         settings.max_connections or default_connections(), settings.max_header_size, settings.request_timeout
     )

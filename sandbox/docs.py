@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -19,11 +20,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from sandbox.fixtures import Fixtures
 from sandbox.resources import spec_path
-from sandbox.spec.loader import Spec
+from sandbox.runtime import Runtime
 
-NAMES = ("fixje", "vidaxl", "sandbox")
 ASSETS = Path(str(swagger_ui_path))
 SERVERS = re.compile(r"^servers:.*\n(?:(?:[ \t-].*|[ \t]*)(?:\n|$))*", re.MULTILINE)
 
@@ -93,18 +92,30 @@ def with_server(text: str, url: str) -> str:
     return replaced if count else f"{text.rstrip()}\n{block}"
 
 
-class Docs:
-    """Serves the docs pages and the specs of one sandbox; `fixtures` give the credentials."""
+def served(path: Path, document: dict[str, Any]) -> str:
+    """The spec's text as written (comments and all), unless the sandbox completed it (enums of
+    the registered suppliers, `x-sandbox-suppliers`): then the document as the sandbox uses it."""
+    text = path.read_text(encoding="utf-8")
+    if yaml.safe_load(text) == document:
+        return text
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
-    def __init__(self, specs: dict[str, Spec], fixtures: Fixtures) -> None:
-        self.specs = {name: specs[name].document for name in NAMES}
-        self.texts = {name: spec_path(name).read_text(encoding="utf-8") for name in NAMES}
-        partner = next(iter(fixtures.fixje.partners), None)
-        customer = next((c for c in fixtures.vidaxl.customers if c.api_enabled), None)
-        self.oauth: dict[str, str] | None = None
-        if partner is not None:
-            self.oauth = {"clientId": partner.client_id, "clientSecret": partner.client_secret}
-        self.basic = [customer.email, customer.token] if customer is not None else None
+
+class Docs:
+    """Serves the docs pages and the specs of one sandbox: a page per supplier and one for the
+    control API; the fixtures' first account of each supplier is filled in for "Try it out"."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        paths = {name: supplier.spec for name, supplier in runtime.suppliers.items()}
+        paths["sandbox"] = spec_path("sandbox")
+        self.names = tuple(paths)
+        self.specs = {name: spec.document for name, spec in runtime.specs.items()}
+        self.specs["sandbox"] = runtime.control_spec.document
+        self.texts = {name: served(path, self.specs[name]) for name, path in paths.items()}
+        self.credentials = {
+            name: supplier.docs_credentials(runtime.fixtures.suppliers[name])
+            for name, supplier in runtime.suppliers.items()
+        }
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -137,7 +148,7 @@ class Docs:
         links += [
             f'<a href="{root}/docs/{name}"{" aria-current=page" if name == current else ""}>'
             f"{html.escape(self.title(name))}</a>"
-            for name in NAMES
+            for name in self.names
         ]
         links.append(f'<a href="{root}/_sandbox/ui">Dashboard</a>')
         return HTMLResponse(
@@ -155,7 +166,7 @@ class Docs:
         items = "\n".join(
             f'<li><a href="{root}/docs/{name}">{html.escape(self.title(name))}</a>'
             f' (<a href="{root}/specs/{name}.yaml">{name}.yaml</a>)</li>'
-            for name in NAMES
+            for name in self.names
         )
         body = f'<main class="index"><h1>API docs</h1>\n<ul>\n{items}\n</ul>\n{HELP}</main>'
         return self.render(request, "API docs", None, body)
@@ -169,11 +180,12 @@ class Docs:
         basic = [
             scheme for scheme, s in schemes.items() if s.get("type") == "http" and s.get("scheme") == "basic"
         ]
+        given = self.credentials.get(name, {})
         config = {
             "url": f"{root}/specs/{name}.yaml",
             "oauth2RedirectUrl": str(request.url_for("docs-assets", path="oauth2-redirect.html")),
-            "oauth": self.oauth if oauth and name == "fixje" else None,
-            "basic": [[scheme, *self.basic] for scheme in basic] if self.basic and name == "vidaxl" else [],
+            "oauth": given.get("oauth") if oauth else None,
+            "basic": [[scheme, *given["basic"]] for scheme in basic] if "basic" in given else [],
         }
         shown = html.escape(root)
         body = SWAGGER.format(assets=f"{shown}/docs/assets", root=shown, config=script_json(config))
@@ -185,6 +197,6 @@ class Docs:
         return Response(with_server(self.texts[name], origin), media_type="application/yaml")
 
 
-def docs_routes(specs: dict[str, Spec], fixtures: Fixtures) -> list[BaseRoute]:
+def docs_routes(runtime: Runtime) -> list[BaseRoute]:
     """The routes of the docs pages, their assets and the specs."""
-    return Docs(specs, fixtures).routes()
+    return Docs(runtime).routes()

@@ -15,8 +15,8 @@ from starlette.testclient import TestClient
 
 from sandbox.control import api as control_api
 from sandbox.control.api import TENANT_LIMIT
-from sandbox.control.faults import RULE_LIMIT, SPENT_KEPT, Faults
 from sandbox.errors import Conflict
+from sandbox.faults import RULE_LIMIT, SPENT_KEPT, Faults
 from sandbox.resources import spec_path
 from sandbox.settings import MIB
 from sandbox.spec.loader import load_spec

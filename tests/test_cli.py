@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.cli import banner, main
+from sandbox.app import create_app
+from sandbox.cli import apis, banner, main
 from sandbox.settings import Settings, settings_from_environment
 
 
@@ -72,13 +73,8 @@ def test_a_busy_port_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_the_banner_shows_base_url_and_credentials() -> None:
-    text = banner(
-        Settings(host="0.0.0.0"),
-        8123,
-        42,
-        [("fixje-demo-client", "fixje-demo-secret")],
-        [("demo@vidaxl.sandbox", "vidaxl-demo-token")],
-    )
+    settings = Settings(host="0.0.0.0")
+    text = banner(settings, 8123, 42, apis(create_app(settings).state.sandbox))
     assert "listening on 0.0.0.0:8123 (seed 42" in text
     assert "http://127.0.0.1:8123/api/v1" in text
     assert "client_id=fixje-demo-client  client_secret=fixje-demo-secret" in text

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from starlette.testclient import TestClient
 
-from sandbox.control.api import duration
 from sandbox.errors import BadRequest
+from sandbox.world.clock import duration
 from tests.conftest import login, make_app
 
 
@@ -340,7 +340,7 @@ def test_a_state_from_elsewhere_is_refused_and_changes_nothing(client: TestClien
         ({**state, "seed": 7}, 409),
         ({**state, "format": "other/1"}, 400),
         ({**state, "fixje": {"partners": "nope"}}, 400),
-        ({**state, "traces": [1]}, 400),
+        ({**state, "fixje": {**state["fixje"], "traces": [1]}}, 400),
     ):
         response = client.put("/_sandbox/state", json=bad)
         assert response.status_code == status, response.text

@@ -14,7 +14,7 @@ import requests
 import yaml
 from starlette.testclient import TestClient
 
-from sandbox.control.faults import Faults
+from sandbox.faults import Faults
 from sandbox.fixtures import FixtureError
 from sandbox.resources import default_fixtures, spec_path
 from sandbox.spec.loader import load_spec

@@ -9,24 +9,25 @@ import pytest
 
 from sandbox.fixtures import FixtureError, load_fixtures, parse_fixtures
 from sandbox.resources import default_fixtures
+from sandbox.suppliers import SUPPLIERS
 
 PARTNER = {"name": "A", "client_id": "a", "client_secret": "s"}
 
 
 def test_the_default_fixtures() -> None:
-    fixtures = load_fixtures(default_fixtures())
+    fixtures = load_fixtures(default_fixtures(), SUPPLIERS)
     assert fixtures.seed == 42
     assert fixtures.clock_start == datetime(2026, 11, 2, 9, tzinfo=UTC)
-    assert fixtures.fixje.products >= 500
-    ids = [(p.client_id, p.client_secret) for p in fixtures.fixje.partners]
+    assert fixtures.suppliers["fixje"].products >= 500
+    ids = [(p.client_id, p.client_secret) for p in fixtures.suppliers["fixje"].partners]
     assert ids[0] == ("fixje-demo-client", "fixje-demo-secret")
     assert len(ids) >= 2
 
 
 def test_defaults_for_what_is_left_out() -> None:
-    fixtures = parse_fixtures({"fixje": {"partners": [PARTNER]}})
+    fixtures = parse_fixtures({"fixje": {"partners": [PARTNER]}}, SUPPLIERS)
     assert (fixtures.seed, fixtures.locale, fixtures.clock_start) == (42, "nl_NL", None)
-    assert fixtures.fixje.partners[0].storefronts == 1
+    assert fixtures.suppliers["fixje"].partners[0].storefronts == 1
 
 
 @pytest.mark.parametrize(
@@ -71,7 +72,7 @@ def test_defaults_for_what_is_left_out() -> None:
 )
 def test_wrong_fixtures_say_what_is_wrong(data: Any, message: str) -> None:
     with pytest.raises(FixtureError) as raised:
-        parse_fixtures(data)
+        parse_fixtures(data, SUPPLIERS)
     assert message in str(raised.value)
 
 
@@ -79,5 +80,5 @@ def test_an_unknown_key_names_the_key_and_the_file(tmp_path: Any) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text(default_fixtures().read_text().replace("orders_per_partner:", "orders_per_partnr:"))
     with pytest.raises(FixtureError) as raised:
-        load_fixtures(path)
+        load_fixtures(path, SUPPLIERS)
     assert str(raised.value).startswith(f"{path}: fixje.orders_per_partnr: Unknown field 'orders_per_partnr'")

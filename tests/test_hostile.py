@@ -149,7 +149,7 @@ def observe(shared: Shared) -> tuple[Any, ...]:
     exported = shared.client.get(STATE)
     assert exported.status_code == 200, exported.text
     state = exported.json()
-    del state["traces"]
+    del state["fixje"]["traces"]
     return state, fixje_snapshot(shared.client, shared.bearer), vidaxl_snapshot(shared.client)
 
 
@@ -1432,7 +1432,7 @@ def exchange(server: Server, data: bytes) -> tuple[http.client.HTTPResponse, byt
 
 def exported(server: Server) -> Any:
     state = requests.get(f"{server.url}{STATE}", timeout=5).json()
-    del state["traces"]
+    del state["fixje"]["traces"]
     return state
 
 

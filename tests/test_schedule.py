@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from starlette.testclient import TestClient
 
-from sandbox.app import make_schedule
-from sandbox.fixtures import FixtureError, parse_fixtures
+from sandbox.fixtures import FixtureError
 from tests.conftest import Partner, login, make_app
 
 VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
@@ -121,14 +122,13 @@ def test_seeded_orders_count_from_the_clock_start(client: TestClient) -> None:
         ({"from": "New", "after": "soon", "event": "process"}, "is not an ISO 8601 duration"),
     ],
 )
-def test_a_wrong_rule_is_a_fixture_error(rule: dict[str, str], message: str) -> None:
+def test_a_wrong_rule_is_a_fixture_error(rule: dict[str, str], message: str, tmp_path: Path) -> None:
     data = {
         "fixje": {"partners": [{"name": "A", "client_id": "a", "client_secret": "s"}]},
         "schedule": {"fixje": [rule]},
     }
+    path = tmp_path / "fixtures.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(FixtureError) as raised:
-        fixtures = parse_fixtures(data)
-        app = make_app()
-        state = app.state.sandbox
-        make_schedule(fixtures, 42, state.clock, state.fixje, state.vidaxl)
+        make_app(fixtures=path)
     assert message in str(raised.value)

@@ -175,7 +175,7 @@ def test_every_operation_is_tagged_with_a_declared_tag(name: str) -> None:
 VIDAXL_DEMO = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 # The path parameters of the operations whose examples run, and the operations whose examples need
 # more than a fresh sandbox (they are listed, not run).
-PATH_VALUES = {"tokenFault": {"action": "revoke"}}
+PATH_VALUES = {"tokenFault": {"api": "fixje", "action": "revoke"}}
 NOT_ON_A_FRESH_SANDBOX = {"applyEvent": "names an order whose status allows shipping its FX100001"}
 
 

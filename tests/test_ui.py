@@ -157,8 +157,8 @@ def test_the_orders_page_shows_one_api_and_account(
 
 
 def test_orders_are_newest_first_and_paged(app: Starlette, client: TestClient) -> None:
-    demo = app.state.sandbox.fixje.partner_by_client("fixje-demo-client")
-    newest_first = [o.id for o in reversed(app.state.sandbox.fixje.orders.of(demo.id))]
+    demo = app.state.sandbox.worlds["fixje"].partner_by_client("fixje-demo-client")
+    newest_first = [o.id for o in reversed(app.state.sandbox.worlds["fixje"].orders.of(demo.id))]
     first = client.get(f"{UI}/orders?api=fixje&account=fixje-demo-client").text
     second = client.get(f"{UI}/orders?api=fixje&account=fixje-demo-client&page=2").text
     assert [order_id for order_id, _ in rows(first)] == newest_first[:20]
@@ -286,7 +286,7 @@ def test_a_fixje_order_page_shows_each_parcel_and_the_api_answers(client: TestCl
     ]
     assert "PostNL 3SUIONE: 1 x FX100001" in page and "PostNL 3SUITWO: 1 x FX100001" in page
     # the ship form offers what is left
-    assert 'data-sku="FX100001" min="0" max="1" value="1"' in page
+    assert 'data-key="FX100001" min="0" max="1" value="1"' in page
     shown = answers(page)
     api = partner.get(f"/api/v1/orders/{order_id}")
     assert json.loads(shown["JSON"][1]) == api.json()
@@ -296,7 +296,7 @@ def test_a_fixje_order_page_shows_each_parcel_and_the_api_answers(client: TestCl
 
 def test_the_timeline_names_every_cause(client: TestClient, app: Starlette) -> None:
     sandbox = app.state.sandbox
-    seeded = next(o for o in sandbox.fixje.orders.placed if o.status == OrderStatus.DELIVERED)
+    seeded = next(o for o in sandbox.worlds["fixje"].orders.placed if o.status == OrderStatus.DELIVERED)
     assert [(c.event, c.cause, c.previous, c.status) for c in seeded.history] == [
         ("place", "seed", None, "New"),
         ("process", "seed", "New", "Processing"),
@@ -305,7 +305,7 @@ def test_the_timeline_names_every_cause(client: TestClient, app: Starlette) -> N
     ]
     assert [c.at for c in seeded.history] == sorted(c.at for c in seeded.history)
     assert seeded.history[-1].at <= sandbox.clock.start
-    refunded = next(o for o in sandbox.vidaxl.orders.placed if o.status is StatusOrder.REFUNDED)
+    refunded = next(o for o in sandbox.worlds["vidaxl"].orders.placed if o.status is StatusOrder.REFUNDED)
     assert [c.event for c in refunded.history] == ["place", "pay", "ship", "refund"]
     assert [c.at for c in refunded.history] == sorted(c.at for c in refunded.history)
 
@@ -333,7 +333,7 @@ def test_a_refused_event_leaves_the_timeline_as_it_was(client: TestClient, app: 
     for refused in ("ship", "refund"):
         response = client.post(f"/_sandbox/vidaxl/orders/{order_id}/events", json={"event": refused})
         assert response.status_code == 409
-    assert [c.event for c in app.state.sandbox.vidaxl.orders.find(order_id).history] == ["place"]
+    assert [c.event for c in app.state.sandbox.worlds["vidaxl"].orders.find(order_id).history] == ["place"]
 
 
 def test_the_timeline_is_part_of_the_state(client: TestClient) -> None:
@@ -538,8 +538,10 @@ def test_the_stream_sends_requests_and_order_changes_as_they_happen(
     app: Starlette, client: TestClient
 ) -> None:
     dashboard: Dashboard = app.state.dashboard
-    journal = dashboard.journal
-    assert journal.listeners == [] and app.state.sandbox.vidaxl.orders.watchers == []  # nobody listens
+    journal = app.state.sandbox.journal
+    assert (
+        journal.listeners == [] and app.state.sandbox.worlds["vidaxl"].orders.watchers == []
+    )  # nobody listens
     with client.stream("GET", f"{UI}/events") as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         chunks = stream.iter_text()
@@ -592,7 +594,7 @@ def test_the_stream_sends_requests_and_order_changes_as_they_happen(
     while dashboard.feed.streams and time.monotonic() < deadline:
         time.sleep(0.01)
     assert dashboard.feed.streams == set()
-    assert journal.listeners == [] and app.state.sandbox.vidaxl.orders.watchers == []
+    assert journal.listeners == [] and app.state.sandbox.worlds["vidaxl"].orders.watchers == []
 
 
 def run_stream(app: Starlette, until: Any) -> list[bytes]:
@@ -640,7 +642,7 @@ def test_the_stream_ends_when_the_client_goes(app: Starlette) -> None:
 
     run_stream(app, leave)
     assert app.state.dashboard.feed.streams == set()
-    assert app.state.dashboard.journal.listeners == []
+    assert app.state.sandbox.journal.listeners == []
 
 
 def test_the_stream_ends_when_the_server_stops(app: Starlette) -> None:

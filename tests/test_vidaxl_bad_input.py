@@ -538,7 +538,7 @@ CASES: list[tuple[str, Mutation, int, str | None, str, str | None]] = [
 
 def world_state(client: TestClient, refs: Refs) -> tuple[int, int, int, int]:
     """The demo customer's orders and addressbooks, and the stock of the products the cases name."""
-    world = sandbox(client).vidaxl
+    world = sandbox(client).worlds["vidaxl"]
     demo = world.customer_by_email(DEMO[0])
     return (
         world.orders.count(demo.key),
@@ -574,7 +574,7 @@ def test_bad_order_is_refused_naming_the_field(
     fragment: str,
     error: str | None,
 ) -> None:
-    assert not sandbox(client).vidaxl.by_code[refs.inactive_code].active
+    assert not sandbox(client).worlds["vidaxl"].by_code[refs.inactive_code].active
     request = mutation(valid_body(refs), refs)
     before = world_state(client, refs)
     if isinstance(request, Raw):
@@ -880,7 +880,7 @@ def test_basic_credentials_are_required(
     assert response.headers["www-authenticate"] == CHALLENGE
     assert response.json() == DENIED
     assert world_state(shared, refs) == before
-    assert sandbox(shared).vidaxl.orders.count(customer_key(shared, DISABLED)) == 0
+    assert sandbox(shared).worlds["vidaxl"].orders.count(customer_key(shared, DISABLED)) == 0
 
 
 def test_credentials_are_checked_before_the_request(shared: TestClient) -> None:

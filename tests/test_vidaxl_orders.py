@@ -293,7 +293,7 @@ def sandbox(client: TestClient) -> Any:
 
 
 def customer_key(client: TestClient, auth: Auth = DEMO) -> str:
-    key: str = sandbox(client).vidaxl.customer_by_email(auth[0]).key
+    key: str = sandbox(client).worlds["vidaxl"].customer_by_email(auth[0]).key
     return key
 
 
@@ -383,7 +383,7 @@ def test_create_answers_every_field_of_the_docs_sample(client: TestClient) -> No
     assert len(lines) == 1
     assert list(lines[0]) == ORDER_PRODUCT_FIELDS
 
-    demo = sandbox(client).vidaxl.customer_by_email(DEMO[0])
+    demo = sandbox(client).worlds["vidaxl"].customer_by_email(DEMO[0])
     assert (order["status_order_id"], order["is_paid"], order["submitted_at"]) == (1, False, None)
     assert (order["paid_amount"], order["payment_date"], order["save_for_later"]) == ("0.0", None, True)
     assert order["customer_order_reference"] == "74160086"
@@ -475,7 +475,7 @@ def test_stock_is_reserved_and_a_shortfall_is_a_backorder(client: TestClient) ->
     assert backorder["quantity"] == f"{short + 5}.0"
     assert money(product(client, plenty["code"])["quantity"]) == money(plenty["quantity"]) - 3
     assert product(client, scarce["code"])["quantity"] == "0.0"
-    assert sandbox(client).vidaxl.by_code[scarce["code"]].stock.available == 0
+    assert sandbox(client).worlds["vidaxl"].by_code[scarce["code"]].stock.available == 0
     shown = listed(client, id_eq=created["order"]["id"])[0]["order_products"]
     assert [line["is_backorder"] for line in shown] == [False, True]
 
@@ -493,7 +493,7 @@ def test_an_integral_number_is_an_integer(client: TestClient, field: str) -> Non
     """`2.0` is an integer to JSON Schema (the spec's validator accepts it) and to Rails: wherever the
     spec allows an integer, it means the integer, never a 500 nor the text "2.0"."""
     item = stocked(client, 1)[0]
-    world = sandbox(client).vidaxl
+    world = sandbox(client).worlds["vidaxl"]
     book = world.customer_by_email(DEMO[0]).addressbooks[0].id
     body = order_body((item["code"], 1))
     line = body["order_products"][0]
@@ -533,7 +533,7 @@ def test_an_integral_number_is_an_integer(client: TestClient, field: str) -> Non
 
 def test_an_addressbook_is_reused_by_id_and_only_by_its_customer(client: TestClient) -> None:
     item = stocked(client, 1)[0]
-    world = sandbox(client).vidaxl
+    world = sandbox(client).worlds["vidaxl"]
     demo = world.customer_by_email(DEMO[0])
     first = create(client, order_body((item["code"], 1), country="DE"))["order"]
     book = first["addressbook_id"]

@@ -6,97 +6,68 @@ apply an `event` to a named order (the control API's events and payloads), `adva
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
 
-from sandbox.control.faults import Faults
 from sandbox.errors import ApiError, BadRequest, Conflict, NotFound
-from sandbox.fixje import lifecycle as fixje_lifecycle
-from sandbox.fixje.orders import Address
-from sandbox.fixje.world import FixjeWorld, LineRequest
 from sandbox.fixtures import closed
+from sandbox.runtime import Runtime
 from sandbox.spec.messages import collect
-from sandbox.vidaxl import lifecycle as vidaxl_lifecycle
-from sandbox.vidaxl.world import NewLine, VidaxlWorld
 from sandbox.world import lifecycle
-from sandbox.world.clock import Clock, parse_duration
-from sandbox.world.schedule import Schedule
+from sandbox.world.clock import parse_duration
 
-STEP = {
-    "type": "object",
-    "minProperties": 1,
-    "maxProperties": 1,
-    "properties": {
-        "place": {
-            "type": "object",
-            "required": ["api", "as", "account", "items"],
-            "properties": {
-                "api": {"enum": ["fixje", "vidaxl"]},
-                "as": {"type": "string"},
-                "account": {"type": "string"},
-                "reference": {"type": "string"},
-                "items": {
-                    "type": "array",
-                    "minItems": 1,
+
+def scenario_schema(suppliers: list[str]) -> dict[str, Any]:
+    """A scenario file's schema. An item of a `place` step names its product in the supplier's
+    own words (Fixje's `sku`, vidaXL's `code`): the supplier reads it."""
+    step = {
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": 1,
+        "properties": {
+            "place": {
+                "type": "object",
+                "required": ["api", "as", "account", "items"],
+                "properties": {
+                    "api": {"enum": suppliers},
+                    "as": {"type": "string"},
+                    "account": {"type": "string"},
+                    "reference": {"type": "string"},
                     "items": {
-                        "type": "object",
-                        "required": ["quantity"],
-                        "properties": {
-                            "sku": {"type": "string"},
-                            "code": {"type": "string"},
-                            "quantity": {"type": "integer", "minimum": 1},
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["quantity"],
+                            "properties": {"quantity": {"type": "integer", "minimum": 1}},
+                            "additionalProperties": {"type": "string"},
                         },
                     },
                 },
             },
+            "event": {"type": "object", "required": ["order", "event"]},
+            "advance": {"type": "string"},
+            "fault": {"type": "object"},
         },
-        "event": {"type": "object", "required": ["order", "event"]},
-        "advance": {"type": "string"},
-        "fault": {"type": "object"},
-    },
-}
-SCENARIO = Draft202012Validator(
-    closed(
+    }
+    found: dict[str, Any] = closed(
         {
             "type": "object",
             "required": ["description", "steps"],
-            "properties": {"description": {"type": "string"}, "steps": {"type": "array", "items": STEP}},
+            "properties": {"description": {"type": "string"}, "steps": {"type": "array", "items": step}},
         }
     )
-)
-ADDRESS = Address(
-    first_name="Sanne",
-    last_name="de Vries",
-    street="Stationsstraat",
-    house_number="12",
-    zip_code="5038 EA",
-    city="Tilburg",
-    country_code="NL",
-)
+    return found
 
 
 class Scenarios:
-    def __init__(
-        self,
-        directory: Path,
-        clock: Clock,
-        fixje: FixjeWorld,
-        vidaxl: VidaxlWorld,
-        schedule: Schedule,
-        reset: Callable[[], None],
-        faults: Faults,
-    ) -> None:
+    def __init__(self, directory: Path, runtime: Runtime) -> None:
         self.directory = directory
-        self.clock = clock
-        self.fixje = fixje
-        self.vidaxl = vidaxl
-        self.schedule = schedule
-        self.reset = reset
-        self.faults = faults
+        self.runtime = runtime
+        self.validator = Draft202012Validator(scenario_schema(list(runtime.suppliers)))
 
     def names(self) -> list[str]:
         return sorted(path.stem for path in self.directory.glob("*.yaml"))
@@ -106,7 +77,7 @@ class Scenarios:
         if name not in self.names():
             raise NotFound(f"No scenario '{name}'; there are: {', '.join(self.names())}.")
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        errors = collect(SCENARIO.iter_errors(data))
+        errors = collect(self.validator.iter_errors(data))
         if errors:
             raise BadRequest(f"The scenario '{name}' is malformed.", errors=errors)
         return data  # type: ignore[no-any-return]
@@ -119,7 +90,7 @@ class Scenarios:
     def play(self, name: str) -> dict[str, Any]:
         """Reset to the seeded state, then play every step; a step that fails stops the play."""
         scenario = self.load(name)
-        self.reset()
+        self.runtime.reset()
         orders: dict[str, Any] = {}
         shown: dict[str, dict[str, Any]] = {}
         for number, step in enumerate(scenario["steps"], start=1):
@@ -131,67 +102,24 @@ class Scenarios:
         return {"scenario": name, "description": scenario["description"].strip(), "orders": shown}
 
     def _step(self, step: dict[str, Any], orders: dict[str, Any], shown: dict[str, dict[str, Any]]) -> None:
+        runtime = self.runtime
         if "advance" in step:
             try:
-                self.clock.advance(parse_duration(step["advance"]))
+                runtime.clock.advance(parse_duration(step["advance"]))
             except ValueError as error:
                 raise BadRequest(str(error)) from None
-            self.schedule.catch_up()
+            runtime.schedule.catch_up()
         elif "fault" in step:
-            self.faults.add(step["fault"], "scenario")
+            runtime.faults.add(step["fault"], "scenario")
         elif "place" in step:
             place = step["place"]
-            order = self._place(place)
-            orders[place["as"]] = (place["api"], order)
-            shown[place["as"]] = {"api": place["api"], "orderId": str(order.id)}
+            name = place["api"]
+            supplier, world = runtime.suppliers[name], runtime.worlds[name]
+            order = supplier.place(world, place["account"], place["items"], place.get("reference"))
+            orders[place["as"]] = (name, order)
+            shown[place["as"]] = {"api": name, "orderId": str(order.id)}
         else:
             event = dict(step["event"])
-            api, order = orders[event.pop("order")]
-            if api == "fixje":
-                fixje_lifecycle.apply_event(self.fixje, order, event["event"], event, cause="scenario")
-            else:
-                vidaxl_lifecycle.apply_event(self.vidaxl, order, event["event"], event, cause="scenario")
-            self.schedule.touch(api, order)
-
-    def _place(self, place: dict[str, Any]) -> Any:
-        if place["api"] == "fixje":
-            partner = self.fixje.partner_by_client(place["account"])
-            if partner is None:
-                raise NotFound(f"No Fixje partner '{place['account']}'.")
-            lines = [
-                LineRequest(self.fixje.catalogue.by_sku[item["sku"]], item["quantity"])
-                for item in place["items"]
-            ]
-            method = next(m for m in self.fixje.shipping_methods if "NL" in m.countries)
-            return self.fixje.place(
-                partner,
-                lines,
-                reference=place.get("reference"),
-                shipping_address=ADDRESS,
-                shipping_method=method,
-                storefront=partner.storefronts[0],
-                cause="scenario",
-            )
-        customer = self.vidaxl.customer_by_email(place["account"])
-        if customer is None:
-            raise NotFound(f"No vidaXL customer '{place['account']}'.")
-        address = self.vidaxl.add_addressbook(
-            customer,
-            address="Stationsstraat 12",
-            city="Tilburg",
-            postal_code="5038 EA",
-            country="NL",
-            name="Sanne de Vries",
-            phone="0131234567",
-        )
-        new_lines = [
-            NewLine(self.vidaxl.by_code[item["code"]], item["quantity"], address) for item in place["items"]
-        ]
-        return self.vidaxl.place(
-            customer,
-            new_lines,
-            reference=place.get("reference"),
-            comments=None,
-            addressbook=address,
-            cause="scenario",
-        )
+            name, order = orders[event.pop("order")]
+            runtime.suppliers[name].apply(runtime.worlds[name], order, event["event"], event, "scenario")
+            runtime.schedule.touch(name, order)

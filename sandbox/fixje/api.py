@@ -16,7 +16,6 @@ from sandbox.fixje.orders import Order
 from sandbox.fixje.problems import oauth_error, problem
 from sandbox.fixje.world import FixjeWorld, Partner
 from sandbox.spec.router import Call, Handler, Reply, json_bytes
-from sandbox.world.ids import IdSource
 
 DEFAULT_PAGE_SIZE = 100
 T = TypeVar("T")
@@ -35,20 +34,24 @@ def page_of(items: Sequence[T], params: Mapping[str, Any], view: Callable[[T], d
 
 
 class FixjeApi:
-    prefix = "/api/v1"
+    """The handlers of the live world (`world()`); the views they keep go with a world that is
+    replaced (a reset, an import)."""
 
-    def __init__(self, world: FixjeWorld, traces: IdSource) -> None:
-        self.world = world
+    def __init__(self, world: Callable[[], FixjeWorld]) -> None:
+        self.live = world
         self.oauth = OAuth(world)
-        self.traces = traces
+        self._seen: FixjeWorld | None = None
         self._views: dict[str, tuple[tuple[str, int], dict[str, Any], bytes]] = {}
         self._products: dict[str, tuple[tuple[int, ...], dict[str, Any], bytes]] = {}
 
-    def forget(self) -> None:
-        """Drop tokens and kept views (after a reset)."""
-        self.oauth.tokens.clear()
-        self._views.clear()
-        self._products.clear()
+    @property
+    def world(self) -> FixjeWorld:
+        world = self.live()
+        if world is not self._seen:
+            self._seen = world
+            self._views.clear()
+            self._products.clear()
+        return world
 
     def handlers(self) -> Mapping[str, Handler]:
         return {
@@ -68,7 +71,7 @@ class FixjeApi:
         if operation_id == "login":
             headers = {"Cache-Control": "no-store", **error.headers}
             return Reply(oauth_error(error), error.status, headers)
-        return Reply(problem(error, self.traces), error.status, dict(error.headers), problem=True)
+        return Reply(problem(error, self.world.traces), error.status, dict(error.headers), problem=True)
 
     def list_orders(self, call: Call) -> Reply:
         partner: Partner = call.principal

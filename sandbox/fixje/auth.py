@@ -7,6 +7,7 @@ import heapq
 import itertools
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import unquote_plus
@@ -125,11 +126,22 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
 
 
 class OAuth:
-    def __init__(self, world: FixjeWorld) -> None:
+    """The token endpoint and the bearer tokens of the live world (`world()`); a new world (a
+    reset, an import) starts with none."""
+
+    def __init__(self, world: Callable[[], FixjeWorld]) -> None:
         self.world = world
-        self.tokens = Tokens()
+        self._tokens = Tokens()
+        self._seen: FixjeWorld | None = None
         # an unknown client's secret is compared with this, so that it costs what a known one does
         self.no_secret = secrets.token_urlsafe(24).encode()
+
+    @property
+    def tokens(self) -> Tokens:
+        world = self.world()
+        if world is not self._seen:
+            self._tokens, self._seen = Tokens(), world
+        return self._tokens
 
     def login(self, call: Call) -> Reply:
         form: dict[str, str] = call.body
@@ -143,7 +155,7 @@ class OAuth:
         for name, value in (("client_id", client_id), ("client_secret", secret)):
             if not value and not basic:
                 raise BadRequest(f"The {name} parameter is missing.", code="invalid_request")
-        partner = self.world.partner_by_client(client_id or "")
+        partner = self.world().partner_by_client(client_id or "")
         expected = partner.client_secret.encode() if partner is not None else self.no_secret
         matches = secrets.compare_digest(expected, (secret or "").encode())
         if partner is None or not matches:
@@ -159,7 +171,7 @@ class OAuth:
                 f"The grant type {grant!r} is not supported; use client_credentials.",
                 code="unsupported_grant_type",
             )
-        token = self.tokens.issue(partner, self.world.clock.now())
+        token = self.tokens.issue(partner, self.world().clock.now())
         body = {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
         return Reply(body, headers=dict(NO_STORE))
 
@@ -175,7 +187,7 @@ class OAuth:
             self.tokens.revoke(key)
 
     def expire(self, keys: list[str]) -> None:
-        now = self.world.clock.now()
+        now = self.world().clock.now()
         for key in keys:
             self.tokens.expire(key, now)
 
@@ -197,7 +209,7 @@ class OAuth:
                     'error_description="The access token is invalid"'
                 },
             )
-        if token.expires_at <= self.world.clock.now():
+        if token.expires_at <= self.world().clock.now():
             raise Unauthorized(
                 "The access token expired.",
                 headers={

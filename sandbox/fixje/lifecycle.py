@@ -31,34 +31,33 @@ def remaining(order: Order) -> dict[str, int]:
     return left
 
 
-def lifecycle(world: FixjeWorld) -> Lifecycle[S, Order]:
-    """The Fixje lifecycle, its effects acting on `world`."""
+def _ship(world: FixjeWorld, order: Order, payload: Mapping[str, Any]) -> S:
+    left = remaining(order)
+    items: dict[str, int] = dict(payload.get("items") or left)
+    errors = {
+        f"items.{sku}": [f"SKU {sku} has {left.get(sku, 0)} unit(s) left to ship, not {n}."]
+        for sku, n in items.items()
+        if n > left.get(sku, 0)
+    }
+    if errors:
+        raise BadRequest(errors=errors)
+    at: datetime = payload.get("_at") or world.clock.now()
+    world.ship(order, items, at, payload.get("trackingNumber"), payload.get("carrier"))
+    return S.SHIPPED if not remaining(order) else S.PARTIALLY_SHIPPED
 
-    def ship(order: Order, payload: Mapping[str, Any]) -> S:
-        left = remaining(order)
-        items: dict[str, int] = dict(payload.get("items") or left)
-        errors = {
-            f"items.{sku}": [f"SKU {sku} has {left.get(sku, 0)} unit(s) left to ship, not {n}."]
-            for sku, n in items.items()
-            if n > left.get(sku, 0)
-        }
-        if errors:
-            raise BadRequest(errors=errors)
-        at: datetime = payload.get("_at") or world.clock.now()
-        world.ship(order, items, at, payload.get("trackingNumber"), payload.get("carrier"))
-        return S.SHIPPED if not remaining(order) else S.PARTIALLY_SHIPPED
 
-    def cancel(order: Order, payload: Mapping[str, Any]) -> None:
-        world.release(order)
+def _cancel(world: FixjeWorld, order: Order, payload: Mapping[str, Any]) -> None:
+    world.release(order)
 
-    return Lifecycle(TRANSITIONS, {"ship": ship, "cancel": cancel})
+
+LIFECYCLE: Lifecycle[S, FixjeWorld, Order] = Lifecycle(TRANSITIONS, {"ship": _ship, "cancel": _cancel})
 
 
 def apply_event(world: FixjeWorld, order: Order, event: str, payload: Mapping[str, Any], *, cause: str) -> S:
     """Move `order` on `event`; Forbidden (nothing changed) when its status does not allow it.
     `cause` says who moved it, for the order's timeline (`Change.cause`)."""
     before, shipments = str(order.status), len(order.shipments)
-    order.status = world.lifecycle.apply(order, S(order.status), event, payload)
+    order.status = LIFECYCLE.apply(world, order, S(order.status), event, payload)
     order.status_since = at = payload.get("_at") or world.clock.now()
     detail = None
     if len(order.shipments) > shipments:

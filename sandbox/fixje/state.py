@@ -32,6 +32,7 @@ def export(world: FixjeWorld) -> dict[str, Any]:
         "placed": world.placed,
         "ids": rng_state(world.ids.rng),
         "rng": rng_state(world.rng),
+        "traces": rng_state(world.traces.rng),
     }
 
 
@@ -146,3 +147,5 @@ def restore(world: FixjeWorld, state: dict[str, Any]) -> None:
     world.placed = state["placed"]
     set_rng_state(world.ids.rng, state["ids"], "ids")
     set_rng_state(world.rng, state["rng"], "rng")
+    if "traces" in state:  # exports before it was part of the Fixje state kept it at the top
+        set_rng_state(world.traces.rng, state["traces"], "traces")

@@ -125,6 +125,9 @@ class Spec:
             node = self.registry.resolver().lookup(f"{self.uri}#{pointer}").contents
         return node, pointer
 
+    def operation(self, operation_id: str) -> OperationSpec:
+        return next(op for op in self.operations if op.operation_id == operation_id)
+
     def properties(self, schema: Any) -> dict[str, Any]:
         """An object schema's properties in order, those of its `allOf` parts first."""
         node, _ = self.resolve(schema, "")
@@ -225,14 +228,48 @@ class Spec:
         )
 
 
-def load_spec(path: Path) -> Spec:
+def load_spec(path: Path, suppliers: tuple[str, ...] = (), events: tuple[str, ...] = ()) -> Spec:
     """Read and compile the OpenAPI document at `path`; a compiled spec is never changed, so one
-    compiled copy serves every app of a process while the file stays as it was."""
-    return _compiled(path.resolve(), path.stat().st_mtime_ns)
+    compiled copy serves every app of a process while the file stays as it was.
+
+    A schema marked `x-sandbox-suppliers` is completed with the registered suppliers: `names`
+    makes its `enum` their names, `events` the events of their lifecycles; an object
+    (`{properties: SCHEMA, required: true}`) gives the schema a property per supplier that it
+    does not describe already, required when `required` is true. Without suppliers the document
+    stays as written (it names the two built-in ones)."""
+    return _compiled(path.resolve(), path.stat().st_mtime_ns, suppliers, events)
 
 
 @functools.lru_cache(maxsize=16)
-def _compiled(path: Path, version: int) -> Spec:
+def _compiled(path: Path, version: int, suppliers: tuple[str, ...], events: tuple[str, ...]) -> Spec:
     with path.open(encoding="utf-8") as handle:
         document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if suppliers:
+        _complete(document, suppliers, events)
     return Spec(document, f"urn:supplier-sandbox:spec:{path.stem}")
+
+
+def _complete(node: Any, suppliers: tuple[str, ...], events: tuple[str, ...]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _complete(item, suppliers, events)
+        return
+    if not isinstance(node, dict):
+        return
+    marker = node.get("x-sandbox-suppliers")
+    if marker == "names":
+        node["enum"] = list(suppliers)
+    elif marker == "events":
+        node["enum"] = list(events)
+    elif isinstance(marker, dict):
+        properties = node.setdefault("properties", {})
+        for name in suppliers:
+            properties.setdefault(name, marker["properties"])
+        if marker.get("required"):
+            node["required"] = [
+                *node.get("required", []),
+                *(n for n in suppliers if n not in node.get("required", [])),
+            ]
+    for key, value in node.items():
+        if key != "x-sandbox-suppliers":
+            _complete(value, suppliers, events)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from math import ceil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 from starlette.requests import Request
@@ -16,17 +16,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from sandbox import __version__
-from sandbox.control.journal import Journal
+from sandbox.access import HOME, Access, safe_target
 from sandbox.control.scenarios import Scenarios
+from sandbox.runtime import Runtime
+from sandbox.supplier import Account
 from sandbox.ui import badges
-from sandbox.ui.access import HOME, Access, safe_target
 from sandbox.ui.feed import EventStream, Feed
-from sandbox.ui.reader import APIS, CAUSES, STATUSES, Account, Reader
+from sandbox.ui.reader import CAUSES, Reader
 from sandbox.world.clock import rfc3339
-from sandbox.world.schedule import Schedule
-
-if TYPE_CHECKING:
-    from sandbox.app import Sandbox
 
 HERE = Path(__file__).parent
 CSRF_COOKIE = "sandbox_csrf"
@@ -35,13 +32,15 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 class Dashboard:
-    def __init__(self, sandbox: Sandbox, journal: Journal, schedule: Schedule, scenarios: Scenarios) -> None:
-        self.sandbox = sandbox
-        self.journal = journal
+    def __init__(self, runtime: Runtime, scenarios: Scenarios, access: Access) -> None:
+        self.runtime = runtime
         self.scenarios = scenarios
-        self.reader = Reader(sandbox)
-        self.access = Access(sandbox.settings)
-        self.feed = Feed(sandbox.clock, journal, schedule, self.reader.books, self.reader.describe)
+        self.reader = Reader(runtime)
+        self.access = access
+        self.feed = Feed(
+            runtime.clock, runtime.journal, runtime.schedule, self.reader.books, self.reader.describe
+        )
+        self.suppliers = runtime.suppliers
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -49,7 +48,13 @@ class Dashboard:
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
         )
-        env.globals.update(badge=badges.css_class, apis=APIS, causes=CAUSES, version=__version__)
+        env.globals.update(
+            badge=badges.css_class,
+            suppliers=runtime.suppliers,
+            labels={name: supplier.label for name, supplier in runtime.suppliers.items()},
+            causes=CAUSES,
+            version=__version__,
+        )
         env.filters["rfc3339"] = rfc3339
         self.templates = Jinja2Templates(env=env)
         self.badge_styles = badges.stylesheet()
@@ -121,7 +126,7 @@ class Dashboard:
     # pages
 
     def render(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-        clock = self.sandbox.clock
+        clock = self.runtime.clock
         context = {"now": rfc3339(clock.now()), "frozen": clock.frozen, "page": "", **context}
         return self.templates.TemplateResponse(request, name, context, status, headers=NO_STORE)
 
@@ -140,7 +145,6 @@ class Dashboard:
                 "page": "overview",
                 "base": base,
                 "accounts": accounts,
-                "statuses": STATUSES,
                 "scenarios": self.scenarios.describe(),
                 "guarded": not self.access.open,
             },
@@ -150,12 +154,13 @@ class Dashboard:
         if refused := self.refused(request):
             return refused
         params = request.query_params
-        api = params.get("api", "fixje")
-        api = api if api in APIS else "fixje"
+        first = next(iter(self.suppliers))
+        api = params.get("api", first)
+        api = api if api in self.suppliers else first
         accounts = self.reader.accounts(api)
         account = self.reader.account(api, params.get("account", "")) or accounts[0]
         status = params.get("status", "")
-        status = status if status in STATUSES[api] else ""
+        status = status if status in self.suppliers[api].statuses else ""
         reference = params.get("reference", "").strip()
         orders = self.reader.newest_first(account)
         if status:
@@ -174,7 +179,7 @@ class Dashboard:
                 "api": api,
                 "tabs": self.tabs(),
                 "account": account,
-                "statuses": STATUSES[api],
+                "statuses": self.suppliers[api].statuses,
                 "status": status,
                 "reference": reference,
                 "total": len(orders),
@@ -192,10 +197,10 @@ class Dashboard:
         if refused := self.refused(request):
             return refused
         api, order_id = request.path_params["api"], request.path_params["order_id"]
-        order = self.reader.find(api, order_id) if api in APIS else None
+        order = self.reader.find(api, order_id)
         if order is None:
             return self.render(request, "missing.html", {"page": "order", "api": api, "id": order_id}, 404)
-        return self.render(request, "order.html", {"page": "order", "order": self.reader.page(api, order)})
+        return self.render(request, "order.html", {"page": "order", "shown": self.reader.page(api, order)})
 
     async def live(self, request: Request) -> Response:
         if refused := self.refused(request):
@@ -206,7 +211,7 @@ class Dashboard:
             "live.html",
             {
                 "page": "live",
-                "requests": self.journal.find(None, None, None)[:50],
+                "requests": self.runtime.journal.find(None, None, None)[:50],
                 "changes": changes,
             },
         )

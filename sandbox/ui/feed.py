@@ -14,7 +14,7 @@ from typing import Any
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from sandbox.control.journal import Journal
+from sandbox.journal import Journal
 from sandbox.world.clock import Clock, rfc3339
 from sandbox.world.orders import Change, OrderBook
 from sandbox.world.schedule import Schedule

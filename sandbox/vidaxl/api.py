@@ -42,29 +42,24 @@ def filter_date(name: str, text: str) -> date:
         ) from None
 
 
-def schema_fields(spec: Spec, name: str) -> list[str]:
-    return list(spec.properties({"$ref": f"#/components/schemas/{name}"}))
-
-
 class VidaxlApi:
-    prefixes = ("/api_customer/", "/api_customers/")
+    """The handlers of the live world (`world()`); the views they keep go with a world that is
+    replaced (a reset, an import)."""
 
-    def __init__(self, world: VidaxlWorld, spec: Spec) -> None:
-        self.world = world
-        # the CSV columns: the order's fields, then its line's, then the line's addressbook's
-        line = tabular.ORDER_PRODUCT
-        self.order_columns = [
-            *(f for f in schema_fields(spec, "ListedOrder") if f != "order_products"),
-            *(f"{line}{f}" for f in schema_fields(spec, "ListedOrderProduct") if f != "addressbook"),
-            # the address's id is the line's addressbook_id, already there
-            *(f"{line}addressbook_{f}" for f in schema_fields(spec, "Addressbook") if f != "id"),
-        ]
-        self.product_columns = schema_fields(spec, "Product")
+    def __init__(self, world: Callable[[], VidaxlWorld], spec: Spec) -> None:
+        self.live = world
+        self.order_columns = tabular.order_columns(spec)
+        self.product_columns = tabular.product_columns(spec)
+        self._seen: VidaxlWorld | None = None
         self._listed: dict[int, tuple[tuple[Any, ...], dict[str, Any], bytes]] = {}
 
-    def forget(self) -> None:
-        """Drop kept views (after a reset)."""
-        self._listed.clear()
+    @property
+    def world(self) -> VidaxlWorld:
+        world = self.live()
+        if world is not self._seen:
+            self._seen = world
+            self._listed.clear()
+        return world
 
     def handlers(self) -> Mapping[str, Handler]:
         listing: dict[str, Callable[[Call], Reply]] = {}

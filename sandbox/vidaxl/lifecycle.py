@@ -34,42 +34,52 @@ def _at(world: VidaxlWorld, payload: Mapping[str, Any]) -> datetime:
     return at
 
 
-def lifecycle(world: VidaxlWorld) -> Lifecycle[S, Order]:
-    """The vidaXL lifecycle, its effects acting on `world`."""
+def _submit(world: VidaxlWorld, order: Order, payload: Mapping[str, Any]) -> None:
+    order.submitted_at = _at(world, payload)
 
-    def submit(order: Order, payload: Mapping[str, Any]) -> None:
-        order.submitted_at = _at(world, payload)
 
-    def pay(order: Order, payload: Mapping[str, Any]) -> None:
-        order.payment_date = _at(world, payload)
-        order.submitted_at = order.submitted_at or order.payment_date
+def _pay(world: VidaxlWorld, order: Order, payload: Mapping[str, Any]) -> None:
+    order.payment_date = _at(world, payload)
+    order.submitted_at = order.submitted_at or order.payment_date
 
-    def ship(order: Order, payload: Mapping[str, Any]) -> None:
-        numbers = list(payload.get("trackingNumbers") or [])
-        parcels = len(numbers) or int(payload.get("parcels") or 1)
-        world.ship(order, parcels, _at(world, payload), numbers, payload.get("carrier"))
 
-    def cancel(order: Order, payload: Mapping[str, Any]) -> None:
-        world.release(order)
+def _ship(world: VidaxlWorld, order: Order, payload: Mapping[str, Any]) -> None:
+    numbers = list(payload.get("trackingNumbers") or [])
+    parcels = len(numbers) or int(payload.get("parcels") or 1)
+    world.ship(order, parcels, _at(world, payload), numbers, payload.get("carrier"))
 
-    def refund(order: Order, payload: Mapping[str, Any]) -> None:
-        if order.payment_date is None:
-            raise BadRequest.field("event", f"Order {order.id} was never paid; there is nothing to refund.")
 
-    def replace(order: Order, payload: Mapping[str, Any]) -> None:
-        world.replace(order, payload.get("trackingNumber"), payload.get("carrier"))
+def _cancel(world: VidaxlWorld, order: Order, payload: Mapping[str, Any]) -> None:
+    world.release(order)
 
-    return Lifecycle(
-        TRANSITIONS,
-        {"submit": submit, "pay": pay, "ship": ship, "cancel": cancel, "refund": refund, "replace": replace},
-    )
+
+def _refund(world: VidaxlWorld, order: Order, payload: Mapping[str, Any]) -> None:
+    if order.payment_date is None:
+        raise BadRequest.field("event", f"Order {order.id} was never paid; there is nothing to refund.")
+
+
+def _replace(world: VidaxlWorld, order: Order, payload: Mapping[str, Any]) -> None:
+    world.replace(order, payload.get("trackingNumber"), payload.get("carrier"))
+
+
+LIFECYCLE: Lifecycle[S, VidaxlWorld, Order] = Lifecycle(
+    TRANSITIONS,
+    {
+        "submit": _submit,
+        "pay": _pay,
+        "ship": _ship,
+        "cancel": _cancel,
+        "refund": _refund,
+        "replace": _replace,
+    },
+)
 
 
 def apply_event(world: VidaxlWorld, order: Order, event: str, payload: Mapping[str, Any], *, cause: str) -> S:
     """Move `order` on `event`; Forbidden (nothing changed) when its status does not allow it.
     `cause` says who moved it, for the order's timeline (`Change.cause`)."""
     before, parcels = order.status.label, len(order.parcels)
-    order.status = world.lifecycle.apply(order, order.status, event, payload)
+    order.status = LIFECYCLE.apply(world, order, order.status, event, payload)
     order.updated_at = _at(world, payload)
     sent = order.parcels[parcels:]
     detail = f"{sent[0].carrier} {', '.join(p.tracking_number for p in sent)}" if sent else None

@@ -12,7 +12,27 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from sandbox.spec.loader import Spec
+
 ORDER_PRODUCT = "order_product_"
+
+
+def fields(spec: Spec, name: str) -> list[str]:
+    return list(spec.properties({"$ref": f"#/components/schemas/{name}"}))
+
+
+def order_columns(spec: Spec) -> list[str]:
+    """The orders CSV's columns: the order's fields, then its line's, then the line's
+    addressbook's (whose id is the line's addressbook_id, already there)."""
+    return [
+        *(f for f in fields(spec, "ListedOrder") if f != "order_products"),
+        *(f"{ORDER_PRODUCT}{f}" for f in fields(spec, "ListedOrderProduct") if f != "addressbook"),
+        *(f"{ORDER_PRODUCT}addressbook_{f}" for f in fields(spec, "Addressbook") if f != "id"),
+    ]
+
+
+def product_columns(spec: Spec) -> list[str]:
+    return fields(spec, "Product")
 
 
 def _cell(value: Any) -> str:

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from sandbox.errors import BadRequest
+
 
 class Clock:
     """Virtual time: starts at `start`, then runs at `scale` times real time unless frozen."""
@@ -79,14 +81,33 @@ def duration_text(span: timedelta) -> str:
     return text if text != "P" else "PT0S"
 
 
-def adopt(target: object, source: object) -> None:
-    """Make `target` hold what `source` holds (a world rebuilt from the seed, on reset), so that
-    whoever refers to `target` sees the new state; what `target` derived from its old state
-    (a cached lifecycle bound to it) is computed again."""
-    target.__dict__.clear()
-    target.__dict__.update({k: v for k, v in source.__dict__.items() if k != "lifecycle"})
-
-
 def rfc3339(instant: datetime) -> str:
     """`2026-11-02T09:00:00Z`: UTC, whole seconds."""
     return instant.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+# The clock stays where every date the sandbox derives from it (a day before, a token's hour after,
+# the schedule's moves) is still a date.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def duration(text: str, field: str = "advance") -> timedelta:
+    """An ISO 8601 duration, or a 400 naming `field`."""
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise BadRequest.field(field, f"{error}.") from None
+
+
+def within_range(field: str, moved: Callable[[], datetime]) -> datetime:
+    """The clock's new time, or a 400 naming `field` when it falls outside EARLIEST to LATEST."""
+    try:
+        instant = moved().astimezone(UTC)
+    except OverflowError:
+        instant = LATEST + timedelta(days=1)
+    if not EARLIEST <= instant <= LATEST:
+        raise BadRequest.field(
+            field, f"The clock must stay between {rfc3339(EARLIEST)} and {rfc3339(LATEST)}."
+        )
+    return instant

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 S = TypeVar("S", bound=Hashable)
-
-
+WorldT = TypeVar("WorldT")
 OrderT = TypeVar("OrderT")
 
 
@@ -23,13 +22,16 @@ class Forbidden(Exception):
 
 
 @dataclass(frozen=True)
-class Lifecycle(Generic[S, OrderT]):
+class Lifecycle(Generic[S, WorldT, OrderT]):
     """`table[event][status]` is the status `event` leads to from `status`. An event's effect
-    does what the event does beyond the status: it checks the payload (raising before any
-    change), changes the order, and may name another target (a partial shipment)."""
+    does what the event does beyond the status, to the order in its world: it checks the
+    payload (raising before any change), changes the order, and may name another target (a
+    partial shipment)."""
 
     table: Mapping[str, Mapping[S, S]]
-    effects: Mapping[str, Callable[[OrderT, Mapping[str, Any]], S | None]] = field(default_factory=dict)
+    effects: Mapping[str, Callable[[WorldT, OrderT, Mapping[str, Any]], S | None]] = field(
+        default_factory=dict
+    )
 
     def allowed(self, status: S) -> list[str]:
         """The events allowed in `status`, in the table's order."""
@@ -41,10 +43,10 @@ class Lifecycle(Generic[S, OrderT]):
             raise Forbidden(status, event, self.allowed(status))
         return moves[status]
 
-    def apply(self, order: OrderT, status: S, event: str, payload: Mapping[str, Any]) -> S:
-        """The status `order` moves to on `event`, after the event's effect on it."""
+    def apply(self, world: WorldT, order: OrderT, status: S, event: str, payload: Mapping[str, Any]) -> S:
+        """The status `order` (of `world`) moves to on `event`, after the event's effect on it."""
         target = self.target(status, event)
         effect = self.effects.get(event)
         if effect is not None:
-            target = effect(order, payload) or target
+            target = effect(world, order, payload) or target
         return target

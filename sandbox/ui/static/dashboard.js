@@ -124,28 +124,37 @@
     }
   }
 
+  // The ship form's fields as the supplier's page lists them: units per key, text, a list (one
+  // per line) and a count (sent unless the list it names has entries, which must then match it).
   function shipBody(form) {
     const body = { event: "ship" };
     const carrier = form.elements.carrier.value;
     if (carrier) body.carrier = carrier;
-    if ($("#order").dataset.api === "fixje") {
+    const units = $$("input[data-units]", form);
+    if (units.length) {
       const items = {};
-      for (const input of $$("input[data-sku]", form)) {
-        const units = parseInt(input.value || "0", 10);
-        if (units > 0) items[input.dataset.sku] = units;
+      for (const input of units) {
+        const count = parseInt(input.value || "0", 10);
+        if (count > 0) items[input.dataset.key] = count;
       }
       if (!Object.keys(items).length) throw new Error("Choose at least one unit to ship.");
-      body.items = items;
-      const tracking = form.elements.trackingNumber.value.trim();
-      if (tracking) body.trackingNumber = tracking;
-    } else {
-      const numbers = form.elements.trackingNumbers.value.split(/[\s,]+/).filter(Boolean);
-      const parcels = parseInt(form.elements.parcels.value || "1", 10);
-      if (numbers.length && numbers.length !== parcels) {
-        throw new Error(`Give one tracking number per parcel: ${parcels} parcel(s), ${numbers.length} number(s).`);
+      body[units[0].dataset.units] = items;
+    }
+    for (const input of $$("input[data-text]", form)) {
+      const text = input.value.trim();
+      if (text) body[input.name] = text;
+    }
+    for (const input of $$("textarea[data-list]", form)) {
+      const entries = input.value.split(/[\s,]+/).filter(Boolean);
+      if (entries.length) body[input.name] = entries;
+    }
+    for (const input of $$("input[data-count]", form)) {
+      const count = parseInt(input.value || "1", 10);
+      const list = input.dataset.unless ? body[input.dataset.unless] : undefined;
+      if (!list) body[input.name] = count;
+      else if (list.length !== count) {
+        throw new Error(input.dataset.mismatch.replace("{count}", count).replace("{given}", list.length));
       }
-      if (numbers.length) body.trackingNumbers = numbers;
-      else body.parcels = parcels;
     }
     return body;
   }
@@ -287,6 +296,10 @@
     return Object.assign(document.createElement("span"), { className, textContent: text });
   }
 
+  function supplierLabel(api) {
+    return JSON.parse(document.body.dataset.labels || "{}")[api] || api;
+  }
+
   function badgeClass(status) {
     return "status-" + status.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
   }
@@ -297,7 +310,7 @@
     item.dataset.api = entry.api;
     item.append(
       Object.assign(document.createElement("time"), { textContent: entry.time }),
-      span(`api api-${entry.api}`, entry.api === "fixje" ? "Fixje" : "vidaXL"),
+      span(`api api-${entry.api}`, supplierLabel(entry.api)),
       span(`code code-${Math.floor(entry.status / 100)}xx`, String(entry.status)),
       Object.assign(document.createElement("code"), {
         className: "request", textContent: `${entry.method} ${entry.path}${entry.query ? "?" + entry.query : ""}` }),
@@ -313,7 +326,7 @@
     item.dataset.event = change.event;
     const link = Object.assign(document.createElement("a"), { href: data.url, textContent: data.reference || data.orderId });
     item.append(Object.assign(document.createElement("time"), { textContent: change.at }),
-      span(`api api-${data.api}`, data.api === "fixje" ? "Fixje" : "vidaXL"), link,
+      span(`api api-${data.api}`, supplierLabel(data.api)), link,
       Object.assign(document.createElement("b"), { textContent: change.event }));
     if (change.previous) item.append(span(`badge ${badgeClass(change.previous)}`, change.previous), document.createTextNode("→"));
     const causes = JSON.parse($("#changes").dataset.causes || "{}");

@@ -1,19 +1,35 @@
-"""Who may see the dashboard: the control API's rule. On loopback without an admin token it is
-open; with `--admin-token` the browser shows the token once (`?token=` or the login form) and
-keeps it in an HttpOnly cookie, which the control API accepts too."""
+"""Who may drive the sandbox: the control API and the dashboard follow one rule, checked here.
+
+On loopback without an admin token everything is open. With `--admin-token`, a request must
+carry it: `Authorization: Bearer <token>`, or (without that header) the HttpOnly, SameSite=Strict
+cookie the dashboard sets once the browser gave the token (`?token=` or the login form). Listening
+off loopback without a token, both stay closed."""
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from sandbox.control.api import ADMIN_COOKIE, on_loopback
+from sandbox.errors import Forbidden, Unauthorized
 from sandbox.settings import Settings
 
+ADMIN_COOKIE = "sandbox_admin"
+"""The admin token as the dashboard keeps it in the browser."""
 HOME = "/_sandbox/ui"
+CLOSED = "The control API is closed: the sandbox listens off loopback and was started without --admin-token."
+
+
+def on_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Access:
@@ -29,14 +45,26 @@ class Access:
     def valid(self, given: str | None) -> bool:
         if not given or self.token is None:
             return False
-        return secrets.compare_digest(given.encode(), self.token.encode())
+        return secrets.compare_digest(given.strip().encode(), self.token.encode())
 
     def allowed(self, request: Request) -> bool:
         if self.open:
             return True
-        scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
-        return self.valid(request.cookies.get(ADMIN_COOKIE)) or (
-            scheme.lower() == "bearer" and self.valid(bearer.strip())
+        header = request.headers.get("authorization")
+        if header is None:
+            return self.valid(request.cookies.get(ADMIN_COOKIE))
+        scheme, _, given = header.partition(" ")
+        return scheme.lower() == "bearer" and self.valid(given)
+
+    def check(self, request: Request) -> None:
+        """Return when `request` may drive the sandbox; else Forbidden (closed) or Unauthorized."""
+        if self.allowed(request):
+            return
+        if self.closed:
+            raise Forbidden(CLOSED)
+        raise Unauthorized(
+            "The control API needs Authorization: Bearer <admin token>.",
+            headers={"WWW-Authenticate": 'Bearer realm="sandbox"'},
         )
 
     def from_query(self, request: Request) -> Response | None:

@@ -1,0 +1,178 @@
+"""One sandbox's state and what moves it: the clock, each supplier's world and API, the schedule,
+the journal, fault rules and rate limits, with `reset()`, `export()` and `restore()`.
+
+Whoever needs a world asks the runtime for the live one (`worlds[name]`, or `live(name)`) when
+it needs it: a reset or an import puts new worlds in place. Worlds are built from the seed once;
+the live ones, and every reset, are copies of those."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sandbox.errors import ApiError, BadRequest, Conflict
+from sandbox.faults import Faults
+from sandbox.fixtures import FixtureError, Fixtures
+from sandbox.journal import Journal
+from sandbox.ratelimit import RateLimits
+from sandbox.resources import spec_path
+from sandbox.settings import Settings
+from sandbox.spec.loader import Spec, load_spec
+from sandbox.spec.messages import field_path
+from sandbox.spec.router import SpecApi
+from sandbox.supplier import Supplier, World
+from sandbox.world.clock import Clock, within_range
+from sandbox.world.schedule import Schedule, Track
+from sandbox.world.snapshot import StateError, under
+
+STATE_FORMAT = "supplier-sandbox/1"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """The worlds as the seed makes them, never changed: the live worlds and every reset are
+    copies, bound to the clock of whoever copies them."""
+
+    worlds: dict[str, World]
+    clock: Clock
+    """The clock they were built on."""
+
+    @classmethod
+    def build(cls, suppliers: Sequence[Supplier], fixtures: Fixtures, seed: int, clock: Clock) -> Seeded:
+        worlds = {
+            s.name: s.build(fixtures.suppliers[s.name], seed, fixtures.locale, clock) for s in suppliers
+        }
+        return cls(worlds, clock)
+
+    def copy(self, clock: Clock) -> dict[str, World]:
+        if clock.start != self.clock.start:
+            raise ValueError("these worlds were seeded for another start of the clock")
+        return copy.deepcopy(self.worlds, {id(self.clock): clock})
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: Settings,
+        fixtures: Fixtures,
+        suppliers: Sequence[Supplier],
+        *,
+        seeded: Seeded | None = None,
+    ) -> None:
+        self.settings = settings
+        self.fixtures = fixtures
+        self.suppliers = {supplier.name: supplier for supplier in suppliers}
+        self.seed = fixtures.seed if settings.seed is None else settings.seed
+        start = fixtures.clock_start or datetime.now(UTC).replace(microsecond=0)
+        self.clock = Clock(start, frozen=settings.freeze, scale=settings.time_scale)
+        self.specs: dict[str, Spec] = {s.name: load_spec(s.spec) for s in suppliers}
+        events = tuple(dict.fromkeys(event for s in suppliers for event in s.transitions))
+        self.control_spec = load_spec(spec_path("sandbox"), tuple(self.suppliers), events)
+        self.seeded = seeded or Seeded.build(suppliers, fixtures, self.seed, self.clock)
+        self.worlds = self.seeded.copy(self.clock)
+        self.apis: dict[str, SpecApi] = {
+            s.name: s.api(self.live(s.name), self.specs[s.name]) for s in suppliers
+        }
+        self.journal = Journal(self.clock, settings.journal_size)
+        self.faults = Faults(self.seed, self.control_spec.validator("/components/schemas/FaultRequest"))
+        self.rate_limits = RateLimits(
+            settings.rate_limits or fixtures.rate_limits_enabled, fixtures.rate_limits
+        )
+        self.check_schedule()
+        self.schedule = Schedule(self.clock, self.seed, self.tracks())
+        self.start_faults()
+
+    def live(self, name: str) -> Callable[[], World]:
+        """What gives the live world of `name` at the moment it is called."""
+        return lambda: self.worlds[name]
+
+    def tracks(self) -> list[Track]:
+        """The live worlds' orders as the schedule follows them."""
+        return [self.track(supplier) for supplier in self.suppliers.values()]
+
+    def track(self, supplier: Supplier) -> Track:
+        world = self.worlds[supplier.name]
+        return Track(
+            supplier.name,
+            self.fixtures.schedule.get(supplier.name, ()),
+            supplier.orders(world).placed,
+            supplier.status,
+            supplier.since,
+            lambda order, event, at: supplier.apply(world, order, event, {"_at": at}, "schedule"),
+        )
+
+    def check_schedule(self) -> None:
+        """A rule of the fixtures' schedule that its supplier's lifecycle does not allow stops the
+        start."""
+        for name, rules in self.fixtures.schedule.items():
+            table = self.suppliers[name].transitions
+            for index, rule in enumerate(rules):
+                allowed = {str(status) for status in table.get(rule.event, {})}
+                if rule.status not in allowed:
+                    raise FixtureError(
+                        f"schedule.{name}[{index}]: the event '{rule.event}' cannot happen in status "
+                        f"'{rule.status}' (it can in: {', '.join(sorted(allowed)) or 'none'})"
+                    )
+
+    def start_faults(self) -> None:
+        """The fixtures' fault rules, as at start-up."""
+        self.faults.clear()
+        for index, rule in enumerate(self.fixtures.faults):
+            try:
+                self.faults.add(rule, "fixtures")
+            except ApiError as error:
+                raise FixtureError(f"{self.settings.fixtures}: faults[{index}]: {error.detail}") from None
+
+    def install(self, worlds: dict[str, World]) -> None:
+        """Make `worlds` the live ones; the schedule follows their orders."""
+        self.worlds = worlds
+        self.schedule.restart(self.tracks())
+
+    def reset(self) -> None:
+        """Back to the seeded state: the clock at its start, the worlds as seeded (with no tokens
+        or kept views), an empty journal, the fault rules and rate limits of the start."""
+        self.clock.set(self.clock.start)
+        self.install(self.seeded.copy(self.clock))
+        self.journal.clear()
+        self.start_faults()
+        self.rate_limits.restore()
+
+    def export(self) -> dict[str, Any]:
+        return {
+            "format": STATE_FORMAT,
+            "seed": self.seed,
+            "clock": {"now": self.clock.now().isoformat(), "frozen": self.clock.frozen},
+            **{name: supplier.export(self.worlds[name]) for name, supplier in self.suppliers.items()},
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Replace the whole state with an export; nothing changes when it cannot be read. The
+        control spec's State schema has checked the form; what only the worlds know (a product,
+        a customer, a stock) is each supplier's to check, a 400 naming the field. The broad catch
+        is the last line of defence: whatever else a state gets wrong is a 400, never a 500."""
+        if state.get("format") != STATE_FORMAT:
+            raise BadRequest.field("format", f"Expected a state of format {STATE_FORMAT!r}.")
+        if state.get("seed") != self.seed:
+            raise Conflict(
+                f"This state comes from seed {state.get('seed')!r}; this sandbox runs seed {self.seed}."
+            )
+        fresh = self.seeded.copy(self.clock)
+        try:
+            for name, supplier in self.suppliers.items():
+                with under(name):
+                    supplier.restore(fresh[name], state[name])
+            now = within_range("clock.now", lambda: datetime.fromisoformat(state["clock"]["now"]))
+            frozen = bool(state["clock"]["frozen"])
+        except StateError as error:
+            raise BadRequest.field(field_path(error.path), error.message) from None
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError) as error:
+            raise BadRequest(f"This is not a state this sandbox exported: {error!r}.") from None
+        self.install(fresh)
+        self.clock.set(now)
+        if frozen:
+            self.clock.freeze()
+        else:
+            self.clock.resume()
