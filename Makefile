@@ -27,6 +27,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check sandbox tests bench
 	$(BIN)/ruff format --check sandbox tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # The browser tests (tests/browser) drive Debian's Chromium: installed here when it is missing.
 chromium:
