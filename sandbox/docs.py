@@ -5,6 +5,7 @@ fixtures filled in."""
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -95,10 +96,16 @@ def with_server(text: str, url: str) -> str:
 def served(path: Path, document: dict[str, Any]) -> str:
     """The spec's text as written (comments and all), unless the sandbox completed it (enums of
     the registered suppliers, `x-sandbox-suppliers`): then the document as the sandbox uses it."""
-    text = path.read_text(encoding="utf-8")
-    if yaml.safe_load(text) == document:
+    text, written = _written(path.resolve(), path.stat().st_mtime_ns)
+    if written == document:
         return text
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+
+
+@functools.lru_cache(maxsize=16)
+def _written(path: Path, version: int) -> tuple[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    return text, yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 class Docs:

@@ -39,17 +39,25 @@ class Seeded:
     worlds: dict[str, World]
     clock: Clock
     """The clock they were built on."""
+    seed: int
+    fixtures: Fixtures
 
     @classmethod
     def build(cls, suppliers: Sequence[Supplier], fixtures: Fixtures, seed: int, clock: Clock) -> Seeded:
         worlds = {
             s.name: s.build(fixtures.suppliers[s.name], seed, fixtures.locale, clock) for s in suppliers
         }
-        return cls(worlds, clock)
+        return cls(worlds, clock, seed, fixtures)
+
+    def fits(self, suppliers: Sequence[Supplier], fixtures: Fixtures, seed: int, clock: Clock) -> bool:
+        """Whether these are the worlds that `build` makes of the same arguments."""
+        return [s.name for s in suppliers] == list(self.worlds) and (seed, fixtures, clock.start) == (
+            self.seed,
+            self.fixtures,
+            self.clock.start,
+        )
 
     def copy(self, clock: Clock) -> dict[str, World]:
-        if clock.start != self.clock.start:
-            raise ValueError("these worlds were seeded for another start of the clock")
         return copy.deepcopy(self.worlds, {id(self.clock): clock})
 
 
@@ -71,6 +79,10 @@ class Runtime:
         self.specs: dict[str, Spec] = {s.name: load_spec(s.spec) for s in suppliers}
         events = tuple(dict.fromkeys(event for s in suppliers for event in s.transitions))
         self.control_spec = load_spec(spec_path("sandbox"), tuple(self.suppliers), events)
+        if seeded is not None and not seeded.fits(suppliers, fixtures, self.seed, self.clock):
+            raise ValueError(
+                "the seeded worlds given were made of other suppliers, fixtures, seed or clock start"
+            )
         self.seeded = seeded or Seeded.build(suppliers, fixtures, self.seed, self.clock)
         self.worlds = self.seeded.copy(self.clock)
         self.apis: dict[str, SpecApi] = {

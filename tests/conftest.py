@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from sandbox.app import create_app
+from sandbox.runtime import Runtime, Seeded
 from sandbox.settings import Settings
 
 DEMO = ("fixje-demo-client", "fixje-demo-secret")
@@ -22,8 +23,20 @@ OTHER = ("fixje-other-client", "fixje-other-secret")
 TEST_SETTINGS = Settings(check_responses=True, freeze=True, allowed_hosts=("testserver",))
 
 
+SEEDED: dict[tuple[Any, ...], Seeded] = {}
+"""Worlds as the seed makes them, built once per session for each seed and fixtures file; each
+app gets its own deep copy (the runtime's `Seeded`), so that no test sees another's changes."""
+
+
 def make_app(**changes: Any) -> Starlette:
-    return create_app(replace(TEST_SETTINGS, **changes))
+    settings = replace(TEST_SETTINGS, **changes)
+    fixtures = settings.fixtures.resolve()
+    key = (settings.seed, fixtures, fixtures.stat().st_mtime_ns if fixtures.exists() else None)
+    app = create_app(settings, seeded=SEEDED.get(key))
+    runtime: Runtime = app.state.sandbox
+    if runtime.fixtures.clock_start is not None:  # else each app starts at its own "now"
+        SEEDED.setdefault(key, runtime.seeded)
+    return app
 
 
 @pytest.fixture
