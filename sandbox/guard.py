@@ -11,7 +11,8 @@ visits other sites while it runs.
   sandbox's own pages or from a client that is not a browser: one that names another origin
   (`Origin`, `Sec-Fetch-Site`) is 403, and so is a body a form can send (form, multipart or plain
   text: the control API takes JSON, which a browser sends cross-site only after a CORS preflight the
-  sandbox never grants). The dashboard's login form carries a token of its own (`ui/dashboard.py`; who may enter is `access.py`).
+  sandbox never grants). The dashboard's login form carries a token of its own (`ui/dashboard.py`;
+  who may enter is `access.py`'s to say).
 * **Framing and scripts.** The dashboard and the docs pages may not be framed, and run only the
   sandbox's own scripts."""
 
