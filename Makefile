@@ -1,10 +1,11 @@
 # Two entry points: `make run` and `make test`. Both create .venv when it is missing.
+# `make check` is the quick inner loop: the tests but the browser, live and slow ones, no lint.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test lint chromium bench clean
+.PHONY: run test check lint chromium bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -40,6 +41,9 @@ chromium:
 
 test: lint chromium
 	$(BIN)/pytest $(ARGS)
+
+check: $(VENV)/.installed-test
+	$(BIN)/pytest -m "not browser and not live and not slow" $(ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py $(ARGS)

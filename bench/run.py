@@ -14,6 +14,7 @@ Targets for the sandbox: GET one order and the vidaXL orders list at least 50% o
 requests per second; p99 under 10 ms at 32 connections (checked for every request); start-up to
 first 200 under 1 s (checked on the slowest start).
 
+Both servers are started with the package's harness, `sandbox.process.ServerProcess`.
 Run it with `make bench` or `.venv/bin/python bench/run.py [--duration 10s] [--startup-runs 5]`.
 It needs `wrk` (Debian: `apt-get install -y wrk`) and installs it itself when run as root.
 It prints a table and writes the same figures to bench/results/latest.json. It exits 0 when the
@@ -38,12 +39,13 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from sandbox.process import ServerError, ServerProcess
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -187,80 +189,25 @@ def free_port() -> int:
         return port
 
 
-def sandbox_command(port: int) -> list[str]:
-    """`sandbox serve` from the running interpreter's environment."""
-    script = Path(sys.executable).with_name("sandbox")
-    start = [str(script)] if script.exists() else [sys.executable, "-m", "sandbox"]
-    return [*start, "serve", "--host", HOST, "--port", str(port), "--log-level", "warning"]
+def sandbox_process() -> ServerProcess:
+    """`python -m sandbox serve` on a free port (its banner names it), ready once
+    /_sandbox/health answers 200, polled every POLL_INTERVAL."""
+    return ServerProcess.sandbox(timeout=READY_TIMEOUT, poll=POLL_INTERVAL, cwd=ROOT)
 
 
-def ceiling_command(port: int) -> list[str]:
-    return [sys.executable, str(CEILING), "--host", HOST, "--port", str(port)]
-
-
-@dataclass
-class Server:
-    name: str
-    base: str
-    process: subprocess.Popen[bytes]
-    log: IO[bytes]
-
-    def log_tail(self, lines: int = 20) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return "\n".join(self.log.read().decode("utf-8", "replace").splitlines()[-lines:])
-
-    def check_alive(self) -> None:
-        if self.process.poll() is not None:
-            raise BenchError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
-
-
-@contextmanager
-def spawn(
-    name: str,
-    command: list[str],
-    port: int,
-    env: dict[str, str] | None = None,
-) -> Iterator[Server]:
-    """Run `command` until the block ends; its output goes to a temporary log."""
-    with tempfile.TemporaryFile() as log:
-        try:
-            process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **(env or {})}
-            )
-        except OSError as error:
-            raise BenchError(f"cannot start {name} ({command[0]}): {error}") from error
-        try:
-            yield Server(name, f"http://{HOST}:{port}", process, log)
-        finally:
-            stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def wait_for_200(server: Server, path: str) -> None:
-    """Poll `path` every POLL_INTERVAL until it answers 200."""
-    deadline = time.perf_counter() + READY_TIMEOUT
-    while time.perf_counter() < deadline:
-        server.check_alive()
-        try:
-            with urllib.request.urlopen(server.base + path, timeout=READY_TIMEOUT) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(POLL_INTERVAL)
-    raise BenchError(
-        f"{server.name} did not answer 200 on {path} within {READY_TIMEOUT:g} s:\n{server.log_tail()}"
+def ceiling_process(canned: Path, ready: str) -> ServerProcess:
+    """bench/ceiling.py on a free port with the sandbox's answers in `canned`, ready once `ready`
+    answers 200."""
+    port = free_port()
+    return ServerProcess(
+        [sys.executable, str(CEILING), "--host", HOST, "--port", str(port)],
+        url=f"http://{HOST}:{port}",
+        ready=ready,
+        name="the ceiling",
+        timeout=READY_TIMEOUT,
+        poll=POLL_INTERVAL,
+        cwd=ROOT,
+        env={CEILING_ENV: str(canned)},
     )
 
 
@@ -268,10 +215,8 @@ def measure_startup(runs: int) -> Startup:
     """Spawn-to-first-200 of GET /_sandbox/health, `runs` times."""
     times = []
     for _ in range(runs):
-        port = free_port()
         started = time.perf_counter()
-        with spawn("sandbox", sandbox_command(port), port) as server:
-            wait_for_200(server, "/_sandbox/health")
+        with sandbox_process():
             times.append(time.perf_counter() - started)
     return Startup(times)
 
@@ -562,34 +507,34 @@ def wrk_duration(text: str) -> str:
 
 def bench_requests(wrk: str, duration: str, work: Path) -> list[Row]:
     """Start the sandbox, capture its answers, start the ceiling on them, and run wrk on both."""
-    port = free_port()
-    with spawn("sandbox", sandbox_command(port), port) as sandbox:
-        wait_for_200(sandbox, "/_sandbox/health")
-        client = Client(sandbox.base)
+    with sandbox_process() as sandbox:
+        client = Client(sandbox.url)
         token = client.login()
         cases = make_cases(client)
         captured = capture(client, cases)
         canned = work / "responses.json"
         write_canned(canned, cases, captured)
-        ceiling_port = free_port()
-        with spawn(
-            "ceiling", ceiling_command(ceiling_port), ceiling_port, {CEILING_ENV: str(canned)}
-        ) as ceiling:
-            wait_for_200(ceiling, cases[0].path)
-            check_ceiling(ceiling.base, token, cases, captured)
+        with ceiling_process(canned, cases[0].path) as ceiling:
+            check_ceiling(ceiling.url, token, cases, captured)
             return [bench_case(wrk, duration, work, case, token, sandbox, ceiling) for case in cases]
 
 
 def bench_case(
-    wrk: str, duration: str, work: Path, case: Case, token: str, sandbox: Server, ceiling: Server
+    wrk: str,
+    duration: str,
+    work: Path,
+    case: Case,
+    token: str,
+    sandbox: ServerProcess,
+    ceiling: ServerProcess,
 ) -> Row:
     script = work / f"{case.key}.lua"
     script.write_text(lua_script(case, token), encoding="utf-8")
     results = []
     for server in (sandbox, ceiling):
         print(f"  wrk {case.label} @ {server.name} ({duration}) ...", file=sys.stderr, flush=True)
-        results.append(run_wrk(wrk, server.base, case, script, duration, duration_seconds(duration)))
-        server.check_alive()
+        results.append(run_wrk(wrk, server.url, case, script, duration, duration_seconds(duration)))
+        server.check()
     row = Row(case, results[0], results[1])
     for server, result in zip((sandbox, ceiling), results, strict=True):
         row.problems += [f"{server.name}: {problem}" for problem in result.problems()]
@@ -721,7 +666,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         startup = measure_startup(arguments.startup_runs)
         with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as work:
             rows = bench_requests(wrk, arguments.duration, Path(work))
-    except BenchError as error:
+    except (BenchError, ServerError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     print(report(rows, startup))

@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
-import sys
-import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,11 +20,10 @@ from typing import Any
 
 import pytest
 
+from sandbox.process import ServerError, ServerProcess
 from sandbox.world.clock import duration_text
 
 START_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
-BANNER = re.compile(r"listening on \S+:(\d+) ")
 
 
 class SandboxControlError(Exception):
@@ -133,7 +127,7 @@ class SandboxServer:
     """A sandbox the session talks to: started by the plugin (`process` set) or given by URL."""
 
     def __init__(
-        self, url: str, process: subprocess.Popen[bytes] | None = None, admin_token: str | None = None
+        self, url: str, process: ServerProcess | None = None, admin_token: str | None = None
     ) -> None:
         self.url = url.rstrip("/")
         self.process = process
@@ -339,54 +333,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def start(options: list[str], workdir: Path, cwd: Path) -> SandboxServer:
-    """`python -m sandbox serve --port 0 ...` on loopback (in `cwd`), once its banner and health
-    say so; its output goes to files in `workdir`."""
-    command = [
-        sys.executable,
-        "-m",
-        "sandbox",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--log-level",
-        "warning",
-        *options,
-    ]
-    out, err = workdir / "stdout.log", workdir / "stderr.log"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=cwd)
-    server = None
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline and process.poll() is None:
-        found = BANNER.search(out.read_text("utf-8", "replace"))
-        if found and server is None:
-            server = SandboxServer(
-                f"http://127.0.0.1:{found.group(1)}", process, os.environ.get("SANDBOX_ADMIN_TOKEN")
-            )
-        if server is not None and server.healthy():
-            return server
-        time.sleep(0.05)
-    code = process.poll()
-    stop(process)
-    why = f"exited with status {code}" if code is not None else f"did not answer in {START_TIMEOUT:.0f} s"
-    report = [f"The sandbox did not start: {' '.join(command)} {why}."]
-    for name, path in (("stderr", err), ("stdout", out)):
-        if text := path.read_text("utf-8", "replace"):
-            report.append(f"--- its {name} ---\n{text.rstrip()}")
-    pytest.fail("\n".join(report), pytrace=False)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def start(options: list[str], cwd: Path) -> SandboxServer:
+    """`python -m sandbox serve --host 127.0.0.1 --port 0 --log-level warning *options` (in `cwd`),
+    once its health check answers; a sandbox that does not start fails the test with its output."""
+    process = ServerProcess.sandbox(*options, timeout=START_TIMEOUT, cwd=cwd)
+    try:
+        process.start()
+    except ServerError as error:
+        pytest.fail(str(error), pytrace=False)
+    return SandboxServer(process.url, process, os.environ.get("SANDBOX_ADMIN_TOKEN"))
 
 
 def given_url(config: pytest.Config) -> str | None:
@@ -409,13 +364,12 @@ def sandbox_server(pytestconfig: pytest.Config) -> Iterator[SandboxServer]:
             )
         yield server
         return
-    with tempfile.TemporaryDirectory(prefix="sandbox-") as workdir:
-        server = start(list(pytestconfig.getini("sandbox_args")), Path(workdir), pytestconfig.rootpath)
-        try:
-            yield server
-        finally:
-            assert server.process is not None
-            stop(server.process)
+    server = start(list(pytestconfig.getini("sandbox_args")), pytestconfig.rootpath)
+    try:
+        yield server
+    finally:
+        assert server.process is not None
+        server.process.stop()
 
 
 @pytest.fixture

@@ -7,24 +7,18 @@ and are skipped elsewhere; `make test` installs Chromium when it is missing."""
 from __future__ import annotations
 
 import os
-import re
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
+from sandbox.process import ServerProcess
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
-SERVE = [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--freeze", "--log-level", "warning"]
 # Without the background-networking flags Chromium's own outbound connections are refused here.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -36,8 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-BANNER = re.compile(r"listening on \S+:(\d+) ")
-START_TIMEOUT = 30.0
 TIMEOUT_MS = 15_000
 
 
@@ -51,36 +43,8 @@ def unavailable(message: str) -> NoReturn:
 @pytest.fixture(scope="package")
 def live_url() -> Iterator[str]:
     """A `sandbox serve --freeze` process on a free port, with the default fixtures."""
-    with tempfile.TemporaryDirectory() as folder:
-        log = Path(folder) / "sandbox.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(SERVE, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        try:
-            yield wait_for(process, log)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def wait_for(process: subprocess.Popen[bytes], log: Path) -> str:
-    """The sandbox's base URL once its health check answers."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline and process.poll() is None:
-        found = BANNER.search(log.read_text("utf-8", "replace"))
-        if found:
-            url = f"http://127.0.0.1:{found.group(1)}"
-            try:
-                with urllib.request.urlopen(f"{url}/_sandbox/health", timeout=2) as response:
-                    if response.status == 200:
-                        return url
-            except (urllib.error.URLError, ConnectionError):
-                pass
-        time.sleep(0.05)
-    raise RuntimeError(f"the sandbox did not start: {log.read_text('utf-8', 'replace')}")
+    with ServerProcess.sandbox("--freeze") as server:
+        yield server.url
 
 
 # Package scope: Playwright's sync API keeps an event loop running in the main thread while it
@@ -144,3 +108,12 @@ def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder drives Chromium against a sandbox process: `browser` and `live`."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.live)
