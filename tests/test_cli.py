@@ -13,6 +13,7 @@ import pytest
 from sandbox.app import create_app
 from sandbox.cli import apis, banner, main
 from sandbox.settings import Settings, settings_from_environment
+from tests.helpers import FIXJE_DEMO, VIDAXL_DEMO
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -77,9 +78,9 @@ def test_the_banner_shows_base_url_and_credentials() -> None:
     text = banner(settings, 8123, 42, apis(create_app(settings).state.sandbox))
     assert "listening on 0.0.0.0:8123 (seed 42" in text
     assert "http://127.0.0.1:8123/api/v1" in text
-    assert "client_id=fixje-demo-client  client_secret=fixje-demo-secret" in text
+    assert f"client_id={FIXJE_DEMO[0]}  client_secret={FIXJE_DEMO[1]}" in text
     assert "http://127.0.0.1:8123/api_customer" in text
-    assert "demo@vidaxl.sandbox  vidaxl-demo-token" in text
+    assert f"{VIDAXL_DEMO[0]}  {VIDAXL_DEMO[1]}" in text
     assert "http://127.0.0.1:8123/_sandbox   (closed: start with --admin-token to open it)" in text
     assert "Dashboard              http://127.0.0.1:8123/_sandbox/ui" in text
     assert "API docs               http://127.0.0.1:8123/docs" in text

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import DEMO
+from tests.helpers import BERLIN, VIDAXL_DEMO, login_form
 from tests.live import Server, serve
 
 TENANTS = 10
@@ -28,7 +28,6 @@ ASKED = TENANTS * CREATES * QUANTITY
 """Units asked for per API."""
 WORKERS = 50
 TIMEOUT = 30
-VIDAXL_DEMO = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 ADDRESS = {
     "lastName": "Jansen",
     "street": "Dorpsstraat",
@@ -36,14 +35,6 @@ ADDRESS = {
     "zipCode": "1234 AB",
     "city": "Utrecht",
     "countryCode": "NL",
-}
-ADDRESSBOOK = {
-    "address": "Hauptstrasse 5",
-    "city": "Berlin",
-    "postal_code": "10115",
-    "country": "DE",
-    "name": "Jonas Weber",
-    "phone": "+49 30 1234567",
 }
 BACKORDER = re.compile(
     r"^orderItems\[0\]: only (\d+) of (\d+) x SKU (\S+) in stock at '([^']+)'; (\d+) backordered\.$"
@@ -172,7 +163,7 @@ def burst(server: Server) -> Burst:
     login = requests.post(
         f"{url}/api/v1/login",
         timeout=TIMEOUT,
-        data={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]},
+        data=login_form(),
     )
     token = login.json()["access_token"]
     fixje_tenants, vidaxl_tenants = make_tenants(url, "fixje"), make_tenants(url, "vidaxl")
@@ -209,7 +200,7 @@ def burst(server: Server) -> Burst:
                 **tenant.auth,
                 json={
                     "customer_order_reference": reference,
-                    "addressbook": ADDRESSBOOK,
+                    "addressbook": BERLIN,
                     "order_products": [{"product_code": vidaxl_product["code"], "quantity": QUANTITY}],
                 },
             )

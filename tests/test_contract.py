@@ -14,24 +14,22 @@ from starlette.testclient import TestClient
 from sandbox.resources import spec_path
 from sandbox.spec.loader import load_spec
 from sandbox.spec.messages import collect
-from tests.conftest import DEMO, Partner, login, make_app
+from tests.helpers import (
+    FIRST_PRODUCT,
+    FIXJE_DEMO,
+    LONDON,
+    VIDAXL_DEMO,
+    VIDAXL_OTHER,
+    Partner,
+    login,
+    login_form,
+    make_app,
+    vidaxl_order_to,
+)
 
 SPECS = {name: load_spec(spec_path(name)) for name in ("fixje", "vidaxl", "sandbox")}
 MISSING_ORDER = "5d1a3c9e-0000-4000-8000-000000000000"
-VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
-OTHER = ("other@vidaxl.sandbox", "vidaxl-other-token")
-VIDAXL_ORDER = {
-    "customer_order_reference": 74160086,
-    "addressbook": {
-        "address": "Covent Garden 100",
-        "city": "London",
-        "postal_code": "NR33 7NL",
-        "country": "GB",
-        "name": "John Wall",
-        "phone": "0684541247",
-    },
-    "order_products": [{"product_code": "146400", "quantity": 1}],  # the first product (seed 42)
-}
+VIDAXL_ORDER = vidaxl_order_to(LONDON, (FIRST_PRODUCT, 1), customer_order_reference=74160086)
 
 Request = Callable[[Partner], Any]
 
@@ -39,18 +37,22 @@ Request = Callable[[Partner], Any]
 def vidaxl_lists(path: str) -> list[tuple[str, Request, int]]:
     """The cases of one order-list operation of the vidaXL API."""
     return [
-        ("default window", lambda p: p.client.get(path, auth=VIDAXL), 200),
-        ("sent", lambda p: p.client.get(f"{path}?status_order_id_eq=5", auth=VIDAXL), 200),
+        ("default window", lambda p: p.client.get(path, auth=VIDAXL_DEMO), 200),
+        ("sent", lambda p: p.client.get(f"{path}?status_order_id_eq=5", auth=VIDAXL_DEMO), 200),
         (
             "dates",
             lambda p: p.client.get(
-                f"{path}?submitted_at_gteq=20261020&submitted_at_lteq=2026-11-02", auth=VIDAXL
+                f"{path}?submitted_at_gteq=20261020&submitted_at_lteq=2026-11-02", auth=VIDAXL_DEMO
             ),
             200,
         ),
-        ("bad date", lambda p: p.client.get(f"{path}?submitted_at_casted_eq=2026-02-30", auth=VIDAXL), 400),
+        (
+            "bad date",
+            lambda p: p.client.get(f"{path}?submitted_at_casted_eq=2026-02-30", auth=VIDAXL_DEMO),
+            400,
+        ),
         ("no credentials", lambda p: p.client.get(path), 401),
-        ("fault", faulted("vidaxl", 500, lambda p: p.client.get(path, auth=VIDAXL), "GET"), 500),
+        ("fault", faulted("vidaxl", 500, lambda p: p.client.get(path, auth=VIDAXL_DEMO), "GET"), 500),
     ]
 
 
@@ -63,32 +65,36 @@ def new_fixje_order(partner: Partner) -> str:
 
 def vidaxl_products(path: str) -> list[tuple[str, Request, int]]:
     return [
-        ("page", lambda p: p.client.get(f"{path}?offset=10&limit=5", auth=VIDAXL), 200),
-        ("by ids", lambda p: p.client.get(f"{path}?id_in[]=12000&id_in[]=12001", auth=VIDAXL), 200),
-        ("bad limit", lambda p: p.client.get(f"{path}?limit=501", auth=VIDAXL), 400),
+        ("page", lambda p: p.client.get(f"{path}?offset=10&limit=5", auth=VIDAXL_DEMO), 200),
+        ("by ids", lambda p: p.client.get(f"{path}?id_in[]=12000&id_in[]=12001", auth=VIDAXL_DEMO), 200),
+        ("bad limit", lambda p: p.client.get(f"{path}?limit=501", auth=VIDAXL_DEMO), 400),
         ("no credentials", lambda p: p.client.get(path), 401),
     ]
 
 
 def vidaxl_create(path: str) -> list[tuple[str, Request, int]]:
     return [
-        ("valid", lambda p: p.client.post(path, json=VIDAXL_ORDER, auth=VIDAXL), 200),
-        ("wrong type", lambda p: p.client.post(path, json={"order_products": {}}, auth=VIDAXL), 400),
+        ("valid", lambda p: p.client.post(path, json=VIDAXL_ORDER, auth=VIDAXL_DEMO), 200),
+        ("wrong type", lambda p: p.client.post(path, json={"order_products": {}}, auth=VIDAXL_DEMO), 400),
         (
             "unknown product",
             lambda p: p.client.post(
                 path,
-                auth=VIDAXL,
+                auth=VIDAXL_DEMO,
                 json={**VIDAXL_ORDER, "order_products": [{"product_code": "1", "quantity": 1}]},
             ),
             422,
         ),
         ("no credentials", lambda p: p.client.post(path, json=VIDAXL_ORDER), 401),
-        ("fault", faulted("vidaxl", 503, lambda p: p.client.post(path, json=VIDAXL_ORDER, auth=VIDAXL)), 503),
+        (
+            "fault",
+            faulted("vidaxl", 503, lambda p: p.client.post(path, json=VIDAXL_ORDER, auth=VIDAXL_DEMO)),
+            503,
+        ),
     ]
 
 
-def paid_order(partner: Partner, auth: tuple[str, str] = VIDAXL) -> int:
+def paid_order(partner: Partner, auth: tuple[str, str] = VIDAXL_DEMO) -> int:
     """A sent (so paid) order of the customer: one with an invoice."""
     order_id: int = partner.client.get("/api_customer/orders.json?status_order_id_eq=5", auth=auth).json()[0][
         "order"
@@ -99,10 +105,14 @@ def paid_order(partner: Partner, auth: tuple[str, str] = VIDAXL) -> int:
 def vidaxl_order_documents(suffix: str) -> list[tuple[str, Request, int]]:
     path = "/api_customer/orders/{}/documents" + suffix
     return [
-        ("paid", lambda p: p.client.get(path.format(paid_order(p)), auth=VIDAXL), 200),
-        ("unknown order", lambda p: p.client.get(path.format(1), auth=VIDAXL), 404),
-        ("another customer's", lambda p: p.client.get(path.format(paid_order(p, OTHER)), auth=VIDAXL), 404),
-        ("bad id", lambda p: p.client.get(path.format("abc"), auth=VIDAXL), 400),
+        ("paid", lambda p: p.client.get(path.format(paid_order(p)), auth=VIDAXL_DEMO), 200),
+        ("unknown order", lambda p: p.client.get(path.format(1), auth=VIDAXL_DEMO), 404),
+        (
+            "another customer's",
+            lambda p: p.client.get(path.format(paid_order(p, VIDAXL_OTHER)), auth=VIDAXL_DEMO),
+            404,
+        ),
+        ("bad id", lambda p: p.client.get(path.format("abc"), auth=VIDAXL_DEMO), 400),
         ("no credentials", lambda p: p.client.get(path.format(paid_order(p))), 401),
     ]
 
@@ -110,7 +120,7 @@ def vidaxl_order_documents(suffix: str) -> list[tuple[str, Request, int]]:
 def vidaxl_documents(suffix: str) -> list[tuple[str, Request, int]]:
     path = "/api_customer/orders/documents" + suffix
     return [
-        ("all", lambda p: p.client.get(path, auth=VIDAXL), 200),
+        ("all", lambda p: p.client.get(path, auth=VIDAXL_DEMO), 200),
         ("no credentials", lambda p: p.client.get(path), 401),
     ]
 
@@ -134,7 +144,7 @@ CASES: dict[str, list[tuple[str, Request, int]]] = {
             "form",
             lambda p: p.client.post(
                 "/api/v1/login",
-                data={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]},
+                data=login_form(),
             ),
             200,
         ),
@@ -142,20 +152,22 @@ CASES: dict[str, list[tuple[str, Request, int]]] = {
             "json",
             lambda p: p.client.post(
                 "/api/v1/login",
-                json={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]},
+                json=login_form(),
             ),
             200,
         ),
         (
             "basic",
-            lambda p: p.client.post("/api/v1/login", data={"grant_type": "client_credentials"}, auth=DEMO),
+            lambda p: p.client.post(
+                "/api/v1/login", data={"grant_type": "client_credentials"}, auth=FIXJE_DEMO
+            ),
             200,
         ),
         (
             "bad secret",
             lambda p: p.client.post(
                 "/api/v1/login",
-                data={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": "x"},
+                data=login_form((FIXJE_DEMO[0], "x")),
             ),
             401,
         ),
@@ -163,11 +175,11 @@ CASES: dict[str, list[tuple[str, Request, int]]] = {
             "bad grant",
             lambda p: p.client.post(
                 "/api/v1/login",
-                data={"grant_type": "password", "client_id": DEMO[0], "client_secret": DEMO[1]},
+                data=login_form(grant_type="password"),
             ),
             400,
         ),
-        ("no grant", lambda p: p.client.post("/api/v1/login", data={"client_id": DEMO[0]}), 400),
+        ("no grant", lambda p: p.client.post("/api/v1/login", data={"client_id": FIXJE_DEMO[0]}), 400),
         (
             "text body",
             lambda p: p.client.post("/api/v1/login", content=b"x", headers={"content-type": "text/plain"}),
@@ -180,7 +192,7 @@ CASES: dict[str, list[tuple[str, Request, int]]] = {
                 503,
                 lambda p: p.client.post(
                     "/api/v1/login",
-                    data={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]},
+                    data=login_form(),
                 ),
             ),
             503,
@@ -259,11 +271,11 @@ for suffix, ext in (("", ""), ("Json", ".json"), ("Xml", ".xml")):
 CASES["vidaxl.getDocumentPdf"] = [
     (
         "invoice",
-        lambda p: p.client.get(f"/api_customer/documents/{paid_order(p) * 10 + 1}.pdf", auth=VIDAXL),
+        lambda p: p.client.get(f"/api_customer/documents/{paid_order(p) * 10 + 1}.pdf", auth=VIDAXL_DEMO),
         200,
     ),
-    ("unknown", lambda p: p.client.get("/api_customer/documents/11.pdf", auth=VIDAXL), 404),
-    ("bad id", lambda p: p.client.get("/api_customer/documents/abc.pdf", auth=VIDAXL), 400),
+    ("unknown", lambda p: p.client.get("/api_customer/documents/11.pdf", auth=VIDAXL_DEMO), 404),
+    ("bad id", lambda p: p.client.get("/api_customer/documents/abc.pdf", auth=VIDAXL_DEMO), 400),
     ("no credentials", lambda p: p.client.get(f"/api_customer/documents/{paid_order(p) * 10 + 1}.pdf"), 401),
 ]
 CASES["vidaxl.createOrder"] = vidaxl_create("/api_customer/orders")
@@ -319,7 +331,11 @@ CASES["sandbox.putState"] = [
     ("not a state", lambda p: p.client.put("/_sandbox/state", json={"format": "x"}), 400),
 ]
 CASES["sandbox.tokenFault"] = [
-    ("expire", lambda p: p.client.post("/_sandbox/fixje/tokens/expire", json={"clientId": DEMO[0]}), 200),
+    (
+        "expire",
+        lambda p: p.client.post("/_sandbox/fixje/tokens/expire", json={"clientId": FIXJE_DEMO[0]}),
+        200,
+    ),
     ("unknown", lambda p: p.client.post("/_sandbox/fixje/tokens/revoke", json={"token": "nope"}), 404),
 ]
 NOBODY = {"api": "fixje", "credential": "nobody", "latencyMs": 1}
@@ -379,7 +395,7 @@ def shared() -> Iterator[TestClient]:
 def test_response_matches_spec(
     shared: TestClient, operation: str, label: str, send: Request, status: int, accept: str
 ) -> None:
-    partner = Partner(shared, {"Authorization": f"Bearer {login(shared)}"})
+    partner = Partner.login(shared)
     shared.headers["accept"] = accept
     try:
         response = send(partner)
@@ -419,7 +435,7 @@ def test_response_matches_spec(
 )
 def test_accept_xml_is_honoured_where_the_spec_offers_it(shared: TestClient, path: str, media: str) -> None:
     headers = {"Authorization": f"Bearer {login(shared)}", "accept": "application/xml"}
-    auth = VIDAXL if path.startswith("/api_customer") else None
+    auth = VIDAXL_DEMO if path.startswith("/api_customer") else None
     response = shared.get(path, headers=headers, auth=auth)
     assert response.status_code == 200
     assert response.headers["content-type"].split(";")[0] == media

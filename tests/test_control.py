@@ -9,7 +9,17 @@ from starlette.testclient import TestClient
 
 from sandbox.errors import BadRequest
 from sandbox.world.clock import duration
-from tests.conftest import login, make_app
+from tests.helpers import (
+    FIRST_PRODUCT,
+    FIXJE_DEMO,
+    UTRECHT,
+    VIDAXL_DEMO,
+    Partner,
+    bearer,
+    login,
+    make_app,
+    vidaxl_order_to,
+)
 
 
 def test_the_clock_reads_and_moves(client: TestClient) -> None:
@@ -29,10 +39,9 @@ def test_the_clock_drives_what_the_apis_show(client: TestClient) -> None:
     assert client.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     client.post("/_sandbox/clock", json={"advance": "PT1S"})
     assert client.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    demo = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
-    assert client.get("/api_customer/orders.json", auth=demo).json() != []
+    assert client.get("/api_customer/orders.json", auth=VIDAXL_DEMO).json() != []
     client.post("/_sandbox/clock", json={"advance": "P2D"})
-    assert client.get("/api_customer/orders.json", auth=demo).json() == []
+    assert client.get("/api_customer/orders.json", auth=VIDAXL_DEMO).json() == []
 
 
 def test_freeze_and_resume() -> None:
@@ -106,7 +115,7 @@ def test_the_clock_stays_in_range(
     assert response.status_code == 400
     assert message in response.json()["errors"][field][0]
     assert client.get("/_sandbox/clock").json()["now"] == "2026-11-02T09:00:00Z"
-    vidaxl = client.get("/api_customer/orders.json", auth=("demo@vidaxl.sandbox", "vidaxl-demo-token"))
+    vidaxl = client.get("/api_customer/orders.json", auth=VIDAXL_DEMO)
     assert vidaxl.status_code == 200
 
 
@@ -169,17 +178,17 @@ def test_the_journal_records_api_requests(client: TestClient) -> None:
     client.post(
         "/api_customer/orders.json",
         json={"order_products": []},
-        auth=("demo@vidaxl.sandbox", "vidaxl-demo-token"),
+        auth=VIDAXL_DEMO,
     )
-    client.get("/api_customer/orders.json", auth=("demo@vidaxl.sandbox", "wrong"))
+    client.get("/api_customer/orders.json", auth=(VIDAXL_DEMO[0], "wrong"))
     client.get("/_sandbox/clock")
     journal = client.get("/_sandbox/requests").json()
     assert journal["total"] == 4
     seen = [(e["api"], e["method"], e["path"], e["status"], e["credential"]) for e in journal["requests"]]
     assert seen == [
         ("vidaxl", "GET", "/api_customer/orders.json", 401, None),
-        ("vidaxl", "POST", "/api_customer/orders.json", 400, "demo@vidaxl.sandbox"),
-        ("fixje", "GET", "/api/v1/orders", 200, "fixje-demo-client"),
+        ("vidaxl", "POST", "/api_customer/orders.json", 400, VIDAXL_DEMO[0]),
+        ("fixje", "GET", "/api/v1/orders", 200, FIXJE_DEMO[0]),
         ("fixje", "POST", "/api/v1/login", 200, None),
     ]
     newest_post = journal["requests"][1]
@@ -214,8 +223,6 @@ def test_tenants_have_order_books_of_their_own(client: TestClient) -> None:
         assert [s["storeFrontId"] for s in fronts] == tenant["storeFrontIds"]
         assert client.get("/api/v1/products", headers=headers).json()["totalCount"] == 600
         tokens.append(headers)
-    from tests.conftest import Partner
-
     mine = Partner(client, tokens[0])
     body = mine.order_body()
     created = client.post("/api/v1/orders", json=body, headers=tokens[0]).json()
@@ -241,13 +248,12 @@ def test_a_time_scale_runs_the_clock_faster() -> None:
 
 def seeded_view(client: TestClient) -> list[bytes]:
     """What a client sees of the seeded world (tokens differ; the rest must not)."""
-    headers = {"Authorization": f"Bearer {login(client)}"}
-    demo = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
+    headers = bearer(login(client))
     return [
         client.get(path, headers=headers).content
         for path in ("/api/v1/orders", "/api/v1/products?pageSize=100", "/api/v1/storefronts")
     ] + [
-        client.get(path, auth=demo).content
+        client.get(path, auth=VIDAXL_DEMO).content
         for path in (
             "/api_customer/orders.json",
             "/api_customer/products.json?limit=500",
@@ -259,10 +265,8 @@ def seeded_view(client: TestClient) -> list[bytes]:
 def test_reset_returns_to_the_seeded_state(client: TestClient) -> None:
     with TestClient(make_app()) as fresh:
         seeded = seeded_view(fresh)
-    from tests.conftest import Partner
-
     token = login(client)
-    partner = Partner(client, {"Authorization": f"Bearer {token}"})
+    partner = Partner(client, bearer(token))
     created = partner.post("/api/v1/orders", json=partner.order_body()).json()["orderId"]
     tenant = client.post("/_sandbox/tenants", json={"api": "vidaxl"}).json()
     client.post(
@@ -291,28 +295,14 @@ def test_reset_returns_to_the_seeded_state(client: TestClient) -> None:
 
 def busy(client: TestClient) -> None:
     """Change a little of everything: orders, events, a tenant, the clock."""
-    from tests.conftest import Partner
-
-    partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+    partner = Partner.login(client)
     order_id = partner.post("/api/v1/orders", json=partner.order_body()).json()["orderId"]
     sku = partner.get(f"/api/v1/orders/{order_id}").json()["orderItems"][0]["sku"]
     client.post(f"/_sandbox/fixje/orders/{order_id}/events", json={"event": "ship", "items": {sku: 1}})
     client.post("/_sandbox/tenants", json={"api": "vidaxl"})
     client.post("/_sandbox/scenarios/two-parcels")
     client.post(
-        "/api_customer/orders.json",
-        auth=("demo@vidaxl.sandbox", "vidaxl-demo-token"),
-        json={
-            "addressbook": {
-                "address": "Dorpsstraat 1",
-                "city": "Utrecht",
-                "postal_code": "3511 AA",
-                "country": "NL",
-                "name": "Eva",
-                "phone": "0301234567",
-            },
-            "order_products": [{"product_code": "146400", "quantity": 1000}],
-        },
+        "/api_customer/orders.json", auth=VIDAXL_DEMO, json=vidaxl_order_to(UTRECHT, (FIRST_PRODUCT, 1000))
     )
     client.post("/_sandbox/clock", json={"advance": "PT5H"})
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from tests.conftest import OTHER, Partner, login, make_app
+from tests.helpers import FIRST_PRODUCT, FIXJE_OTHER, UTRECHT, VIDAXL_DEMO, Partner, make_app, vidaxl_order_to
 
-VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 VIDAXL_READS = [
     "/api_customer/products.json?limit=500",
     "/api_customer/orders.xml?submitted_at_gteq=2026-10-01",
@@ -26,8 +25,8 @@ READS = [
 def session(seed: int | None = None) -> list[bytes]:
     """What a fixed series of requests answers, as raw bytes."""
     with TestClient(make_app(seed=seed)) as client:
-        demo = Partner(client, {"Authorization": f"Bearer {login(client)}"})
-        other = Partner(client, {"Authorization": f"Bearer {login(client, OTHER)}"})
+        demo = Partner.login(client)
+        other = Partner.login(client, FIXJE_OTHER)
         answers = [demo.get(path).content for path in READS]
         answers.append(other.get("/api/v1/orders").content)
         created = demo.post("/api/v1/orders", json=demo.order_body())
@@ -35,19 +34,9 @@ def session(seed: int | None = None) -> list[bytes]:
         answers.append(demo.get(f"/api/v1/orders/{created.json()['orderId']}").content)
         answers.append(demo.get("/api/v1/orders/not-a-uuid", headers={"accept": "application/xml"}).content)
         for path in VIDAXL_READS:
-            answers.append(client.get(path, auth=VIDAXL).content)
-        order = {
-            "addressbook": {
-                "address": "Dorpsstraat 1",
-                "city": "Utrecht",
-                "postal_code": "3511 AA",
-                "country": "NL",
-                "name": "Eva",
-                "phone": "0301234567",
-            },
-            "order_products": [{"product_code": "146400", "quantity": 1}],
-        }
-        answers.append(client.post("/api_customer/orders", json=order, auth=VIDAXL).content)
+            answers.append(client.get(path, auth=VIDAXL_DEMO).content)
+        order = vidaxl_order_to(UTRECHT, (FIRST_PRODUCT, 1))
+        answers.append(client.post("/api_customer/orders", json=order, auth=VIDAXL_DEMO).content)
         return answers
 
 
@@ -75,11 +64,11 @@ def test_a_running_clock_does_not_change_the_seeded_world() -> None:
     answers = []
     for _ in range(2):
         with TestClient(make_app(freeze=False)) as client:
-            fixje = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+            fixje = Partner.login(client)
             answers.append(
                 [
                     fixje.get("/api/v1/orders").content,
-                    *(client.get(path, auth=VIDAXL).content for path in paths),
+                    *(client.get(path, auth=VIDAXL_DEMO).content for path in paths),
                 ]
             )
     assert answers[0] == answers[1]

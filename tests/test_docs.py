@@ -13,7 +13,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from sandbox.resources import default_fixtures, spec_path
-from tests.conftest import make_app
+from tests.helpers import FIXJE_DEMO, VIDAXL_DEMO, VIDAXL_OTHER, make_app
 
 NAMES = ("fixje", "vidaxl", "sandbox")
 CONFIG = re.compile(r'<script id="docs-config" type="application/json">(.*?)</script>', re.DOTALL)
@@ -40,14 +40,14 @@ def docs_config(page: str) -> dict[str, Any]:
         (
             "fixje",
             "Fixje Partner Web API (2.0)",
-            {"clientId": "fixje-demo-client", "clientSecret": "fixje-demo-secret"},
+            {"clientId": FIXJE_DEMO[0], "clientSecret": FIXJE_DEMO[1]},
             [],
         ),
         (
             "vidaxl",
             "vidaXL customer API (B2BWave)",
             None,
-            [["basic", "demo@vidaxl.sandbox", "vidaxl-demo-token"]],
+            [["basic", *VIDAXL_DEMO]],
         ),
         ("sandbox", "supplier-sandbox control API", None, []),
     ],
@@ -167,7 +167,7 @@ def test_the_credentials_come_from_the_fixtures(tmp_path: Path) -> None:
         fixje = docs_config(client.get("/docs/fixje").text)
         vidaxl = docs_config(client.get("/docs/vidaxl").text)
     assert fixje["oauth"] == {"clientId": "acme-client", "clientSecret": "acme-secret"}
-    assert vidaxl["basic"] == [["basic", "other@vidaxl.sandbox", "vidaxl-other-token"]]
+    assert vidaxl["basic"] == [["basic", *VIDAXL_OTHER]]
 
 
 def test_off_loopback_the_docs_stay_open_but_never_show_the_admin_token() -> None:

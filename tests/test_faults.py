@@ -18,22 +18,22 @@ from sandbox.faults import Faults
 from sandbox.fixtures import FixtureError
 from sandbox.resources import default_fixtures, spec_path
 from sandbox.spec.loader import load_spec
-from tests.conftest import OTHER, Partner, assert_problem, login, make_app, snapshot
+from tests.helpers import (
+    FIRST_PRODUCT,
+    FIXJE_OTHER,
+    LONDON,
+    VIDAXL_DEMO,
+    VIDAXL_OTHER,
+    Partner,
+    assert_problem,
+    login_form,
+    make_app,
+    snapshot,
+    vidaxl_order_to,
+)
 from tests.live import serve
 
-VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
-VIDAXL_OTHER = ("other@vidaxl.sandbox", "vidaxl-other-token")
-VIDAXL_ORDER = {
-    "addressbook": {
-        "address": "Covent Garden 100",
-        "city": "London",
-        "postal_code": "NR33 7NL",
-        "country": "GB",
-        "name": "John Wall",
-        "phone": "0684541247",
-    },
-    "order_products": [{"product_code": "146400", "quantity": 1}],
-}
+VIDAXL_ORDER = vidaxl_order_to(LONDON, (FIRST_PRODUCT, 1))
 
 
 def add(client: TestClient, **rule: Any) -> dict[str, Any]:
@@ -45,8 +45,8 @@ def add(client: TestClient, **rule: Any) -> dict[str, Any]:
 
 def vidaxl_state(client: TestClient) -> tuple[int, str]:
     """How many orders the demo customer placed in the last day, and the stock of product 146400."""
-    orders = client.get("/api_customer/orders.json", auth=VIDAXL).json()
-    stock = client.get("/api_customer/products.json?code_eq=146400", auth=VIDAXL).json()
+    orders = client.get("/api_customer/orders.json", auth=VIDAXL_DEMO).json()
+    stock = client.get("/api_customer/products.json?code_eq=146400", auth=VIDAXL_DEMO).json()
     return len(orders), stock["data"][0]["quantity"]
 
 
@@ -95,7 +95,7 @@ def test_each_status_in_the_fixje_problem_shape(demo: Partner, status: int, titl
 def test_each_status_in_the_vidaxl_error_shape(client: TestClient, status: int, error: str) -> None:
     before = vidaxl_state(client)
     add(client, api="vidaxl", method="POST", status=status)
-    response = client.post("/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL)
+    response = client.post("/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL_DEMO)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json; charset=utf-8"
     assert response.json() == {"error": error}
@@ -106,11 +106,7 @@ def test_the_login_fails_in_the_oauth_shape(client: TestClient) -> None:
     add(client, api="fixje", path="/api/v1/login", status=503)
     response = client.post(
         "/api/v1/login",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "fixje-demo-client",
-            "client_secret": "fixje-demo-secret",
-        },
+        data=login_form(),
     )
     assert response.status_code == 503
     assert response.json() == {
@@ -133,7 +129,8 @@ def test_fail_the_next_two_then_succeed(client: TestClient) -> None:
         "source": "api",
     }
     answers = [
-        client.post("/api_customer/orders.json", json=VIDAXL_ORDER, auth=VIDAXL).status_code for _ in range(3)
+        client.post("/api_customer/orders.json", json=VIDAXL_ORDER, auth=VIDAXL_DEMO).status_code
+        for _ in range(3)
     ]
     assert answers == [503, 503, 200]
     listed = client.get("/_sandbox/faults").json()["faults"]
@@ -144,15 +141,17 @@ def test_fail_the_next_two_then_succeed(client: TestClient) -> None:
 
 def test_only_the_named_credential_is_faulted(client: TestClient) -> None:
     add(client, api="vidaxl", credential="DEMO@vidaxl.sandbox", status=502)
-    assert client.get("/api_customer/products.json?limit=1", auth=VIDAXL).status_code == 502
+    assert client.get("/api_customer/products.json?limit=1", auth=VIDAXL_DEMO).status_code == 502
     assert client.get("/api_customer/products.json?limit=1", auth=VIDAXL_OTHER).status_code == 200
     # the credentials are checked first: a wrong password is still a 401
-    assert client.get("/api_customer/products.json?limit=1", auth=(VIDAXL[0], "wrong")).status_code == 401
-    demo = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+    assert (
+        client.get("/api_customer/products.json?limit=1", auth=(VIDAXL_DEMO[0], "wrong")).status_code == 401
+    )
+    demo = Partner.login(client)
     assert demo.get("/api/v1/storefronts").status_code == 200  # another API
-    add(client, api="fixje", credential=OTHER[0], status=500)
+    add(client, api="fixje", credential=FIXJE_OTHER[0], status=500)
     assert demo.get("/api/v1/storefronts").status_code == 200
-    other = Partner(client, {"Authorization": f"Bearer {login(client, OTHER)}"})
+    other = Partner.login(client, FIXJE_OTHER)
     assert_problem(other.get("/api/v1/storefronts"), 500)
 
 
@@ -175,7 +174,9 @@ def test_paths_match_by_glob(demo: Partner, pattern: str, path: str, faulted: bo
 def chances(seed: int) -> list[int]:
     with TestClient(make_app(seed=seed), raise_server_exceptions=False) as client:
         add(client, api="vidaxl", status=503, probability=0.5)
-        return [client.get("/api_customer/products.json?limit=1", auth=VIDAXL).status_code for _ in range(40)]
+        return [
+            client.get("/api_customer/products.json?limit=1", auth=VIDAXL_DEMO).status_code for _ in range(40)
+        ]
 
 
 def test_a_probability_is_seeded() -> None:
@@ -316,8 +317,8 @@ def test_rules_from_the_fixtures_come_back_on_reset(tmp_path: Path) -> None:
             "source": "fixtures",
         }
         assert client.get("/_sandbox/faults").json() == {"faults": [rule]}
-        assert client.post("/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL).status_code == 503
-        assert client.post("/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL).status_code == 200
+        assert client.post("/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL_DEMO).status_code == 503
+        assert client.post("/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL_DEMO).status_code == 200
         client.delete("/_sandbox/faults")
         client.post("/_sandbox/reset")
         assert client.get("/_sandbox/faults").json() == {"faults": [rule]}
@@ -338,7 +339,7 @@ def test_a_scenario_brings_its_rules(client: TestClient) -> None:
         ("fixje", None, "scenario"),
     ]
     answers = [
-        client.post("/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL).status_code for _ in range(3)
+        client.post("/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL_DEMO).status_code for _ in range(3)
     ]
     assert answers == [503, 503, 200]
 
@@ -353,16 +354,16 @@ def live() -> Iterator[str]:
 
 def test_a_dropped_connection_over_a_real_socket(live: str) -> None:
     orders = f"{live}/api_customer/orders.json"
-    before = len(requests.get(orders, auth=VIDAXL, timeout=5).json())
+    before = len(requests.get(orders, auth=VIDAXL_DEMO, timeout=5).json())
     rule = requests.post(
         f"{live}/_sandbox/faults",
         timeout=5,
         json={"api": "vidaxl", "method": "POST", "drop": True, "times": 1},
     ).json()
     with pytest.raises(requests.exceptions.ConnectionError, match="without response"):
-        requests.post(f"{live}/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL, timeout=5)
-    assert len(requests.get(orders, auth=VIDAXL, timeout=5).json()) == before
-    again = requests.post(f"{live}/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL, timeout=5)
+        requests.post(f"{live}/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL_DEMO, timeout=5)
+    assert len(requests.get(orders, auth=VIDAXL_DEMO, timeout=5).json()) == before
+    again = requests.post(f"{live}/api_customer/orders", json=VIDAXL_ORDER, auth=VIDAXL_DEMO, timeout=5)
     assert again.status_code == 200
     listed = requests.get(f"{live}/_sandbox/faults", timeout=5).json()["faults"]
     assert [(r["id"], r["fired"], r["remaining"]) for r in listed] == [(rule["id"], 1, 0)]

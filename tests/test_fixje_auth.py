@@ -8,9 +8,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from tests.conftest import DEMO, login
+from tests.helpers import FIXJE_DEMO, FIXJE_OTHER, login, login_form, make_app
 
-FORM = {"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]}
+FORM = login_form()
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ FORM = {"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret
         ),
         pytest.param(lambda c: c.post("/api/v1/login", json=FORM), id="json"),
         pytest.param(
-            lambda c: c.post("/api/v1/login", data={"grant_type": "client_credentials"}, auth=DEMO),
+            lambda c: c.post("/api/v1/login", data={"grant_type": "client_credentials"}, auth=FIXJE_DEMO),
             id="basic-header",
         ),
     ],
@@ -43,7 +43,7 @@ def test_login_answers_a_bearer_token(client: TestClient, send: object) -> None:
 def test_tokens_are_random_and_opaque(client: TestClient) -> None:
     first, second = login(client), login(client)
     assert first != second
-    assert DEMO[0] not in first and DEMO[1] not in first
+    assert FIXJE_DEMO[0] not in first and FIXJE_DEMO[1] not in first
 
 
 def test_basic_credentials_are_form_urlencoded_per_rfc6749(client: TestClient) -> None:
@@ -51,7 +51,7 @@ def test_basic_credentials_are_form_urlencoded_per_rfc6749(client: TestClient) -
     response = client.post(
         "/api/v1/login",
         data={"grant_type": "client_credentials"},
-        auth=("fixje%2Ddemo%2Dclient", "fixje-demo-secret"),
+        auth=("fixje%2Ddemo%2Dclient", FIXJE_DEMO[1]),
     )
     assert response.status_code == 200, response.text
 
@@ -84,8 +84,6 @@ def test_the_bearer_scheme_is_case_insensitive(client: TestClient) -> None:
 
 
 def test_a_token_of_one_sandbox_is_unknown_to_another(client: TestClient) -> None:
-    from tests.conftest import make_app
-
     token = login(client)
     with TestClient(make_app()) as elsewhere:
         response = elsewhere.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"})
@@ -93,7 +91,7 @@ def test_a_token_of_one_sandbox_is_unknown_to_another(client: TestClient) -> Non
 
 
 def test_a_revoked_token_is_refused(client: TestClient) -> None:
-    token, kept = login(client), login(client, ("fixje-other-client", "fixje-other-secret"))
+    token, kept = login(client), login(client, FIXJE_OTHER)
     revoked = client.post("/_sandbox/fixje/tokens/revoke", json={"token": token})
     assert revoked.json() == {"tokens": 1}
     refused = client.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"})
@@ -105,7 +103,9 @@ def test_a_revoked_token_is_refused(client: TestClient) -> None:
 
 def test_a_client_s_tokens_can_be_expired_now(client: TestClient) -> None:
     tokens = [login(client), login(client)]
-    assert client.post("/_sandbox/fixje/tokens/expire", json={"clientId": DEMO[0]}).json() == {"tokens": 2}
+    assert client.post("/_sandbox/fixje/tokens/expire", json={"clientId": FIXJE_DEMO[0]}).json() == {
+        "tokens": 2
+    }
     for token in tokens:
         refused = client.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"})
         assert refused.status_code == 401

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import DEMO, Partner, assert_problem, snapshot
-from tests.mutations import both, drop, put
+from tests.helpers import FIXJE_DEMO, Partner, assert_problem, basic, both, drop, login_form, put, snapshot
 
 MISSING_ORDER = "5d1a3c9e-0000-4000-8000-000000000000"
 UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
@@ -508,50 +507,45 @@ def test_the_valid_body_is_accepted(demo: Partner, refs: Refs) -> None:
 FORM = "application/x-www-form-urlencoded"
 
 
-def basic(client_id: str, secret: str) -> str:
-    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-
-
-def creds(client_id: str = DEMO[0], secret: str = DEMO[1], **extra: str) -> dict[str, str]:
-    return {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret, **extra}
-
-
 # id, keyword arguments for client.post, status, `error`, expected start of WWW-Authenticate or None.
 LOGIN_CASES: list[tuple[str, dict[str, Any], int, str, str | None]] = [
     (
         "missing grant_type",
-        {"data": {"client_id": DEMO[0], "client_secret": DEMO[1]}},
+        {"data": {"client_id": FIXJE_DEMO[0], "client_secret": FIXJE_DEMO[1]}},
         400,
         "invalid_request",
         None,
     ),
-    ("grant_type password", {"data": creds(grant_type="password")}, 400, "unsupported_grant_type", None),
-    ("wrong secret", {"data": creds(secret="wrong")}, 401, "invalid_client", None),
-    ("unknown client", {"data": creds(client_id="nobody")}, 401, "invalid_client", None),
+    ("grant_type password", {"data": login_form(grant_type="password")}, 400, "unsupported_grant_type", None),
+    ("wrong secret", {"data": login_form((FIXJE_DEMO[0], "wrong"))}, 401, "invalid_client", None),
+    ("unknown client", {"data": login_form(("nobody", FIXJE_DEMO[1]))}, 401, "invalid_client", None),
     (
         "missing client_id",
-        {"data": {"grant_type": "client_credentials", "client_secret": DEMO[1]}},
+        {"data": {"grant_type": "client_credentials", "client_secret": FIXJE_DEMO[1]}},
         400,
         "invalid_request",
         None,
     ),
     (
         "missing client_secret",
-        {"data": {"grant_type": "client_credentials", "client_id": DEMO[0]}},
+        {"data": {"grant_type": "client_credentials", "client_id": FIXJE_DEMO[0]}},
         400,
         "invalid_request",
         None,
     ),
     (
         "credentials in header and body",
-        {"data": creds(), "headers": {"Authorization": basic(*DEMO)}},
+        {"data": login_form(), "headers": {"Authorization": basic(*FIXJE_DEMO)}},
         400,
         "invalid_request",
         None,
     ),
     (
         "basic wrong secret",
-        {"data": {"grant_type": "client_credentials"}, "headers": {"Authorization": basic(DEMO[0], "wrong")}},
+        {
+            "data": {"grant_type": "client_credentials"},
+            "headers": {"Authorization": basic(FIXJE_DEMO[0], "wrong")},
+        },
         401,
         "invalid_client",
         "Basic",
@@ -570,7 +564,7 @@ LOGIN_CASES: list[tuple[str, dict[str, Any], int, str, str | None]] = [
         "basic without colon",
         {
             "data": {"grant_type": "client_credentials"},
-            "headers": {"Authorization": "Basic " + base64.b64encode(DEMO[0].encode()).decode()},
+            "headers": {"Authorization": "Basic " + base64.b64encode(FIXJE_DEMO[0].encode()).decode()},
         },
         401,
         "invalid_client",
@@ -579,18 +573,27 @@ LOGIN_CASES: list[tuple[str, dict[str, Any], int, str, str | None]] = [
     # RFC 6749 5.2: a client that authenticated with the Authorization header gets 401 and a challenge.
     (
         "basic with empty secret",
-        {"data": {"grant_type": "client_credentials"}, "headers": {"Authorization": basic(DEMO[0], "")}},
+        {
+            "data": {"grant_type": "client_credentials"},
+            "headers": {"Authorization": basic(FIXJE_DEMO[0], "")},
+        },
         401,
         "invalid_client",
         "Basic",
     ),
-    ("json array body", {"json": [creds()]}, 400, "invalid_request", None),
-    ("json grant_type not a string", {"json": {**creds(), "grant_type": 1}}, 400, "invalid_request", None),
+    ("json array body", {"json": [login_form()]}, 400, "invalid_request", None),
+    (
+        "json grant_type not a string",
+        {"json": {**login_form(), "grant_type": 1}},
+        400,
+        "invalid_request",
+        None,
+    ),
     (
         "grant_type twice",
         {
             "content": "grant_type=client_credentials&grant_type=client_credentials"
-            f"&client_id={DEMO[0]}&client_secret={DEMO[1]}",
+            f"&client_id={FIXJE_DEMO[0]}&client_secret={FIXJE_DEMO[1]}",
             "headers": {"Content-Type": FORM},
         },
         400,

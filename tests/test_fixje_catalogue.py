@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.conftest import Partner
-from tests.test_fixje_orders import all_products
+from tests.helpers import Partner
 
 VAT_CLASSES = {"high", "low", "zero"}
 WAREHOUSES = {"Tilburg DC", "Venlo Fulfilment", "Duisburg Supplier Direct", "Antwerpen Crossdock"}
@@ -17,7 +16,7 @@ def ean13_valid(code: str) -> bool:
 
 
 def test_the_catalogue_is_large_unique_and_coherent(demo: Partner) -> None:
-    products = all_products(demo)
+    products = demo.all_products()
     listed = demo.get("/api/v1/products").json()
     assert listed["totalCount"] == len(products) == 600
     assert len(listed["data"]) == 100

@@ -6,21 +6,10 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from tests.conftest import Partner
+from tests.helpers import Partner
 
 VAT = {"high": Decimal(21), "low": Decimal(9), "zero": Decimal(0)}
 CENT = Decimal("0.01")
-
-
-def all_products(partner: Partner) -> dict[str, dict[str, Any]]:
-    products: dict[str, dict[str, Any]] = {}
-    page = 1
-    while True:
-        data = partner.get(f"/api/v1/products?page={page}&pageSize=100").json()["data"]
-        if not data:
-            return products
-        products.update({p["sku"]: p for p in data})
-        page += 1
 
 
 def all_orders(partner: Partner) -> list[dict[str, Any]]:
@@ -59,7 +48,7 @@ def test_pages_follow_each_other_in_both_spellings(demo: Partner) -> None:
 
 
 def test_a_created_order_is_stored_with_catalogue_prices_and_tax(demo: Partner) -> None:
-    products = all_products(demo)
+    products = demo.all_products()
     skus = [sku for sku, p in products.items() if p["stocks"][0]["quantity"] >= 3]
     by_class = {products[s]["taxClass"]: s for s in skus}
     assert set(by_class) == {"high", "low", "zero"}
@@ -117,12 +106,12 @@ def test_a_new_order_comes_first_in_the_list(demo: Partner) -> None:
 def test_stock_is_reserved_from_the_named_stock(demo: Partner) -> None:
     product = next(
         p
-        for p in all_products(demo).values()
+        for p in demo.all_products().values()
         if len(p["stocks"]) > 1 and all(s["quantity"] > 5 for s in p["stocks"])
     )
     chosen = product["stocks"][1]
     create(demo, orderItems=[{"sku": product["sku"], "quantity": 4, "stockId": chosen["stockId"]}])
-    after = all_products(demo)[product["sku"]]["stocks"]
+    after = demo.all_products()[product["sku"]]["stocks"]
     assert after[1]["quantity"] == chosen["quantity"] - 4
     assert after[0]["quantity"] == product["stocks"][0]["quantity"]
 
@@ -130,7 +119,7 @@ def test_stock_is_reserved_from_the_named_stock(demo: Partner) -> None:
 def test_quantity_beyond_stock_is_backordered_with_a_warning(demo: Partner) -> None:
     product = next(
         p
-        for p in all_products(demo).values()
+        for p in demo.all_products().values()
         if len(p["stocks"]) == 1 and 0 < p["stocks"][0]["quantity"] < 50
     )
     available = product["stocks"][0]["quantity"]
@@ -140,10 +129,10 @@ def test_quantity_beyond_stock_is_backordered_with_a_warning(demo: Partner) -> N
         f"'{product['stocks'][0]['name']}'; 7 backordered."
     )
     assert warning in created["creationWarnings"]
-    assert all_products(demo)[product["sku"]]["stocks"][0]["quantity"] == 0
+    assert demo.all_products()[product["sku"]]["stocks"][0]["quantity"] == 0
     again = create(demo, orderItems=[{"sku": product["sku"], "quantity": 2}])
     assert any("2 backordered" in w for w in again["creationWarnings"])
-    assert all_products(demo)[product["sku"]]["stocks"][0]["quantity"] == 0
+    assert demo.all_products()[product["sku"]]["stocks"][0]["quantity"] == 0
 
 
 def test_a_price_that_differs_from_the_catalogue_is_warned_and_not_charged(demo: Partner) -> None:

@@ -10,6 +10,7 @@ import pytest
 from sandbox.fixtures import FixtureError, load_fixtures, parse_fixtures
 from sandbox.resources import default_fixtures
 from sandbox.suppliers import SUPPLIERS
+from tests.helpers import FIXJE_DEMO, FIXJE_OTHER, VIDAXL_DEMO, VIDAXL_DISABLED, VIDAXL_OTHER
 
 PARTNER = {"name": "A", "client_id": "a", "client_secret": "s"}
 
@@ -20,8 +21,26 @@ def test_the_default_fixtures() -> None:
     assert fixtures.clock_start == datetime(2026, 11, 2, 9, tzinfo=UTC)
     assert fixtures.suppliers["fixje"].products >= 500
     ids = [(p.client_id, p.client_secret) for p in fixtures.suppliers["fixje"].partners]
-    assert ids[0] == ("fixje-demo-client", "fixje-demo-secret")
+    assert ids[0] == FIXJE_DEMO
     assert len(ids) >= 2
+
+
+def test_the_accounts_the_tests_name_are_those_of_the_default_fixtures() -> None:
+    """tests/helpers.py names these accounts and says which each is."""
+    fixtures = load_fixtures(default_fixtures(), SUPPLIERS)
+    partners = fixtures.suppliers["fixje"].partners
+    assert [(p.name, (p.client_id, p.client_secret), p.storefronts) for p in partners] == [
+        ("Demo Webshop B.V.", FIXJE_DEMO, 2),
+        ("Tuinhuis Online B.V.", FIXJE_OTHER, 1),
+    ]
+    customers = fixtures.suppliers["vidaxl"].customers
+    assert [
+        (c.name, (c.email, c.token), c.pricelist_id, c.price_factor, c.api_enabled) for c in customers
+    ] == [
+        ("Demo Dropshipper", VIDAXL_DEMO, 25, 1.0, True),
+        ("Second Shop", VIDAXL_OTHER, 26, 0.95, True),
+        ("Disabled Account", VIDAXL_DISABLED, 25, 1.0, False),
+    ]
 
 
 def test_defaults_for_what_is_left_out() -> None:

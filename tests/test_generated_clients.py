@@ -21,10 +21,10 @@ import pytest
 import yaml
 
 from sandbox.resources import spec_path
+from tests.helpers import FIXJE_DEMO, VIDAXL_DEMO
 from tests.live import Server, serve
 
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
-VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 # The generator reads JSON and text answers; XML it leaves to the caller (the raw bytes are in
 # `sync_detailed(...).content`), and binary answers it reads when told they are a stream.
 EXPECTED_WARNING = re.compile(r"Unsupported content_type application/xml\)")
@@ -109,10 +109,10 @@ def test_the_generated_fixje_client_logs_in_and_walks_an_order(fixje: ModuleType
             login.sync(
                 client=anonymous,
                 body=models.LoginRequest(
-                    grant_type="client_credentials", client_id="fixje-demo-client", client_secret=secret
+                    grant_type="client_credentials", client_id=FIXJE_DEMO[0], client_secret=secret
                 ),
             )
-            for secret in ("fixje-demo-secret", "wrong")
+            for secret in (FIXJE_DEMO[1], "wrong")
         )
     assert isinstance(token, models.LoginResponse), token
     assert (token.token_type, token.expires_in) == ("Bearer", 3600)
@@ -174,7 +174,7 @@ def test_the_generated_vidaxl_client_creates_lists_and_reads_every_format(
     server: Server,
 ) -> None:
     models = submodule(vidaxl, "models")
-    with vidaxl.Client(base_url=server.url, httpx_args={"auth": VIDAXL}) as client:
+    with vidaxl.Client(base_url=server.url, httpx_args={"auth": VIDAXL_DEMO}) as client:
         create_list_and_read(vidaxl, models, client)
     with vidaxl.Client(base_url=server.url, httpx_args={"auth": ("nobody@example.com", "x")}) as stranger:
         denied = submodule(vidaxl, "api.orders.list_orders_json").sync(client=stranger)

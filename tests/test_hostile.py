@@ -20,10 +20,9 @@ import pytest
 import requests
 from starlette.testclient import TestClient
 
-from tests.conftest import DEMO, assert_problem, login, make_app
+from tests.helpers import FIXJE_DEMO, VIDAXL_DEMO, assert_problem, basic, login, login_form, make_app
 from tests.live import Server, serve
 
-VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 JSON_TYPE = "application/json; charset=utf-8"
 LOGIN = "/api/v1/login"
 ORDERS = "/api/v1/orders"
@@ -71,10 +70,6 @@ def nested(depth: int) -> bytes:
     return b"[" * depth + b"]" * depth
 
 
-def basic(user: str, password: str) -> str:
-    return basic_bytes(f"{user}:{password}".encode())
-
-
 def basic_bytes(raw: bytes) -> str:
     return "Basic " + base64.b64encode(raw).decode()
 
@@ -105,12 +100,12 @@ def credentials(path: str, bearer: str) -> Headers:
     if path.startswith("/api/v1/") and not path.startswith(LOGIN):
         return {"Authorization": bearer}
     if path.startswith("/api_customer"):
-        return {"Authorization": basic(*VIDAXL)}
+        return {"Authorization": basic(*VIDAXL_DEMO)}
     return {}
 
 
 def fixje_snapshot(client: TestClient, bearer: str) -> tuple[int, list[int]]:
-    """What `snapshot` in conftest reads, in two small pages: the partner's order count and the
+    """What `snapshot` in helpers reads, in two small pages: the partner's order count and the
     first product's stock quantities, as Fixje shows them."""
     orders = client.get(ORDERS, params={"pagesize": 1}, headers={"Authorization": bearer})
     product = client.get("/api/v1/products", params={"pageSize": 1}, headers={"Authorization": bearer})
@@ -119,7 +114,7 @@ def fixje_snapshot(client: TestClient, bearer: str) -> tuple[int, list[int]]:
     return orders.json()["totalCount"], [stock["quantity"] for stock in stocks]
 
 
-def vidaxl_snapshot(client: TestClient, auth: tuple[str, str] = VIDAXL) -> tuple[int, str]:
+def vidaxl_snapshot(client: TestClient, auth: tuple[str, str] = VIDAXL_DEMO) -> tuple[int, str]:
     """The customer's new (Temporary) orders and the first product's stock, as vidaXL shows them."""
     orders = client.get(VX_LIST, params={"status_order_id_eq": 1}, auth=auth)
     product = client.get(VX_PRODUCTS, params={"limit": 1}, auth=auth)
@@ -603,7 +598,7 @@ CONTENT_TYPES: list[Case] = [
         "POST",
         REVOKE,
         MULTIPART,
-        multipart(clientId=DEMO[0].encode()),
+        multipart(clientId=FIXJE_DEMO[0].encode()),
         403,
         None,
         FORM_REFUSED,
@@ -776,7 +771,7 @@ CREDENTIALS: list[Case] = [
     bearer_case("a token of 16 KiB", "Bearer " + "a" * 16_384, INVALID_TOKEN),
     bearer_case("Digest", 'Digest username="x", nonce="1", response="0"', BEARER_REQUIRED),
     bearer_case("Negotiate", NEGOTIATE, BEARER_REQUIRED),
-    bearer_case("the client credentials as Basic", basic(*DEMO), BEARER_REQUIRED),
+    bearer_case("the client credentials as Basic", basic(*FIXJE_DEMO), BEARER_REQUIRED),
     (
         "Fixje: a token of 64 KiB on a create",
         "POST",
@@ -792,14 +787,14 @@ CREDENTIALS: list[Case] = [
     login_case("a Basic header not ASCII", b"Basic \xff\xfe", 401, "invalid_client", MALFORMED),
     login_case(
         "Basic with a NUL after the secret",
-        basic(DEMO[0], DEMO[1] + "\x00"),
+        basic(FIXJE_DEMO[0], FIXJE_DEMO[1] + "\x00"),
         401,
         "invalid_client",
         UNKNOWN_CLIENT,
     ),
     login_case(
         "Basic with control characters in the id",
-        basic(DEMO[0] + "\x1b[2J", DEMO[1]),
+        basic(FIXJE_DEMO[0] + "\x1b[2J", FIXJE_DEMO[1]),
         401,
         "invalid_client",
         UNKNOWN_CLIENT,
@@ -810,10 +805,10 @@ CREDENTIALS: list[Case] = [
     basic_case("Basic of bytes not UTF-8", basic_bytes(b"\xff\xfe:\xff")),
     basic_case("a Basic header not ASCII", b"Basic \xff\xfe"),
     basic_case("Basic with control characters", "Basic \x01\x02\x03"),
-    basic_case("a NUL after the token", basic(VIDAXL[0], VIDAXL[1] + "\x00")),
-    basic_case("a NUL in the e-mail", basic("demo@vidaxl.sandbox\x00x", VIDAXL[1]), VX_PRODUCTS),
+    basic_case("a NUL after the token", basic(VIDAXL_DEMO[0], VIDAXL_DEMO[1] + "\x00")),
+    basic_case("a NUL in the e-mail", basic(f"{VIDAXL_DEMO[0]}\x00x", VIDAXL_DEMO[1]), VX_PRODUCTS),
     basic_case("Basic of 16 KiB", basic("a" * 16_384, "b")),
-    basic_case("Digest", 'Digest username="demo@vidaxl.sandbox"'),
+    basic_case("Digest", f'Digest username="{VIDAXL_DEMO[0]}"'),
     basic_case("Negotiate", NEGOTIATE, VX_PRODUCTS),
     (
         "vidaXL: a Basic header not ASCII on a create",
@@ -829,7 +824,7 @@ CREDENTIALS: list[Case] = [
         "vidaXL: Basic of 64 KiB on a create",
         "POST",
         VX_ORDERS,
-        {"Authorization": basic(VIDAXL[0], "t" * 65_536), **JSON},
+        {"Authorization": basic(VIDAXL_DEMO[0], "t" * 65_536), **JSON},
         VX_VALID,
         401,
         None,
@@ -1229,7 +1224,7 @@ TOO_LARGE = b"The request line and headers pass 32768 bytes."
 HOST = b"Host: localhost\r\n"
 TOKEN = b"@@TOKEN@@"
 FIXJE_AUTH = b"Authorization: Bearer " + TOKEN + b"\r\n"
-VIDAXL_AUTH = f"Authorization: {basic(*VIDAXL)}\r\n".encode()
+VIDAXL_AUTH = f"Authorization: {basic(*VIDAXL_DEMO)}\r\n".encode()
 AS_JSON = b"Content-Type: application/json\r\n"
 CHUNKED = b"Transfer-Encoding: chunked\r\n"
 
@@ -1415,7 +1410,7 @@ def token(server: Server) -> bytes:
     response = requests.post(
         f"{server.url}{LOGIN}",
         timeout=5,
-        data={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]},
+        data=login_form(),
     )
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"]).encode()

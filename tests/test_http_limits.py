@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import DEMO, TRACE_ID, Partner, assert_problem, snapshot
+from tests.helpers import FIXJE_DEMO, TRACE_ID, Partner, assert_problem, snapshot
 
 MIB = 1024 * 1024
 ORDERS = "/api/v1/orders"
@@ -39,7 +39,8 @@ def order_bytes(partner: Partner, size: int | None = None, **changes: Any) -> by
 
 
 def login_bytes(size: int) -> bytes:
-    raw = f"grant_type=client_credentials&client_id={DEMO[0]}&client_secret={DEMO[1]}&scope=".encode()
+    client_id, secret = FIXJE_DEMO
+    raw = f"grant_type=client_credentials&client_id={client_id}&client_secret={secret}&scope=".encode()
     return raw + b"x" * (size - len(raw))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,9 +9,7 @@ from starlette.testclient import TestClient
 
 from sandbox.fixje.lifecycle import TRANSITIONS as FIXJE_TABLE
 from sandbox.vidaxl.lifecycle import TRANSITIONS as VIDAXL_TABLE
-from tests.conftest import Partner, login, make_app
-
-VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
+from tests.helpers import UTRECHT, Customer, Partner, vidaxl_order_to
 
 # The documented lifecycles (README, specs/sandbox.yaml): (status, event) -> status after.
 FIXJE_MOVES = {
@@ -67,18 +64,12 @@ def test_the_tables_are_the_documented_ones() -> None:
     } == VIDAXL_MOVES
 
 
-@pytest.fixture(scope="module")
-def shared() -> Iterator[TestClient]:
-    with TestClient(make_app(), raise_server_exceptions=False) as client:
-        yield client
-
-
 def event(client: TestClient, api: str, order_id: Any, body: dict[str, Any]) -> Any:
     return client.post(f"/_sandbox/{api}/orders/{order_id}/events", json=body)
 
 
 def fixje_order(client: TestClient, status: str) -> tuple[Partner, str]:
-    partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+    partner = Partner.login(client)
     body = partner.order_body()
     body["orderItems"][0]["quantity"] = 2
     created = partner.post("/api/v1/orders", json=body)
@@ -93,31 +84,16 @@ def fixje_order(client: TestClient, status: str) -> tuple[Partner, str]:
 
 
 def vidaxl_order(client: TestClient, status: str) -> int:
-    code = client.get("/api_customer/products.json?limit=1", auth=VIDAXL).json()["data"][0]["code"]
-    created = client.post(
-        "/api_customer/orders.json",
-        auth=VIDAXL,
-        json={
-            "addressbook": {
-                "address": "Dorpsstraat 1",
-                "city": "Utrecht",
-                "postal_code": "3511 AA",
-                "country": "NL",
-                "name": "Eva de Boer",
-                "phone": "0301234567",
-            },
-            "order_products": [{"product_code": code, "quantity": 1}],
-        },
-    )
-    assert created.status_code == 200, created.text
-    order_id: int = created.json()["order"]["id"]
+    customer = Customer(client)
+    code = customer.products(limit=1)["data"][0]["code"]
+    order_id: int = customer.create(vidaxl_order_to(UTRECHT, (code, 1)))["order"]["id"]
     for name in VIDAXL_PATHS[status]:
         assert event(client, "vidaxl", order_id, {"event": name}).status_code == 200
     return order_id
 
 
 def vidaxl_view(client: TestClient, order_id: int) -> dict[str, Any]:
-    listed = client.get(f"/api_customer/orders.json?id_eq={order_id}", auth=VIDAXL).json()
+    listed = Customer(client).get(f"/api_customer/orders.json?id_eq={order_id}").json()
     view: dict[str, Any] = listed[0]["order"]
     return view
 
@@ -230,12 +206,13 @@ def test_cancelling_returns_reserved_stock(client: TestClient) -> None:
     returned = stocks(client, partner, sku)
     assert sum(returned) == sum(reserved) + 2
 
-    code = client.get("/api_customer/products.json?limit=1", auth=VIDAXL).json()["data"][0]
+    customer = Customer(client)
+    code = customer.products(limit=1)["data"][0]
     order = vidaxl_order(client, "Submitted")
-    held = client.get(f"/api_customer/products.json?code_eq={code['code']}", auth=VIDAXL).json()["data"][0]
+    held = customer.product(code["code"])
     assert float(held["quantity"]) == float(code["quantity"]) - 1
     event(client, "vidaxl", order, {"event": "cancel"})
-    back = client.get(f"/api_customer/products.json?code_eq={code['code']}", auth=VIDAXL).json()["data"][0]
+    back = customer.product(code["code"])
     assert back["quantity"] == code["quantity"]
 
 

@@ -10,14 +10,14 @@ import requests
 from oauthlib.oauth2 import BackendApplicationClient
 from requests_oauthlib import OAuth2Session
 
-from tests.conftest import DEMO
+from tests.helpers import BERLIN, FIXJE_DEMO, VIDAXL_DEMO, VIDAXL_DISABLED, vidaxl_order_to
 from tests.live import serve
 
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     with serve() as server:
-        assert "client_id=fixje-demo-client  client_secret=fixje-demo-secret" in server.banner
+        assert f"client_id={FIXJE_DEMO[0]}  client_secret={FIXJE_DEMO[1]}" in server.banner
         yield server.url
 
 
@@ -32,8 +32,10 @@ def test_a_standard_oauth_client_gets_a_token_and_walks_an_order(
 ) -> None:
     # oauthlib insists on https unless told that plain http is intended (as on loopback).
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    session = OAuth2Session(client=BackendApplicationClient(client_id=DEMO[0]))
-    token = session.fetch_token(f"{base_url}/api/v1/login", client_id=DEMO[0], client_secret=DEMO[1])
+    session = OAuth2Session(client=BackendApplicationClient(client_id=FIXJE_DEMO[0]))
+    token = session.fetch_token(
+        f"{base_url}/api/v1/login", client_id=FIXJE_DEMO[0], client_secret=FIXJE_DEMO[1]
+    )
     assert token["token_type"] == "Bearer"
     assert token["expires_in"] == 3600
 
@@ -79,42 +81,34 @@ def test_without_a_token_the_server_refuses(base_url: str) -> None:
     assert response.headers["Content-Type"] == "application/problem+json; charset=utf-8"
 
 
-VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
-
-
 def test_a_vidaxl_customer_walks_an_order_over_basic_auth(base_url: str) -> None:
-    product = requests.get(f"{base_url}/api_customer/products.json?limit=1", auth=VIDAXL, timeout=5).json()[
-        "data"
-    ][0]
+    product = requests.get(
+        f"{base_url}/api_customer/products.json?limit=1", auth=VIDAXL_DEMO, timeout=5
+    ).json()["data"][0]
     created = requests.post(
         f"{base_url}/api_customer/orders.json",
-        auth=VIDAXL,
+        auth=VIDAXL_DEMO,
         timeout=5,
-        json={
-            "customer_order_reference": 74160086,
-            "addressbook": {
-                "address": "Hauptstrasse 5",
-                "city": "Berlin",
-                "postal_code": "10115",
-                "country": "DE",
-                "name": "Jonas Weber",
-                "phone": "+49 30 1234567",
-            },
-            "order_products": [{"product_code": int(product["code"]), "quantity": 2}],
-        },
+        json=vidaxl_order_to(BERLIN, (int(product["code"]), 2), customer_order_reference=74160086),
     )
     assert created.status_code == 200, created.text
     order = created.json()["order"]
     assert (order["status_order_id"], order["submitted_at"], order["is_paid"]) == (1, None, False)
     assert created.json()["order_products"][0]["vat_percentage"] == "19.0"
 
-    listed = requests.get(f"{base_url}/api_customer/orders.json?id_eq={order['id']}", auth=VIDAXL, timeout=5)
+    listed = requests.get(
+        f"{base_url}/api_customer/orders.json?id_eq={order['id']}", auth=VIDAXL_DEMO, timeout=5
+    )
     assert [o["order"]["customer_order_reference"] for o in listed.json()] == ["74160086"]
-    as_xml = requests.get(f"{base_url}/api_customers/orders.xml?id_eq={order['id']}", auth=VIDAXL, timeout=5)
+    as_xml = requests.get(
+        f"{base_url}/api_customers/orders.xml?id_eq={order['id']}", auth=VIDAXL_DEMO, timeout=5
+    )
     root = ET.fromstring(as_xml.content)
     assert root.tag == "orders" and root.get("type") == "array"
     assert root.findtext("order/order-products/order-product/product-code") == product["code"]
-    as_csv = requests.get(f"{base_url}/api_customer/orders.csv?id_eq={order['id']}", auth=VIDAXL, timeout=5)
+    as_csv = requests.get(
+        f"{base_url}/api_customer/orders.csv?id_eq={order['id']}", auth=VIDAXL_DEMO, timeout=5
+    )
     assert as_csv.headers["Content-Type"] == "text/csv; charset=utf-8"
     header, row = as_csv.text.splitlines()
     assert dict(zip(header.split(","), row.split(","), strict=True))["id"] == str(order["id"])
@@ -124,7 +118,7 @@ def test_a_disabled_vidaxl_customer_is_refused(base_url: str) -> None:
     response = requests.get(
         f"{base_url}/api_customer/orders.json",
         timeout=5,
-        auth=("disabled@vidaxl.sandbox", "vidaxl-disabled-token"),
+        auth=VIDAXL_DISABLED,
     )
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Basic realm="Application"'

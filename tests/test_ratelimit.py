@@ -12,10 +12,7 @@ from starlette.testclient import TestClient
 from sandbox.errors import TooManyRequests
 from sandbox.ratelimit import RateLimiter
 from sandbox.resources import default_fixtures
-from tests.conftest import login, make_app
-
-VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
-OTHER = ("other@vidaxl.sandbox", "vidaxl-other-token")
+from tests.helpers import FIXJE_OTHER, VIDAXL_DEMO, VIDAXL_OTHER, bearer, login, make_app
 
 
 def test_a_sliding_window_per_key() -> None:
@@ -52,16 +49,16 @@ def limited(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def test_vidaxl_answers_429_with_the_rate_headers(limited: TestClient) -> None:
-    first = limited.get("/api_customer/products.json?limit=1", auth=VIDAXL)
+    first = limited.get("/api_customer/products.json?limit=1", auth=VIDAXL_DEMO)
     assert first.status_code == 200
     assert (first.headers["x-ratelimit-limit"], first.headers["x-ratelimit-remaining"]) == ("1", "0")
-    second = limited.get("/api_customer/orders.json", auth=VIDAXL)
+    second = limited.get("/api_customer/orders.json", auth=VIDAXL_DEMO)
     assert second.status_code == 429
     assert second.json()["error"].startswith("Rate limit of 1 request(s) per 60 s exceeded")
     assert int(second.headers["retry-after"]) > 0
     assert second.headers["x-ratelimit-remaining"] == "0"
-    assert limited.get("/api_customer/orders.json", auth=OTHER).status_code == 200  # per customer
-    refused = limited.post("/api_customer/orders.json", auth=VIDAXL, json={"order_products": []})
+    assert limited.get("/api_customer/orders.json", auth=VIDAXL_OTHER).status_code == 200  # per customer
+    refused = limited.post("/api_customer/orders.json", auth=VIDAXL_DEMO, json={"order_products": []})
     assert refused.status_code == 429  # refused before the body is read: nothing is stored
 
 
@@ -76,12 +73,12 @@ def test_fixje_answers_429_in_problem_details(limited: TestClient) -> None:
     assert refused.headers["content-type"] == "application/problem+json; charset=utf-8"
     assert refused.json()["type"] == "https://tools.ietf.org/html/rfc6585#section-4"
     assert refused.json()["status"] == 429
-    other = {"Authorization": f"Bearer {login(limited, ('fixje-other-client', 'fixje-other-secret'))}"}
+    other = bearer(login(limited, FIXJE_OTHER))
     assert limited.get("/api/v1/orders", headers=other).status_code == 200
 
 
 def test_off_by_default(client: TestClient) -> None:
-    answers = [client.get("/api_customer/orders.json", auth=VIDAXL) for _ in range(5)]
+    answers = [client.get("/api_customer/orders.json", auth=VIDAXL_DEMO) for _ in range(5)]
     assert [a.status_code for a in answers] == [200] * 5
     assert "x-ratelimit-limit" not in answers[0].headers
 
@@ -100,13 +97,13 @@ def test_switched_on_and_off_at_run_time(client: TestClient) -> None:
         "fixje": {"requests": 10, "per": "PT1S"},
         "vidaxl": {"requests": 1, "per": "PT1M"},
     }
-    assert client.get("/api_customer/products.json?limit=1", auth=VIDAXL).status_code == 200
-    refused = client.get("/api_customer/products.json?limit=1", auth=VIDAXL)
+    assert client.get("/api_customer/products.json?limit=1", auth=VIDAXL_DEMO).status_code == 200
+    refused = client.get("/api_customer/products.json?limit=1", auth=VIDAXL_DEMO)
     assert refused.status_code == 429
     assert refused.headers["retry-after"] == "60"
-    assert client.get("/api_customer/products.json?limit=1", auth=OTHER).status_code == 200
+    assert client.get("/api_customer/products.json?limit=1", auth=VIDAXL_OTHER).status_code == 200
     assert client.put("/_sandbox/rate-limits", json={"enabled": False}).json()["enabled"] is False
-    assert client.get("/api_customer/products.json?limit=1", auth=VIDAXL).status_code == 200
+    assert client.get("/api_customer/products.json?limit=1", auth=VIDAXL_DEMO).status_code == 200
     client.put("/_sandbox/rate-limits", json={"enabled": True, "fixje": {"requests": 5, "per": "P1D"}})
     client.post("/_sandbox/reset")
     assert client.get("/_sandbox/rate-limits").json()["enabled"] is False

@@ -12,7 +12,7 @@ from sandbox.fixtures import Fixtures, load_fixtures
 from sandbox.resources import default_fixtures
 from sandbox.runtime import Runtime
 from sandbox.suppliers import SUPPLIERS
-from tests.conftest import TEST_SETTINGS
+from tests.helpers import FIXJE_DEMO, TEST_SETTINGS, VIDAXL_DEMO
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +27,8 @@ def make(fixtures: Fixtures) -> Runtime:
 def change(runtime: Runtime) -> None:
     """An order of each supplier's scenario kind, a tenant, a clock move and a journal entry."""
     fixje, vidaxl = runtime.suppliers["fixje"], runtime.suppliers["vidaxl"]
-    fixje.place(runtime.worlds["fixje"], "fixje-demo-client", [{"sku": "FX100001", "quantity": 1}], "RT-1")
-    vidaxl.place(runtime.worlds["vidaxl"], "demo@vidaxl.sandbox", [{"code": "146400", "quantity": 1}], "RT-2")
+    fixje.place(runtime.worlds["fixje"], FIXJE_DEMO[0], [{"sku": "FX100001", "quantity": 1}], "RT-1")
+    vidaxl.place(runtime.worlds["vidaxl"], VIDAXL_DEMO[0], [{"code": "146400", "quantity": 1}], "RT-2")
     fixje.add_tenant(runtime.worlds["fixje"], "Tenant", "tenant-key")
     runtime.clock.advance(timedelta(hours=5))
 

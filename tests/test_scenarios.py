@@ -8,9 +8,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from sandbox.fixtures import FixtureError
-from tests.conftest import Partner, login, make_app
+from tests.helpers import FIRST_PRODUCT, Customer, Partner, make_app
 
-VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 NAMES = [
     "backorder",
     "flaky-orders",
@@ -30,13 +29,13 @@ def play(client: TestClient, name: str) -> dict[str, Any]:
 
 
 def fixje_order(client: TestClient, order_id: str) -> dict[str, Any]:
-    partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+    partner = Partner.login(client)
     order: dict[str, Any] = partner.get(f"/api/v1/orders/{order_id}").json()
     return order
 
 
 def vidaxl_order(client: TestClient, order_id: str) -> dict[str, Any]:
-    listed = client.get(f"/api_customer/orders.json?id_eq={order_id}", auth=VIDAXL).json()
+    listed = Customer(client).get(f"/api_customer/orders.json?id_eq={order_id}").json()
     order: dict[str, Any] = listed[0]["order"]
     return order
 
@@ -60,17 +59,17 @@ def test_backorder(client: TestClient) -> None:
     order = fixje_order(client, play(client, "backorder")["orders"]["order"]["orderId"])
     assert order["orderStatus"] == "Processing"
     assert order["orderItems"][0]["quantity"] == 5000
-    partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+    partner = Partner.login(client)
     product = partner.get("/api/v1/products?pageSize=3").json()["data"][2]
     assert product["sku"] == "FX100002"
     assert min(stock["quantity"] for stock in product["stocks"]) == 0
 
 
 def test_supplier_cancellation(client: TestClient) -> None:
-    before = client.get("/api_customer/products.json?code_eq=146400", auth=VIDAXL).json()["data"][0]
+    before = Customer(client).product(FIRST_PRODUCT)
     order = vidaxl_order(client, play(client, "supplier-cancellation")["orders"]["order"]["orderId"])
     assert (order["status_order_id"], order["status_order_name"], order["is_paid"]) == (7, "Cancelled", True)
-    after = client.get("/api_customer/products.json?code_eq=146400", auth=VIDAXL).json()["data"][0]
+    after = Customer(client).product(FIRST_PRODUCT)
     assert after["quantity"] == before["quantity"]
 
 
@@ -101,7 +100,7 @@ def test_a_scenario_starts_from_the_seeded_state(client: TestClient) -> None:
 
 def test_a_scenario_at_start() -> None:
     with TestClient(make_app(scenario="two-parcels")) as client:
-        listed = client.get("/api_customer/orders.json?customer_order_reference_eq=SCN-PARCELS", auth=VIDAXL)
+        listed = Customer(client).get("/api_customer/orders.json?customer_order_reference_eq=SCN-PARCELS")
         assert listed.json()[0]["order"]["status_order_name"] == "Sent"
 
 

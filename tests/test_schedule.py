@@ -10,9 +10,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from sandbox.fixtures import FixtureError
-from tests.conftest import Partner, login, make_app
-
-VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
+from tests.helpers import UTRECHT, VIDAXL_ORDERS, Customer, Partner, bearer, login, make_app, vidaxl_order_to
 
 
 def advance(client: TestClient, duration: str) -> Any:
@@ -27,7 +25,7 @@ def test_a_fixje_order_walks_the_default_schedule(demo: Partner, client: TestCli
 
     def fetch() -> dict[str, Any]:
         # a token lasts an hour of the sandbox clock: log in again after each jump
-        headers = {"Authorization": f"Bearer {login(client)}"}
+        headers = bearer(login(client))
         order: dict[str, Any] = client.get(f"/api/v1/orders/{order_id}", headers=headers).json()
         return order
 
@@ -47,28 +45,15 @@ def test_a_fixje_order_walks_the_default_schedule(demo: Partner, client: TestCli
 
 
 def test_a_paid_vidaxl_order_is_prepared_then_sent(client: TestClient) -> None:
-    code = client.get("/api_customer/products.json?limit=1", auth=VIDAXL).json()["data"][0]["code"]
-    order = client.post(
-        "/api_customer/orders.json",
-        auth=VIDAXL,
-        json={
-            "addressbook": {
-                "address": "Dorpsstraat 1",
-                "city": "Utrecht",
-                "postal_code": "3511 AA",
-                "country": "NL",
-                "name": "Eva de Boer",
-                "phone": "0301234567",
-            },
-            "order_products": [{"product_code": code, "quantity": 1}],
-        },
-    ).json()["order"]
+    customer = Customer(client)
+    code = customer.products(limit=1)["data"][0]["code"]
+    order = customer.post(VIDAXL_ORDERS, json=vidaxl_order_to(UTRECHT, (code, 1))).json()["order"]
     advance(client, "P1D")
-    listed = client.get(f"/api_customer/orders.json?id_eq={order['id']}", auth=VIDAXL).json()[0]["order"]
+    listed = customer.get(f"/api_customer/orders.json?id_eq={order['id']}").json()[0]["order"]
     assert listed["status_order_id"] == 1  # unpaid orders wait
     client.post(f"/_sandbox/vidaxl/orders/{order['id']}/events", json={"event": "pay"})
     advance(client, "P2D")
-    listed = client.get(f"/api_customer/orders.json?id_eq={order['id']}", auth=VIDAXL).json()[0]["order"]
+    listed = customer.get(f"/api_customer/orders.json?id_eq={order['id']}").json()[0]["order"]
     assert listed["status_order_name"] in ("Sent", "Cancelled")
     if listed["status_order_name"] == "Sent":
         assert listed["submitted_at"] == "2026-11-03T09:00:00.000Z"
@@ -78,17 +63,17 @@ def test_a_paid_vidaxl_order_is_prepared_then_sent(client: TestClient) -> None:
 
 def history(seed: int | None = None) -> list[bytes]:
     with TestClient(make_app(seed=seed)) as client:
-        partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+        partner = Partner.login(client)
         for _ in range(20):
             partner.post("/api/v1/orders", json=partner.order_body())
         steps = [advance(client, "PT3H")["applied"], advance(client, "P1D")["applied"]]
-        partner.headers = {"Authorization": f"Bearer {login(client)}"}
+        partner.headers = bearer(login(client))
         orders = partner.get("/api/v1/orders")
         assert orders.status_code == 200
         return [
             str(steps).encode(),
             orders.content,
-            client.get("/api_customer/orders.json?submitted_at_gteq=2026-10-01", auth=VIDAXL).content,
+            Customer(client).get("/api_customer/orders.json?submitted_at_gteq=2026-10-01").content,
         ]
 
 
@@ -98,11 +83,11 @@ def test_the_schedule_is_deterministic_for_a_seed() -> None:
 
 def test_a_share_of_orders_is_cancelled_by_the_supplier() -> None:
     with TestClient(make_app()) as client:
-        partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+        partner = Partner.login(client)
         body = partner.order_body()
         ids = [partner.post("/api/v1/orders", json=body).json()["orderId"] for _ in range(200)]
         advance(client, "P1D")
-        partner.headers = {"Authorization": f"Bearer {login(client)}"}
+        partner.headers = bearer(login(client))
         statuses = [partner.get(f"/api/v1/orders/{order_id}").json()["orderStatus"] for order_id in ids]
     cancelled = statuses.count("Cancelled")
     assert 1 <= cancelled <= 25  # 5 % of 200, drawn per order from the seed

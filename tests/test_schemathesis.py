@@ -24,7 +24,7 @@ import requests
 
 from sandbox.resources import spec_path
 from sandbox.spec.loader import load_spec
-from tests.conftest import DEMO
+from tests.helpers import FIXJE_DEMO as DEMO
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")

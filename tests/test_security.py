@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.helpers import FIXJE_DEMO, login_form
 from tests.live import Server, serve
 
 EVIL = "http://evil.example"
@@ -81,11 +82,7 @@ def test_item1_the_sandboxs_own_pages_and_other_clients_still_drive_it(server: S
             f"{server.url}/api/v1/login",
             headers={"Origin": EVIL},
             timeout=5,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": "fixje-demo-client",
-                "client_secret": "fixje-demo-secret",
-            },
+            data=login_form(),
         ).status_code
         == 200
     )
@@ -213,11 +210,7 @@ def test_item3_admin_token_on_the_command_line_warns() -> None:
 
 @pytest.mark.parametrize("send", ["form", "json", "multipart"])
 def test_item3_the_journal_masks_client_secrets(server: Server, send: str) -> None:
-    fields = {
-        "grant_type": "client_credentials",
-        "client_id": "fixje-demo-client",
-        "client_secret": "fixje-demo-secret",
-    }
+    fields = login_form()
     requests.delete(f"{server.url}/_sandbox/requests", timeout=5)
     if send == "form":
         response = requests.post(f"{server.url}/api/v1/login", data=fields, timeout=5)
@@ -228,8 +221,8 @@ def test_item3_the_journal_masks_client_secrets(server: Server, send: str) -> No
         response = requests.post(f"{server.url}/api/v1/login", files=parts, timeout=5)
     assert response.status_code == 200
     [entry] = requests.get(f"{server.url}/_sandbox/requests", timeout=5).json()["requests"]
-    assert "fixje-demo-secret" not in entry["body"]
-    assert "fixje-demo-client" in entry["body"] and "***" in entry["body"]
+    assert FIXJE_DEMO[1] not in entry["body"]
+    assert FIXJE_DEMO[0] in entry["body"] and "***" in entry["body"]
 
 
 # --- 4. pages cannot be framed, and run only the sandbox's scripts ---------------------------------

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from sandbox.resources import spec_path
 from sandbox.spec.loader import METHODS, Spec, escape_pointer, load_spec
 from sandbox.spec.messages import collect
-from tests.conftest import login, make_app
+from tests.helpers import VIDAXL_DEMO, bearer, login, make_app
 
 NAMES = ["fixje", "vidaxl", "sandbox"]
 
@@ -172,7 +172,6 @@ def test_every_operation_is_tagged_with_a_declared_tag(name: str) -> None:
 
 # --- every request body example works on the seeded world --------------------------------------
 
-VIDAXL_DEMO = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 # The path parameters of the operations whose examples run, and the operations whose examples need
 # more than a fresh sandbox (they are listed, not run).
 PATH_VALUES = {"tokenFault": {"api": "fixje", "action": "revoke"}}
@@ -236,7 +235,7 @@ def test_each_body_example_succeeds_on_a_fresh_sandbox(
     assert media == "application/json"
     with TestClient(make_app(), raise_server_exceptions=False) as client:
         token = login(client)  # a token of the demo partner, for Fixje and for the token fault
-        headers = {"Authorization": f"Bearer {token}"} if name == "fixje" else {}
+        headers = bearer(token) if name == "fixje" else {}
         auth = VIDAXL_DEMO if name == "vidaxl" else None
         response = client.request(
             method, path.format(**PATH_VALUES.get(operation_id, {})), json=example, headers=headers, auth=auth

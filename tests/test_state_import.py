@@ -13,15 +13,13 @@ from starlette.testclient import TestClient
 
 from sandbox.resources import spec_path
 from sandbox.spec.loader import load_spec
-from tests.conftest import login, make_app
+from tests.helpers import VIDAXL_DEMO, Mutation, bearer, both, drop, login, login_form, make_app, put
 from tests.live import Server, serve
-from tests.mutations import Mutation, both, drop, put
 
 State = dict[str, Any]
 Field = str | Callable[[State], str]
 """The field path the 400 names, or how to find it in the exported state."""
 
-VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
 SHIPPABLE = ("New", "Processing", "PartiallyShipped")
 NO_SUCH_UUID = "00000000-0000-4000-8000-000000000000"
 
@@ -572,8 +570,7 @@ def test_an_odd_but_valid_state_serves_every_later_request(client: TestClient, m
     exported = client.get("/_sandbox/state")
     state = mutation(exported.json(), exported.json())
     assert client.put("/_sandbox/state", json=state).status_code == 200
-    fixje = {"Authorization": f"Bearer {login(client)}"}
-    demo = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
+    fixje = bearer(login(client))
     order_id, number = state["fixje"]["orders"][0]["id"], state["vidaxl"]["orders"][0]["id"]
     for path in ("/api/v1/orders", f"/api/v1/orders/{order_id}", "/api/v1/products"):
         assert client.get(path, headers=fixje).status_code == 200, path
@@ -583,7 +580,7 @@ def test_an_odd_but_valid_state_serves_every_later_request(client: TestClient, m
         "/api_customer/orders.csv",
         f"/api_customer/orders.json?id_eq={number}",
     ):
-        assert client.get(path, auth=demo).status_code == 200, path
+        assert client.get(path, auth=VIDAXL_DEMO).status_code == 200, path
     for path in (
         "/_sandbox/ui",
         "/_sandbox/ui/orders",
@@ -636,7 +633,7 @@ def every_operation(server: Server) -> list[tuple[str, str, str, Any]]:
     """(spec, method, path, body) for one request of every operation of the three specs, with
     path parameters of the seeded world and each body's example (or `{}`)."""
     vidaxl_order = requests.get(
-        f"{server.url}/api_customer/orders.json?status_order_id_eq=5", auth=VIDAXL, timeout=10
+        f"{server.url}/api_customer/orders.json?status_order_id_eq=5", auth=VIDAXL_DEMO, timeout=10
     ).json()[0]["order"]["id"]
     fixje_order = (
         fixje_session(server)
@@ -685,11 +682,7 @@ def fixje_session(server: Server) -> requests.Session:
     token = requests.post(
         f"{server.url}/api/v1/login",
         timeout=10,
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "fixje-demo-client",
-            "client_secret": "fixje-demo-secret",
-        },
+        data=login_form(),
     ).json()["access_token"]
     session.headers["Authorization"] = f"Bearer {token}"
     return session
@@ -716,7 +709,7 @@ def test_a_broken_import_is_refused_and_every_operation_still_answers(
     fixje = fixje_session(live)
     for name, method, path, body in every_operation(live):
         client = fixje if name == "fixje" else requests
-        auth = VIDAXL if name == "vidaxl" else None
+        auth = VIDAXL_DEMO if name == "vidaxl" else None
         answer = client.request(method, f"{live.url}{path}", json=body, auth=auth, timeout=30)
         assert answer.status_code < 500, (method, path, answer.status_code, answer.text[:300])
     assert not any("Traceback" in line for line in live.log), "".join(live.log)

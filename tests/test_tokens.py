@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from sandbox.fixje.auth import TOKEN_LIFETIME, TOKENS_PER_CLIENT, Tokens
 from sandbox.fixje.world import Partner
-from tests.conftest import DEMO, OTHER, login
+from tests.helpers import FIXJE_DEMO, FIXJE_OTHER, VIDAXL_DEMO, bearer, login, login_form
 from tests.live import serve
 
 NOW = datetime(2026, 11, 2, 9, tzinfo=UTC)
@@ -24,10 +24,6 @@ DENIED = {
 
 def partner(client_id: str) -> Partner:
     return Partner(f"id-{client_id}", client_id, client_id, "secret")
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_a_client_s_oldest_token_goes_past_the_bound() -> None:
@@ -68,12 +64,14 @@ def test_revoked_tokens_leave_no_pile_behind_a_frozen_clock() -> None:
 
 def test_a_client_s_tokens_are_revoked_by_its_id(client: TestClient) -> None:
     mine = [login(client) for _ in range(3)]
-    theirs = login(client, OTHER)
-    assert client.post("/_sandbox/fixje/tokens/revoke", json={"clientId": DEMO[0]}).json() == {"tokens": 3}
+    theirs = login(client, FIXJE_OTHER)
+    assert client.post("/_sandbox/fixje/tokens/revoke", json={"clientId": FIXJE_DEMO[0]}).json() == {
+        "tokens": 3
+    }
     for token in mine:
         assert client.get("/api/v1/orders", headers=bearer(token)).status_code == 401
     assert client.get("/api/v1/orders", headers=bearer(theirs)).status_code == 200
-    assert client.post("/_sandbox/fixje/tokens/revoke", json={"clientId": DEMO[0]}).status_code == 404
+    assert client.post("/_sandbox/fixje/tokens/revoke", json={"clientId": FIXJE_DEMO[0]}).status_code == 404
 
 
 def test_an_expired_token_is_forgotten_at_the_next_login(client: TestClient) -> None:
@@ -85,11 +83,13 @@ def test_an_expired_token_is_forgotten_at_the_next_login(client: TestClient) -> 
         return found
 
     assert detail() == "The access token expired."
-    login(client, OTHER)
+    login(client, FIXJE_OTHER)
     assert detail() == "The access token is invalid."
 
 
-@pytest.mark.parametrize("credentials", [(DEMO[0], "wrong"), ("nobody", DEMO[1]), ("", DEMO[1])])
+@pytest.mark.parametrize(
+    "credentials", [(FIXJE_DEMO[0], "wrong"), ("nobody", FIXJE_DEMO[1]), ("", FIXJE_DEMO[1])]
+)
 def test_an_unknown_client_is_told_what_a_wrong_secret_is(
     client: TestClient, credentials: tuple[str, str]
 ) -> None:
@@ -98,9 +98,7 @@ def test_an_unknown_client_is_told_what_a_wrong_secret_is(
     assert response.json() == DENIED
 
 
-@pytest.mark.parametrize(
-    "auth", [("demo@vidaxl.sandbox", "wrong"), ("nobody@vidaxl.sandbox", "vidaxl-demo-token")]
-)
+@pytest.mark.parametrize("auth", [(VIDAXL_DEMO[0], "wrong"), ("nobody@vidaxl.sandbox", VIDAXL_DEMO[1])])
 def test_an_unknown_vidaxl_account_is_told_what_a_wrong_token_is(
     client: TestClient, auth: tuple[str, str]
 ) -> None:
@@ -128,7 +126,7 @@ def test_the_indexes_follow_tenants_reset_and_import(client: TestClient) -> None
     exported = client.get("/_sandbox/state").content
     client.post("/_sandbox/reset")
     assert known(client, fixje, vidaxl) == (401, 401)
-    assert known(client, DEMO, ("demo@vidaxl.sandbox", "vidaxl-demo-token")) == (200, 200)
+    assert known(client, FIXJE_DEMO, VIDAXL_DEMO) == (200, 200)
     later_fixje, later_vidaxl = tenants(client)  # made after the reset: the import drops them
     imported = client.put("/_sandbox/state", content=exported, headers={"content-type": "application/json"})
     assert imported.status_code == 200, imported.text
@@ -185,7 +183,7 @@ LOGINS = 5_000
 
 def test_logins_under_freeze_leave_at_most_the_bound_live() -> None:
     with serve("--freeze") as server, requests.Session() as session:
-        form = {"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]}
+        form = login_form()
         issued = []
         for _ in range(LOGINS):
             response = session.post(f"{server.url}/api/v1/login", data=form)
@@ -197,7 +195,7 @@ def test_logins_under_freeze_leave_at_most_the_bound_live() -> None:
             assert refused.json()["detail"] == "The access token is invalid."
         for token in issued[-TOKENS_PER_CLIENT:]:
             assert session.get(f"{server.url}/api/v1/storefronts", headers=bearer(token)).status_code == 200
-        revoked = session.post(f"{server.url}/_sandbox/fixje/tokens/revoke", json={"clientId": DEMO[0]})
+        revoked = session.post(f"{server.url}/_sandbox/fixje/tokens/revoke", json={"clientId": FIXJE_DEMO[0]})
         assert revoked.json() == {"tokens": TOKENS_PER_CLIENT}
 
 

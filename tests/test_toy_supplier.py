@@ -19,7 +19,7 @@ from sandbox.app import create_app
 from sandbox.fixtures import FixtureError
 from sandbox.resources import default_fixtures
 from sandbox.suppliers import SUPPLIERS
-from tests.conftest import TEST_SETTINGS
+from tests.helpers import TEST_SETTINGS
 from tests.toy.supplier import TOY
 
 KEY = {"X-Toy-Key": "toy-demo-key"}

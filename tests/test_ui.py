@@ -25,22 +25,20 @@ from sandbox.fixje.statuses import OrderStatus
 from sandbox.ui import badges
 from sandbox.ui.dashboard import Dashboard
 from sandbox.vidaxl.statuses import StatusOrder
-from tests.conftest import Partner, login, make_app
+from tests.helpers import (
+    BERLIN,
+    FIRST_PRODUCT,
+    FIXJE_DEMO,
+    FIXJE_OTHER,
+    VIDAXL_DEMO,
+    VIDAXL_OTHER,
+    Partner,
+    make_app,
+    vidaxl_order_to,
+)
 
 UI = "/_sandbox/ui"
-VIDAXL = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
-NEW_VIDAXL_ORDER = {
-    "customer_order_reference": "UI-1",
-    "addressbook": {
-        "address": "Hauptstrasse 5",
-        "city": "Berlin",
-        "postal_code": "10115",
-        "country": "DE",
-        "name": "Jonas Weber",
-        "phone": "+49 30 1234567",
-    },
-    "order_products": [{"product_code": "146400", "quantity": 2}],
-}
+NEW_VIDAXL_ORDER = vidaxl_order_to(BERLIN, (FIRST_PRODUCT, 2), customer_order_reference="UI-1")
 TIMELINE = re.compile(
     r'<li data-at="([^"]+)" data-event="([^"]+)" data-cause="([^"]+)"\s+data-status="([^"]+)"'
 )
@@ -74,7 +72,9 @@ def same_xml(one: str, other: str) -> bool:
 
 
 def place_vidaxl(client: TestClient, **changes: Any) -> int:
-    response = client.post("/api_customer/orders.json", json={**NEW_VIDAXL_ORDER, **changes}, auth=VIDAXL)
+    response = client.post(
+        "/api_customer/orders.json", json={**NEW_VIDAXL_ORDER, **changes}, auth=VIDAXL_DEMO
+    )
     assert response.status_code == 200, response.text
     order_id: int = response.json()["order"]["id"]
     return order_id
@@ -105,10 +105,8 @@ def test_the_overview_shows_urls_credentials_counts_clock_and_controls(client: T
         "POST http://testserver/api/v1/login",
         "http://testserver/api_customer",
         "http://testserver/_sandbox",
-        "fixje-demo-client",
-        "fixje-demo-secret",
-        "demo@vidaxl.sandbox",
-        "vidaxl-demo-token",
+        *FIXJE_DEMO,
+        *VIDAXL_DEMO,
         "2026-11-02T09:00:00Z",
         'data-advance="PT1H"',
         'data-advance="P1D"',
@@ -120,8 +118,8 @@ def test_the_overview_shows_urls_credentials_counts_clock_and_controls(client: T
     ):
         assert text in page, text
     # the demo partner's 24 seeded orders, by status, and a tenant once there is one
-    start = page.index('data-account="fixje-demo-client"')
-    end = page.index('data-account="fixje-other-client"')
+    start = page.index(f'data-account="{FIXJE_DEMO[0]}"')
+    end = page.index(f'data-account="{FIXJE_OTHER[0]}"')
     demo = page[start:end]
     counts = dict(re.findall(r'data-status="(\w+)">\w+ <b>(\d+)</b>', demo))
     assert sum(map(int, counts.values())) == 24
@@ -139,11 +137,11 @@ def test_the_dashboard_is_not_in_the_journal(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("", ("fixje", "fixje-demo-client")),
-        ("?api=fixje&account=fixje-other-client", ("fixje", "fixje-other-client")),
-        ("?api=vidaxl&account=other@vidaxl.sandbox", ("vidaxl", "other@vidaxl.sandbox")),
-        ("?api=vidaxl", ("vidaxl", "demo@vidaxl.sandbox")),
-        ("?api=nope&account=nobody", ("fixje", "fixje-demo-client")),
+        ("", ("fixje", FIXJE_DEMO[0])),
+        (f"?api=fixje&account={FIXJE_OTHER[0]}", ("fixje", FIXJE_OTHER[0])),
+        (f"?api=vidaxl&account={VIDAXL_OTHER[0]}", ("vidaxl", VIDAXL_OTHER[0])),
+        ("?api=vidaxl", ("vidaxl", VIDAXL_DEMO[0])),
+        ("?api=nope&account=nobody", ("fixje", FIXJE_DEMO[0])),
     ],
 )
 def test_the_orders_page_shows_one_api_and_account(
@@ -157,20 +155,20 @@ def test_the_orders_page_shows_one_api_and_account(
 
 
 def test_orders_are_newest_first_and_paged(app: Starlette, client: TestClient) -> None:
-    demo = app.state.sandbox.worlds["fixje"].partner_by_client("fixje-demo-client")
+    demo = app.state.sandbox.worlds["fixje"].partner_by_client(FIXJE_DEMO[0])
     newest_first = [o.id for o in reversed(app.state.sandbox.worlds["fixje"].orders.of(demo.id))]
-    first = client.get(f"{UI}/orders?api=fixje&account=fixje-demo-client").text
-    second = client.get(f"{UI}/orders?api=fixje&account=fixje-demo-client&page=2").text
+    first = client.get(f"{UI}/orders?api=fixje&account={FIXJE_DEMO[0]}").text
+    second = client.get(f"{UI}/orders?api=fixje&account={FIXJE_DEMO[0]}&page=2").text
     assert [order_id for order_id, _ in rows(first)] == newest_first[:20]
     assert [order_id for order_id, _ in rows(second)] == newest_first[20:]
     assert "page 1 of 2" in first and 'rel="next"' in first and 'rel="prev"' not in first
     assert "page 2 of 2" in second and 'rel="prev"' in second
-    assert rows(client.get(f"{UI}/orders?api=fixje&account=fixje-demo-client&page=99").text) == rows(second)
+    assert rows(client.get(f"{UI}/orders?api=fixje&account={FIXJE_DEMO[0]}&page=99").text) == rows(second)
 
 
 @pytest.mark.parametrize("status", ["Delivered", "Processing", "Cancelled"])
 def test_orders_filter_by_status(client: TestClient, status: str) -> None:
-    params = {"api": "fixje", "account": "fixje-demo-client", "status": status}
+    params = {"api": "fixje", "account": FIXJE_DEMO[0], "status": status}
     page = client.get(f"{UI}/orders", params=params).text
     listed = rows(page)
     assert listed and {shown for _, shown in listed} == {status}
@@ -181,12 +179,13 @@ def test_orders_filter_by_reference(client: TestClient) -> None:
     place_vidaxl(client, customer_order_reference="ACME-77")
     place_vidaxl(client, customer_order_reference="acme-78")
     place_vidaxl(client, customer_order_reference="OTHER-1")
-    params = {"api": "vidaxl", "account": VIDAXL[0], "reference": "Acme"}
+    params = {"api": "vidaxl", "account": VIDAXL_DEMO[0], "reference": "Acme"}
     page = client.get(f"{UI}/orders", params=params).text
     assert len(rows(page)) == 2
     assert "acme-78" in page and "ACME-77" in page and "OTHER-1" not in page
     combined = client.get(
-        f"{UI}/orders", params={"api": "vidaxl", "account": VIDAXL[0], "reference": "acme", "status": "Sent"}
+        f"{UI}/orders",
+        params={"api": "vidaxl", "account": VIDAXL_DEMO[0], "reference": "acme", "status": "Sent"},
     ).text
     assert rows(combined) == []
 
@@ -227,16 +226,16 @@ def test_a_vidaxl_order_page_shows_the_timeline_and_the_api_answers(client: Test
         ("CSV", f"GET /api_customer/orders.csv?id_eq={order_id}"),
     ]
     api = f"/api_customer/orders.{{}}?id_eq={order_id}"
-    assert json.loads(shown["JSON"][1]) == client.get(api.format("json"), auth=VIDAXL).json()
-    as_xml = client.get(api.format("xml"), auth=VIDAXL).content
+    assert json.loads(shown["JSON"][1]) == client.get(api.format("json"), auth=VIDAXL_DEMO).json()
+    as_xml = client.get(api.format("xml"), auth=VIDAXL_DEMO).content
     assert same_xml(shown["XML"][1], as_xml.decode())
-    assert shown["CSV"][1] == client.get(api.format("csv"), auth=VIDAXL).text
+    assert shown["CSV"][1] == client.get(api.format("csv"), auth=VIDAXL_DEMO).text
     listed = next(csv.DictReader(io.StringIO(shown["CSV"][1])))
     assert (listed["status_order_id"], listed["shipping_tracking"]) == ("5", "JVGL01,JVGL02")
 
 
 def test_a_vidaxl_order_with_only_a_country_on_the_order_shows_each_line_address(client: TestClient) -> None:
-    code = NEW_VIDAXL_ORDER["order_products"][0]["product_code"]
+    code = FIRST_PRODUCT
     line = {
         "name": "Mette Hansen",
         "address": "Vestergade 12",
@@ -268,7 +267,7 @@ def test_a_vidaxl_order_with_only_a_country_on_the_order_shows_each_line_address
 
 
 def test_a_fixje_order_page_shows_each_parcel_and_the_api_answers(client: TestClient) -> None:
-    partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+    partner = Partner.login(client)
     body = partner.order_body(orderItems=[{"sku": "FX100001", "quantity": 3}], reference="UI-FX")
     order_id = partner.post("/api/v1/orders", json=body).json()["orderId"]
     event(
@@ -309,7 +308,7 @@ def test_the_timeline_names_every_cause(client: TestClient, app: Starlette) -> N
     assert [c.event for c in refunded.history] == ["place", "pay", "ship", "refund"]
     assert [c.at for c in refunded.history] == sorted(c.at for c in refunded.history)
 
-    partner = Partner(client, {"Authorization": f"Bearer {login(client)}"})
+    partner = Partner.login(client)
     order_id = partner.post("/api/v1/orders", json=partner.order_body()).json()["orderId"]
     client.post("/_sandbox/clock", json={"advance": "PT3H"})  # the schedule: New -> Processing after 2 h
     page = client.get(f"{UI}/fixje/orders/{order_id}").text
@@ -554,7 +553,7 @@ def test_the_stream_sends_requests_and_order_changes_as_they_happen(
             {
                 "api": "vidaxl",
                 "orderId": str(order_id),
-                "account": VIDAXL[0],
+                "account": VIDAXL_DEMO[0],
                 "reference": "UI-1",
                 "status": "Temporary",
                 "url": f"{UI}/vidaxl/orders/{order_id}",
@@ -574,7 +573,7 @@ def test_the_stream_sends_requests_and_order_changes_as_they_happen(
             "method": "POST",
             "path": "/api_customer/orders.json",
             "status": 200,
-            "credential": VIDAXL[0],
+            "credential": VIDAXL_DEMO[0],
         }
         event(client, "vidaxl", order_id, {"event": "pay"})
         kind, paid = read_events(chunks, 1)[0]

@@ -6,26 +6,26 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import make_app
-from tests.mutations import both, drop, put
-from tests.test_vidaxl_orders import (
-    DEMO,
-    DISABLED,
-    ORDERS,
-    OTHER,
-    address,
-    all_orders,
-    customer_key,
-    order_body,
-    products,
-    sandbox,
+from tests.helpers import (
+    VIDAXL_DEMO,
+    VIDAXL_DISABLED,
+    VIDAXL_ORDERS,
+    VIDAXL_OTHER,
+    Customer,
+    basic,
+    both,
+    drop,
+    put,
+    vidaxl_address,
+    vidaxl_order_body,
+    vidaxl_world,
 )
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -61,19 +61,12 @@ Mutation = Callable[[Body, Refs], Body | Raw]
 
 
 @pytest.fixture(scope="module")
-def shared() -> Iterator[TestClient]:
-    """One app for the read-only tables (queries, 401s)."""
-    with TestClient(make_app(), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
 def refs(shared: TestClient) -> Refs:
     """Found through the API once; every app is built from the same seed, so they hold everywhere."""
-    catalogue = products(shared, limit=500)["data"]
+    catalogue = Customer(shared).products(limit=500)["data"]
     active = next(p for p in catalogue if p["active"] and float(p["quantity"]) >= 100)
     inactive = next(p for p in catalogue if not p["active"])
-    other_line = all_orders(shared, OTHER)[0]["order_products"][0]
+    other_line = Customer(shared, VIDAXL_OTHER).all_orders()[0]["order_products"][0]
     return Refs(active["code"], active["id"], inactive["code"], inactive["id"], other_line["addressbook_id"])
 
 
@@ -87,14 +80,14 @@ def raw(content: bytes | Callable[[Body], bytes], content_type: str = "applicati
 
 
 def valid_body(refs: Refs) -> Body:
-    return order_body((refs.code, 2))
+    return vidaxl_order_body((refs.code, 2))
 
 
 def line(refs: Refs, **changes: Any) -> Body:
     return {"product_code": refs.code, "quantity": 1, **changes}
 
 
-NO_PHONE = {k: v for k, v in address().items() if k != "phone"}
+NO_PHONE = {k: v for k, v in vidaxl_address().items() if k != "phone"}
 COULD_NOT = "Could not create order"
 NOT_ACTIVE = "Product is not active"
 
@@ -193,7 +186,7 @@ CASES: list[tuple[str, Mutation, int, str | None, str, str | None]] = [
         "line addressbook without phone at [1], only a country on the order",
         both(
             put("addressbook", ONLY_COUNTRY),
-            put("order_products[0].addressbook", address()),
+            put("order_products[0].addressbook", vidaxl_address()),
             put("order_products[1]", lambda r: line(r, addressbook=dict(NO_PHONE))),
         ),
         400,
@@ -211,7 +204,7 @@ CASES: list[tuple[str, Mutation, int, str | None, str, str | None]] = [
     ),
     (
         "line address without a digit",
-        put("order_products[0].addressbook", address(address="High Street")),
+        put("order_products[0].addressbook", vidaxl_address(address="High Street")),
         400,
         "order_products[0].addressbook.address",
         "at least one digit in address or address2",
@@ -219,7 +212,7 @@ CASES: list[tuple[str, Mutation, int, str | None, str, str | None]] = [
     ),
     (
         "line address of 31 characters",
-        put("order_products[0].addressbook", address(address="Covent Garden Market Square 100")),
+        put("order_products[0].addressbook", vidaxl_address(address="Covent Garden Market Square 100")),
         400,
         "order_products[0].addressbook.address",
         "at most 30 characters",
@@ -511,7 +504,7 @@ CASES: list[tuple[str, Mutation, int, str | None, str, str | None]] = [
     ),
     (
         "US on a line",
-        put("order_products[0].addressbook", address("US")),
+        put("order_products[0].addressbook", vidaxl_address("US")),
         422,
         "order_products[0].addressbook.country",
         "vidaXL does not deliver to US",
@@ -519,7 +512,7 @@ CASES: list[tuple[str, Mutation, int, str | None, str, str | None]] = [
     ),
     (
         "XX on a line",
-        put("order_products[0].addressbook", address("XX")),
+        put("order_products[0].addressbook", vidaxl_address("XX")),
         422,
         "order_products[0].addressbook.country",
         "Country 'XX' is unknown",
@@ -538,8 +531,8 @@ CASES: list[tuple[str, Mutation, int, str | None, str, str | None]] = [
 
 def world_state(client: TestClient, refs: Refs) -> tuple[int, int, int, int]:
     """The demo customer's orders and addressbooks, and the stock of the products the cases name."""
-    world = sandbox(client).worlds["vidaxl"]
-    demo = world.customer_by_email(DEMO[0])
+    world = vidaxl_world(client)
+    demo = Customer(client).account()
     return (
         world.orders.count(demo.key),
         len(demo.addressbooks),
@@ -574,15 +567,18 @@ def test_bad_order_is_refused_naming_the_field(
     fragment: str,
     error: str | None,
 ) -> None:
-    assert not sandbox(client).worlds["vidaxl"].by_code[refs.inactive_code].active
+    assert not vidaxl_world(client).by_code[refs.inactive_code].active
     request = mutation(valid_body(refs), refs)
     before = world_state(client, refs)
     if isinstance(request, Raw):
         response = client.post(
-            ORDERS, content=request.content, auth=DEMO, headers={"content-type": request.content_type}
+            VIDAXL_ORDERS,
+            content=request.content,
+            auth=VIDAXL_DEMO,
+            headers={"content-type": request.content_type},
         )
     else:
-        response = client.post(ORDERS, json=request, auth=DEMO)
+        response = client.post(VIDAXL_ORDERS, json=request, auth=VIDAXL_DEMO)
     body = assert_error(response, status)
     if field is None:
         assert "errors" not in body
@@ -607,8 +603,8 @@ def test_the_valid_body_is_accepted(client: TestClient, refs: Refs) -> None:
     """The body the cases break is valid, so each case fails for its own reason."""
     before = world_state(client, refs)
     body = valid_body(refs)
-    body["order_products"].append(line(refs, addressbook=address("NL")))
-    response = client.post(ORDERS, json=body, auth=DEMO)
+    body["order_products"].append(line(refs, addressbook=vidaxl_address("NL")))
+    response = client.post(VIDAXL_ORDERS, json=body, auth=VIDAXL_DEMO)
     assert response.status_code == 200, response.text
     after = world_state(client, refs)
     assert (after[0] - before[0], after[1] - before[1], before[2] - after[2]) == (1, 2, 3)
@@ -618,9 +614,9 @@ def test_every_schema_error_is_reported(client: TestClient, refs: Refs) -> None:
     body = valid_body(refs)
     body["addressbook"]["address"] = "x" * 31
     body["order_products"][0]["quantity"] = 0
-    body["order_products"].append(line(refs, addressbook={**address(), "phone": 612345678}))
+    body["order_products"].append(line(refs, addressbook={**vidaxl_address(), "phone": 612345678}))
     before = world_state(client, refs)
-    errors = assert_error(client.post(ORDERS, json=body, auth=DEMO), 400)["errors"]
+    errors = assert_error(client.post(VIDAXL_ORDERS, json=body, auth=VIDAXL_DEMO), 400)["errors"]
     assert set(errors) == {
         "addressbook.address",
         "order_products[0].quantity",
@@ -636,12 +632,12 @@ def test_every_line_without_an_address_is_reported(client: TestClient, refs: Ref
     body["addressbook"] = dict(ONLY_COUNTRY)
     body["order_products"] = [
         line(refs),
-        line(refs, addressbook=address(address="High Street")),
-        line(refs, addressbook=address()),
+        line(refs, addressbook=vidaxl_address(address="High Street")),
+        line(refs, addressbook=vidaxl_address()),
         line(refs, addressbook=dict(NO_PHONE)),
     ]
     before = world_state(client, refs)
-    errors = assert_error(client.post(ORDERS, json=body, auth=DEMO), 400)["errors"]
+    errors = assert_error(client.post(VIDAXL_ORDERS, json=body, auth=VIDAXL_DEMO), 400)["errors"]
     assert list(errors) == [
         "order_products[0].addressbook",
         "order_products[1].addressbook.address",
@@ -662,11 +658,11 @@ def test_every_unprocessable_line_is_reported(client: TestClient, refs: Refs) ->
     body["order_products"] = [
         line(refs, product_code="999999"),
         line(refs, product_code=refs.inactive_code),
-        line(refs, addressbook=address("US")),
+        line(refs, addressbook=vidaxl_address("US")),
         line(refs),
     ]
     before = world_state(client, refs)
-    response = assert_error(client.post(ORDERS, json=body, auth=DEMO), 422)
+    response = assert_error(client.post(VIDAXL_ORDERS, json=body, auth=VIDAXL_DEMO), 422)
     assert set(response["errors"]) == {
         "order_products[0].product_code",
         "order_products[1].product_code",
@@ -805,7 +801,7 @@ def test_bad_query_is_refused_naming_the_parameter(
     field: str,
     fragment: str,
 ) -> None:
-    body = assert_error(shared.get(path, auth=DEMO), 400)
+    body = assert_error(shared.get(path, auth=VIDAXL_DEMO), 400)
     assert list(body["errors"]) == [field], body
     assert any(fragment in message for message in body["errors"][field]), body
 
@@ -821,7 +817,7 @@ def test_query_ids_are_distinct() -> None:
 def test_every_day_of_the_calendar_is_a_filter(shared: TestClient, day: str) -> None:
     """The date pattern knows month lengths and leap years: what it takes, the code takes."""
     for name in ("submitted_at_gteq", "submitted_at_lteq", "submitted_at_castedeq"):
-        response = shared.get(f"/api_customer/orders.json?{name}={day}", auth=DEMO)
+        response = shared.get(f"/api_customer/orders.json?{name}={day}", auth=VIDAXL_DEMO)
         assert response.status_code == 200, response.text
 
 
@@ -836,23 +832,19 @@ OPERATIONS: list[tuple[str, str]] = [
 ]
 
 
-def basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
 # id, Authorization header (None: none sent).
 AUTH_CASES: list[tuple[str, str | None]] = [
     ("missing", None),
-    ("wrong token", basic(DEMO[0], "vidaxl-wrong-token")),
-    ("another customer's token", basic(DEMO[0], OTHER[1])),
-    ("empty token", basic(DEMO[0], "")),
-    ("unknown e-mail", basic("nobody@vidaxl.sandbox", DEMO[1])),
-    ("no colon", "Basic " + base64.b64encode(DEMO[0].encode()).decode()),
+    ("wrong token", basic(VIDAXL_DEMO[0], "vidaxl-wrong-token")),
+    ("another customer's token", basic(VIDAXL_DEMO[0], VIDAXL_OTHER[1])),
+    ("empty token", basic(VIDAXL_DEMO[0], "")),
+    ("unknown e-mail", basic("nobody@vidaxl.sandbox", VIDAXL_DEMO[1])),
+    ("no colon", "Basic " + base64.b64encode(VIDAXL_DEMO[0].encode()).decode()),
     ("malformed base64", "Basic %%%not-base64%%%"),
     ("empty Basic", "Basic "),
-    ("Bearer instead of Basic", f"Bearer {DEMO[1]}"),
-    ("token alone", DEMO[1]),
-    ("disabled customer", basic(*DISABLED)),
+    ("Bearer instead of Basic", f"Bearer {VIDAXL_DEMO[1]}"),
+    ("token alone", VIDAXL_DEMO[1]),
+    ("disabled customer", basic(*VIDAXL_DISABLED)),
 ]
 
 
@@ -880,16 +872,18 @@ def test_basic_credentials_are_required(
     assert response.headers["www-authenticate"] == CHALLENGE
     assert response.json() == DENIED
     assert world_state(shared, refs) == before
-    assert sandbox(shared).worlds["vidaxl"].orders.count(customer_key(shared, DISABLED)) == 0
+    assert vidaxl_world(shared).orders.count(Customer(shared, VIDAXL_DISABLED).account().key) == 0
 
 
 def test_credentials_are_checked_before_the_request(shared: TestClient) -> None:
     """A bad body or query without credentials is a 401, not a 400 that would leak the rules."""
     refused = [
-        shared.post(ORDERS, content=b"{", headers={"content-type": "application/json"}),
-        shared.post(ORDERS, content=b"{}", headers={"content-type": "text/plain"}, auth=DISABLED),
+        shared.post(VIDAXL_ORDERS, content=b"{", headers={"content-type": "application/json"}),
+        shared.post(
+            VIDAXL_ORDERS, content=b"{}", headers={"content-type": "text/plain"}, auth=VIDAXL_DISABLED
+        ),
         shared.get("/api_customer/orders.xml?id_eq=abc"),
-        shared.get("/api_customer/products.csv?limit=0", auth=(DEMO[0], "wrong")),
+        shared.get("/api_customer/products.csv?limit=0", auth=(VIDAXL_DEMO[0], "wrong")),
     ]
     for response in refused:
         assert (response.status_code, response.json()) == (401, DENIED), response.text
@@ -899,6 +893,6 @@ def test_valid_credentials_open_every_operation(client: TestClient, refs: Refs) 
     """The 401s above are about the credentials: the same requests with them succeed."""
     for method, path in OPERATIONS:
         body = valid_body(refs) if method == "POST" else None
-        for auth in (DEMO, OTHER, (DEMO[0].upper(), DEMO[1])):
+        for auth in (VIDAXL_DEMO, VIDAXL_OTHER, (VIDAXL_DEMO[0].upper(), VIDAXL_DEMO[1])):
             response = client.request(method, path, json=body, auth=auth)
             assert response.status_code == 200, (method, path, auth, response.text)

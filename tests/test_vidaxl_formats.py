@@ -8,22 +8,20 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import make_app
-from tests.test_vidaxl_orders import (
-    DEMO,
+from tests.helpers import (
     LINE_MONEY,
     ORDER_MONEY,
-    address,
-    create,
-    order_body,
-    products,
+    VIDAXL_DEMO,
+    Customer,
+    vidaxl_address,
+    vidaxl_order_body,
 )
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -70,22 +68,19 @@ class Made:
 
 
 @pytest.fixture(scope="module")
-def shared() -> Iterator[TestClient]:
-    with TestClient(make_app(), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
 def made(shared: TestClient) -> Made:
-    catalogue = [p for p in products(shared, limit=50)["data"] if p["active"]]
+    customer = Customer(shared)
+    catalogue = [p for p in customer.products(limit=50)["data"] if p["active"]]
     first, second = catalogue[0]["code"], catalogue[1]["code"]
-    body = order_body(
+    body = vidaxl_order_body(
         (first, 2), (second, 1), comments_customer=AWKWARD, customer_order_reference=AWKWARD_REFERENCE
     )
     body["addressbook"].update(address2=None, province=None, comments=None)
-    body["order_products"][1]["addressbook"] = address("DE", address="Hauptstrasse 5", comments=LINE_COMMENT)
-    awkward = create(shared, body)["order"]["id"]
-    plain = create(shared, order_body((second, 3), country="NL"))["order"]["id"]
+    body["order_products"][1]["addressbook"] = vidaxl_address(
+        "DE", address="Hauptstrasse 5", comments=LINE_COMMENT
+    )
+    awkward = customer.create(body)["order"]["id"]
+    plain = customer.create(vidaxl_order_body((second, 3), country="NL"))["order"]["id"]
     return Made(awkward, plain, [first, second])
 
 
@@ -193,7 +188,7 @@ def read_csv(response: Any) -> list[list[str]]:
 
 
 def fetch(client: TestClient, path: str, params: Any, content_type: str, **headers: str) -> Any:
-    response = client.get(path, params=params, auth=DEMO, headers=headers)
+    response = client.get(path, params=params, auth=VIDAXL_DEMO, headers=headers)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == content_type
     return response
@@ -314,12 +309,12 @@ def test_awkward_text_survives_every_format(shared: TestClient, made: Made) -> N
     assert rows[2][header.index("order_product_addressbook_country")] == "DE"
 
 
-def test_a_crlf_line_break_survives_every_format(client: TestClient) -> None:
+def test_a_crlf_line_break_survives_every_format(client: TestClient, customer: Customer) -> None:
     """Browsers send a textarea's line breaks as CRLF. XML parsers turn a literal CR into LF, so the
     XML must write it as `&#13;` to carry what the JSON carries."""
-    code = next(p["code"] for p in products(client, limit=20)["data"] if p["active"])
+    code = next(p["code"] for p in customer.products(limit=20)["data"] if p["active"])
     text = "Ring twice\r\nthen wait"
-    order = create(client, order_body((code, 1), comments_customer=text))["order"]
+    order = customer.create(vidaxl_order_body((code, 1), comments_customer=text))["order"]
     params = {"id_eq": order["id"]}
     listed = fetch(client, "/api_customer/orders.json", params, JSON_TYPE).json()
     assert listed[0]["order"]["comments_customer"] == text

@@ -20,10 +20,9 @@ import pypdf
 import pytest
 import requests
 
+from tests.helpers import VIDAXL_DEMO, VIDAXL_OTHER, Credentials
 from tests.live import Server, serve
 
-DEMO = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
-OTHER = ("other@vidaxl.sandbox", "vidaxl-other-token")
 DOCS = Path(__file__).parents[2] / "shared" / "api-docs" / "vidaxl-customer-api.txt"
 Json = dict[str, Any]
 
@@ -59,7 +58,7 @@ def server() -> Iterator[Server]:
         yield running
 
 
-def call(server: Server, method: str, path: str, auth: tuple[str, str] = DEMO, **kwargs: Any) -> Any:
+def call(server: Server, method: str, path: str, auth: Credentials = VIDAXL_DEMO, **kwargs: Any) -> Any:
     response = requests.request(method, f"{server.url}{path}", auth=auth, timeout=10, **kwargs)
     return response
 
@@ -79,7 +78,7 @@ def product_codes(server: Server, count: int) -> list[str]:
     return [p["code"] for p in data if p["active"] and float(p["quantity"]) >= 20][:count]
 
 
-def listed(server: Server, order_id: int, auth: tuple[str, str] = DEMO) -> Json:
+def listed(server: Server, order_id: int, auth: Credentials = VIDAXL_DEMO) -> Json:
     found = ok(call(server, "GET", f"/api_customer/orders?id_eq={order_id}", auth))
     assert len(found) == 1
     order: Json = found[0]["order"]
@@ -339,7 +338,7 @@ def test_item5_empty_strings_where_the_docs_show_them(server: Server) -> None:
     book = shown["order_products"][0]["order_product"]["addressbook"]
     assert (book["province"], book["comments"], book["email"]) == ("", "", None)
     # every order the customers can list, seeded ones included, decodes
-    for auth in (DEMO, OTHER):
+    for auth in (VIDAXL_DEMO, VIDAXL_OTHER):
         pages = [
             call(server, "GET", f"/api_customer/orders?status_order_id_eq={status}", auth)
             for status in (1, 2, 3, 4, 5, 7, 8, 9)
@@ -428,8 +427,8 @@ def test_item8_an_orders_invoice_and_credit_note_as_lists_and_pdfs(server: Serve
 
     # another customer's: 404, as if there were none; without credentials: 401
     for path in (documents, f"/api_customer/documents/{invoice['id']}.pdf"):
-        refused = call(server, "GET", path, OTHER)
+        refused = call(server, "GET", path, VIDAXL_OTHER)
         assert refused.status_code == 404 and refused.json()["error"].startswith("No ")
         assert requests.get(f"{server.url}{path}", timeout=10).status_code == 401
-    theirs = ok(call(server, "GET", "/api_customer/orders/documents", OTHER))
+    theirs = ok(call(server, "GET", "/api_customer/orders/documents", VIDAXL_OTHER))
     assert theirs and all(d["order_id"] != order_id for d in theirs)

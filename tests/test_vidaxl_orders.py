@@ -5,7 +5,7 @@ the product list."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,16 +14,24 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import make_app
+from tests.helpers import (
+    ADDRESS,
+    LINE_MONEY,
+    ORDER_MONEY,
+    STATUS_NAMES,
+    VIDAXL_DEMO,
+    VIDAXL_ORDERS,
+    VIDAXL_OTHER,
+    VIDAXL_PRODUCTS,
+    Customer,
+    Json,
+    ok,
+    runtime,
+    vidaxl_address,
+    vidaxl_order_body,
+    vidaxl_world,
+)
 
-Auth = tuple[str, str]
-Json = dict[str, Any]
-
-DEMO: Auth = ("demo@vidaxl.sandbox", "vidaxl-demo-token")
-OTHER: Auth = ("other@vidaxl.sandbox", "vidaxl-other-token")
-DISABLED: Auth = ("disabled@vidaxl.sandbox", "vidaxl-disabled-token")
-ORDERS = "/api_customer/orders.json"
-PRODUCTS = "/api_customer/products.json"
 NOW = "2026-11-02T09:00:00.000Z"
 MONEY = re.compile(r"^-?\d+\.\d+$")
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -210,150 +218,10 @@ ADDRESSBOOK_FIELDS = [
     "email",
     "reference_code",
 ]
-ORDER_MONEY = [
-    "shipping_costs",
-    "total_before_discount",
-    "discount_percentage",
-    "gross_total",
-    "total_before_vat",
-    "total_after_vat",
-    "total_products_before_discount",
-    "total_vat",
-    "total_products_before_vat",
-    "total_products_after_vat",
-    "total_shipping_after_vat",
-    "sales_rep_commission",
-    "paid_amount",
-    "total_m3",
-    "total_quantity",
-    "total_weight",
-    "total_dimension",
-    "coupon_amount",
-    "coupon_vat",
-    "custom_discount_amount",
-]
-LINE_MONEY = [
-    "quantity",
-    "price",
-    "final_price",
-    "discount_percentage",
-    "vat_percentage",
-    "total_before_vat",
-    "total_vat",
-    "total_after_vat",
-    "cost",
-]
-STATUS_NAMES = {
-    1: "Temporary",
-    2: "Submitted",
-    3: "Awaiting Payment",
-    4: "Being Prepared",
-    5: "Sent",
-    7: "Cancelled",
-    8: "Refunded",
-    9: "Replaced",
-}
-
-ADDRESS: Json = {
-    "address": "Covent Garden 100",
-    "address2": "",
-    "province": "",
-    "city": "London",
-    "postal_code": "NR33 7NL",
-    "country": "GB",
-    "name": "John Wall",
-    "phone": "0684541247",
-    "comments": "",
-}
-
-
-# --- helpers, also used by test_vidaxl_bad_input and test_vidaxl_formats --------------------------
-
-
-def address(country: str = "GB", **changes: Any) -> Json:
-    return {**ADDRESS, "country": country, **changes}
-
-
-def order_body(*lines: tuple[str, int], country: str = "GB", **changes: Any) -> Json:
-    """A valid order to `country`: one line per (product code, quantity)."""
-    body: Json = {
-        "customer_order_reference": "PO-TEST-1",
-        "comments_customer": "Please deliver asap",
-        "addressbook": address(country),
-        "order_products": [{"product_code": code, "quantity": quantity} for code, quantity in lines],
-    }
-    body.update(changes)
-    return body
-
-
-def sandbox(client: TestClient) -> Any:
-    """The `Sandbox` of the app behind `client` (world, clock)."""
-    app: Any = client.app
-    return app.state.sandbox
-
-
-def customer_key(client: TestClient, auth: Auth = DEMO) -> str:
-    key: str = sandbox(client).worlds["vidaxl"].customer_by_email(auth[0]).key
-    return key
-
-
-def ok(response: Any) -> Any:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json; charset=utf-8"
-    return response.json()
-
-
-def create(client: TestClient, body: Json, auth: Auth = DEMO) -> Json:
-    created: Json = ok(client.post(ORDERS, json=body, auth=auth))
-    return created
-
-
-def listed(client: TestClient, auth: Auth = DEMO, path: str = ORDERS, **params: Any) -> list[Json]:
-    """The orders of a list, unwrapped from `{"order": ...}` and `{"order_product": ...}`."""
-    items = ok(client.get(path, params=params, auth=auth))
-    assert isinstance(items, list)
-    orders = []
-    for item in items:
-        assert list(item) == ["order"]
-        order = dict(item["order"])
-        lines = []
-        for line in order["order_products"]:
-            assert list(line) == ["order_product"]
-            lines.append(line["order_product"])
-        order["order_products"] = lines
-        orders.append(order)
-    return orders
 
 
 def ids(orders: list[Json]) -> list[int]:
     return [order["id"] for order in orders]
-
-
-def products(client: TestClient, auth: Auth = DEMO, **params: Any) -> Json:
-    page: Json = ok(client.get(PRODUCTS, params=params, auth=auth))
-    return page
-
-
-def product(client: TestClient, code: str, auth: Auth = DEMO) -> Json:
-    data = products(client, auth, code_eq=code)["data"]
-    assert len(data) == 1, data
-    item: Json = data[0]
-    return item
-
-
-def stocked(client: TestClient, count: int, at_least: int = 50) -> list[Json]:
-    """`count` active products with at least `at_least` in stock."""
-    found = [
-        p for p in products(client, limit=200)["data"] if p["active"] and Decimal(p["quantity"]) >= at_least
-    ]
-    assert len(found) >= count
-    return found[:count]
-
-
-def all_orders(client: TestClient, auth: Auth = DEMO) -> list[Json]:
-    """Every order of the customer, newest first: the union of the lists by status."""
-    found = [order for status in STATUS_NAMES for order in listed(client, auth, status_order_id_eq=status)]
-    return sorted(found, key=lambda order: order["id"], reverse=True)
 
 
 def cents(amount: Decimal) -> Decimal:
@@ -368,22 +236,22 @@ def money(value: str) -> Decimal:
 # --- create ------------------------------------------------------------------------------------
 
 
-def test_create_answers_every_field_of_the_docs_sample(client: TestClient) -> None:
-    item = stocked(client, 1)[0]
-    body = order_body(
+def test_create_answers_every_field_of_the_docs_sample(customer: Customer, other_customer: Customer) -> None:
+    item = customer.stocked(1)[0]
+    body = vidaxl_order_body(
         (item["code"], 1),
         customer_order_reference=74160086,
         customer_id=12345,
         customer_email="someone@else.example",
     )
-    created = create(client, body)
+    created = customer.create(body)
     assert list(created) == ["order", "order_products"]
     order, lines = created["order"], created["order_products"]
     assert list(order) == ORDER_FIELDS
     assert len(lines) == 1
     assert list(lines[0]) == ORDER_PRODUCT_FIELDS
 
-    demo = sandbox(client).worlds["vidaxl"].customer_by_email(DEMO[0])
+    demo = customer.account()
     assert (order["status_order_id"], order["is_paid"], order["submitted_at"]) == (1, False, None)
     assert (order["paid_amount"], order["payment_date"], order["save_for_later"]) == ("0.0", None, True)
     assert order["customer_order_reference"] == "74160086"
@@ -411,35 +279,35 @@ def test_create_answers_every_field_of_the_docs_sample(client: TestClient) -> No
         assert MONEY.match(line[name]), (name, line[name])
 
     # the credentials decide whose order it is, not customer_id / customer_email in the body
-    shown = listed(client, id_eq=order["id"])
-    assert [o["customer_email"] for o in shown] == [DEMO[0]]
-    assert listed(client, OTHER, id_eq=order["id"]) == []
+    shown = customer.listed(id_eq=order["id"])
+    assert [o["customer_email"] for o in shown] == [VIDAXL_DEMO[0]]
+    assert other_customer.listed(id_eq=order["id"]) == []
 
 
-def test_prices_follow_the_customers_price_list(client: TestClient) -> None:
-    demo_page = products(client, limit=100)["data"]
-    other_page = products(client, OTHER, limit=100)["data"]
+def test_prices_follow_the_customers_price_list(customer: Customer, other_customer: Customer) -> None:
+    demo_page = customer.products(limit=100)["data"]
+    other_page = other_customer.products(limit=100)["data"]
     assert [p["id"] for p in demo_page] == [p["id"] for p in other_page]
     for mine, theirs in zip(demo_page, other_page, strict=True):
         assert money(theirs["price"]) == cents(money(mine["price"]) * Decimal("0.95")), mine["code"]
         assert theirs["quantity"] == mine["quantity"]
 
-    item = stocked(client, 1)[0]
-    for auth, pricelist in ((DEMO, 25), (OTHER, 26)):
-        created = create(client, order_body((item["code"], 2), country="NL"), auth)
+    item = customer.stocked(1)[0]
+    for buyer, pricelist in ((customer, 25), (other_customer, 26)):
+        created = buyer.create(vidaxl_order_body((item["code"], 2), country="NL"))
         line = created["order_products"][0]
-        assert line["price"] == product(client, item["code"], auth)["price"]
+        assert line["price"] == buyer.product(item["code"])["price"]
         assert created["order"]["pricelist_id"] == pricelist
-        assert listed(client, auth, id_eq=created["order"]["id"])[0]["customer_pricelist_id"] == pricelist
+        assert buyer.listed(id_eq=created["order"]["id"])[0]["customer_pricelist_id"] == pricelist
 
 
 VAT_RATES = [("NL", "21.0"), ("DE", "19.0"), ("GB", "0.0"), ("BE", "21.0"), ("FR", "20.0")]
 
 
-def test_vat_follows_the_destination_and_totals_add_up(client: TestClient) -> None:
-    first, second = stocked(client, 2)
+def test_vat_follows_the_destination_and_totals_add_up(customer: Customer) -> None:
+    first, second = customer.stocked(2)
     for country, rate in VAT_RATES:
-        created = create(client, order_body((first["code"], 3), (second["code"], 7), country=country))
+        created = customer.create(vidaxl_order_body((first["code"], 3), (second["code"], 7), country=country))
         order, lines = created["order"], created["order_products"]
         before = vat = Decimal(0)
         for line, quantity in zip(lines, (3, 7), strict=True):
@@ -460,43 +328,44 @@ def test_vat_follows_the_destination_and_totals_add_up(client: TestClient) -> No
         assert order["country"] == country
 
 
-def test_stock_is_reserved_and_a_shortfall_is_a_backorder(client: TestClient) -> None:
-    plenty = stocked(client, 1, at_least=100)[0]
+def test_stock_is_reserved_and_a_shortfall_is_a_backorder(client: TestClient, customer: Customer) -> None:
+    plenty = customer.stocked(1, at_least=100)[0]
     scarce = min(
-        (p for p in products(client, limit=500)["data"] if p["active"]), key=lambda p: Decimal(p["quantity"])
+        (p for p in customer.products(limit=500)["data"] if p["active"]), key=lambda p: Decimal(p["quantity"])
     )
     short = int(Decimal(scarce["quantity"]))
     assert short < 50
 
-    created = create(client, order_body((plenty["code"], 3), (scarce["code"], short + 5)))
+    created = customer.create(vidaxl_order_body((plenty["code"], 3), (scarce["code"], short + 5)))
     normal, backorder = created["order_products"]
     assert normal["is_backorder"] is False
     assert backorder["is_backorder"] is True
     assert backorder["quantity"] == f"{short + 5}.0"
-    assert money(product(client, plenty["code"])["quantity"]) == money(plenty["quantity"]) - 3
-    assert product(client, scarce["code"])["quantity"] == "0.0"
-    assert sandbox(client).worlds["vidaxl"].by_code[scarce["code"]].stock.available == 0
-    shown = listed(client, id_eq=created["order"]["id"])[0]["order_products"]
+    assert money(customer.product(plenty["code"])["quantity"]) == money(plenty["quantity"]) - 3
+    assert customer.product(scarce["code"])["quantity"] == "0.0"
+    assert vidaxl_world(client).by_code[scarce["code"]].stock.available == 0
+    shown = customer.listed(id_eq=created["order"]["id"])[0]["order_products"]
     assert [line["is_backorder"] for line in shown] == [False, True]
 
     # the next order of the product is a backorder from the first unit, stock stays at 0
-    again = create(client, order_body((scarce["code"], 1)))
+    again = customer.create(vidaxl_order_body((scarce["code"], 1)))
     assert again["order_products"][0]["is_backorder"] is True
-    assert product(client, scarce["code"])["quantity"] == "0.0"
+    assert customer.product(scarce["code"])["quantity"] == "0.0"
 
 
 @pytest.mark.parametrize(
     "field",
     ["quantity", "product_code", "product_id", "addressbook_id", "customer_order_reference"],
 )
-def test_an_integral_number_is_an_integer(client: TestClient, field: str) -> None:
+def test_an_integral_number_is_an_integer(client: TestClient, customer: Customer, field: str) -> None:
     """`2.0` is an integer to JSON Schema (the spec's validator accepts it) and to Rails: wherever the
     spec allows an integer, it means the integer, never a 500 nor the text "2.0"."""
-    item = stocked(client, 1)[0]
-    world = sandbox(client).worlds["vidaxl"]
-    book = world.customer_by_email(DEMO[0]).addressbooks[0].id
-    body = order_body((item["code"], 1))
+    item = customer.stocked(1)[0]
+    world = vidaxl_world(client)
+    book = customer.account().addressbooks[0].id
+    body = vidaxl_order_body((item["code"], 1))
     line = body["order_products"][0]
+    expected: object  # what the answer shows: the field's integer, or the text "2.0" or "74160086"
     match field:
         case "quantity":
             line["quantity"] = 2.0
@@ -515,10 +384,10 @@ def test_an_integral_number_is_an_integer(client: TestClient, field: str) -> Non
         case _:
             body["customer_order_reference"] = 74160086.0
             where, name, expected = "order", "customer_order_reference", "74160086"
-    key = customer_key(client)
+    key = customer.account().key
     count, stock = world.orders.count(key), world.by_code[item["code"]].stock
     available = stock.available
-    response = client.post(ORDERS, json=body, auth=DEMO)
+    response = customer.post(VIDAXL_ORDERS, json=body)
     units = 2 if field == "quantity" else 1
     # status, orders added, units reserved: a refusal would be (400 or 422, 0, 0)
     assert (response.status_code, world.orders.count(key) - count, available - stock.available) == (
@@ -531,17 +400,19 @@ def test_an_integral_number_is_an_integer(client: TestClient, field: str) -> Non
     assert shown[name] == expected
 
 
-def test_an_addressbook_is_reused_by_id_and_only_by_its_customer(client: TestClient) -> None:
-    item = stocked(client, 1)[0]
-    world = sandbox(client).worlds["vidaxl"]
-    demo = world.customer_by_email(DEMO[0])
-    first = create(client, order_body((item["code"], 1), country="DE"))["order"]
+def test_an_addressbook_is_reused_by_id_and_only_by_its_customer(
+    client: TestClient, customer: Customer, other_customer: Customer
+) -> None:
+    item = customer.stocked(1)[0]
+    world = vidaxl_world(client)
+    demo = customer.account()
+    first = customer.create(vidaxl_order_body((item["code"], 1), country="DE"))["order"]
     book = first["addressbook_id"]
     books = len(demo.addressbooks)
 
-    body = order_body((item["code"], 1), addressbook_id=book)
+    body = vidaxl_order_body((item["code"], 1), addressbook_id=book)
     del body["addressbook"]
-    second = create(client, body)
+    second = customer.create(body)
     assert second["order"]["addressbook_id"] == book
     assert second["order_products"][0]["addressbook_id"] == book
     assert second["order_products"][0]["vat_percentage"] == "19.0"
@@ -551,17 +422,17 @@ def test_an_addressbook_is_reused_by_id_and_only_by_its_customer(client: TestCli
     assert len(demo.addressbooks) == books
 
     # on a line too
-    line_body = order_body(country="NL")
+    line_body = vidaxl_order_body(country="NL")
     line_body["order_products"] = [{"product_id": item["id"], "quantity": 1, "addressbook_id": book}]
-    line = create(client, line_body)["order_products"][0]
+    line = customer.create(line_body)["order_products"][0]
     assert (line["addressbook_id"], line["vat_percentage"]) == (book, "19.0")
 
     # another customer cannot use it, nor the demo customer theirs
-    other_key = customer_key(client, OTHER)
+    other_key = other_customer.account().key
     count = world.orders.count(other_key)
-    theirs = listed(client, OTHER, status_order_id_eq=5)[0]["order_products"][0]["addressbook_id"]
-    for auth, foreign in ((OTHER, book), (DEMO, theirs)):
-        refused = client.post(ORDERS, json={**body, "addressbook_id": foreign}, auth=auth)
+    theirs = other_customer.listed(status_order_id_eq=5)[0]["order_products"][0]["addressbook_id"]
+    for buyer, foreign in ((other_customer, book), (customer, theirs)):
+        refused = buyer.post(VIDAXL_ORDERS, json={**body, "addressbook_id": foreign})
         assert refused.status_code == 422, refused.text
         error = refused.json()
         assert error["error"].startswith("Could not create order")
@@ -569,15 +440,15 @@ def test_an_addressbook_is_reused_by_id_and_only_by_its_customer(client: TestCli
     assert world.orders.count(other_key) == count
 
 
-def test_a_lines_addressbook_overrides_the_orders(client: TestClient) -> None:
-    first, second = stocked(client, 2)
-    body = order_body((first["code"], 1), (second["code"], 1), country="GB")
-    body["order_products"][0]["addressbook"] = address("DE", address="Hauptstrasse 5", city="Berlin")
-    created = create(client, body)
+def test_a_lines_addressbook_overrides_the_orders(customer: Customer) -> None:
+    first, second = customer.stocked(2)
+    body = vidaxl_order_body((first["code"], 1), (second["code"], 1), country="GB")
+    body["order_products"][0]["addressbook"] = vidaxl_address("DE", address="Hauptstrasse 5", city="Berlin")
+    created = customer.create(body)
     order, (own, inherited) = created["order"], created["order_products"]
     assert (own["vat_percentage"], inherited["vat_percentage"]) == ("19.0", "0.0")
     assert inherited["addressbook_id"] == order["addressbook_id"] != own["addressbook_id"]
-    shown = listed(client, id_eq=order["id"])[0]["order_products"]
+    shown = customer.listed(id_eq=order["id"])[0]["order_products"]
     assert [(line["addressbook"]["country"], line["addressbook"]["address"]) for line in shown] == [
         ("DE", "Hauptstrasse 5"),
         ("GB", "Covent Garden 100"),
@@ -585,29 +456,29 @@ def test_a_lines_addressbook_overrides_the_orders(client: TestClient) -> None:
     assert [line["addressbook"]["id"] for line in shown] == [own["addressbook_id"], order["addressbook_id"]]
 
     # no order address at all: each line brings its own
-    body = order_body((first["code"], 1))
+    body = vidaxl_order_body((first["code"], 1))
     del body["addressbook"]
-    body["order_products"][0]["addressbook"] = address("NL")
-    line = create(client, body)["order_products"][0]
+    body["order_products"][0]["addressbook"] = vidaxl_address("NL")
+    line = customer.create(body)["order_products"][0]
     assert line["vat_percentage"] == "21.0"
 
 
 # --- list ----------------------------------------------------------------------------------------
 
 
-def test_a_new_order_is_listed_then_leaves_the_24_hour_window(client: TestClient) -> None:
-    item = stocked(client, 1)[0]
-    everything = all_orders(client)
+def test_a_new_order_is_listed_then_leaves_the_24_hour_window(client: TestClient, customer: Customer) -> None:
+    item = customer.stocked(1)[0]
+    everything = customer.all_orders()
     window = [o for o in everything if o["created_at"] >= "2026-11-01T09:00:00.000Z"]
     assert 0 < len(window) < len(everything)
-    assert ids(listed(client)) == ids(window)
+    assert ids(customer.listed()) == ids(window)
 
-    created = create(client, order_body((item["code"], 2), customer_order_reference="PO-LIST-1"))
+    created = customer.create(vidaxl_order_body((item["code"], 2), customer_order_reference="PO-LIST-1"))
     new_id = created["order"]["id"]
-    default = listed(client)
+    default = customer.listed()
     assert ids(default) == [new_id, *ids(window)]
     for query in ({"id_eq": new_id}, {"customer_order_reference_eq": "PO-LIST-1"}):
-        assert ids(listed(client, **query)) == [new_id]
+        assert ids(customer.listed(**query)) == [new_id]
 
     shown = default[0]
     assert {k: v for k, v in shown.items() if k in created["order"]} == created["order"]
@@ -620,27 +491,27 @@ def test_a_new_order_is_listed_then_leaves_the_24_hour_window(client: TestClient
         None,
     )
 
-    sandbox(client).clock.advance(timedelta(hours=25))
-    assert listed(client) == []
-    assert ids(listed(client, id_eq=new_id)) == [new_id]
-    assert ids(listed(client, customer_order_reference_eq="PO-LIST-1")) == [new_id]
+    runtime(client).clock.advance(timedelta(hours=25))
+    assert customer.listed() == []
+    assert ids(customer.listed(id_eq=new_id)) == [new_id]
+    assert ids(customer.listed(customer_order_reference_eq="PO-LIST-1")) == [new_id]
 
 
-def test_customers_see_only_their_own_orders(client: TestClient) -> None:
-    item = stocked(client, 1)[0]
-    mine = create(client, order_body((item["code"], 1), customer_order_reference="PO-MINE"))["order"]
-    demo_orders = all_orders(client)
-    other_orders = all_orders(client, OTHER)
+def test_customers_see_only_their_own_orders(customer: Customer, other_customer: Customer) -> None:
+    item = customer.stocked(1)[0]
+    mine = customer.create(vidaxl_order_body((item["code"], 1), customer_order_reference="PO-MINE"))["order"]
+    demo_orders = customer.all_orders()
+    other_orders = other_customer.all_orders()
     assert demo_orders and other_orders
     assert not set(ids(demo_orders)) & set(ids(other_orders))
-    assert {o["customer_email"] for o in demo_orders} == {DEMO[0]}
-    assert {o["customer_email"] for o in other_orders} == {OTHER[0]}
-    assert mine["id"] not in ids(listed(client, OTHER))
+    assert {o["customer_email"] for o in demo_orders} == {VIDAXL_DEMO[0]}
+    assert {o["customer_email"] for o in other_orders} == {VIDAXL_OTHER[0]}
+    assert mine["id"] not in ids(other_customer.listed())
     for order in demo_orders:
-        assert listed(client, OTHER, id_eq=order["id"]) == []
-    assert listed(client, OTHER, customer_order_reference_eq="PO-MINE") == []
+        assert other_customer.listed(id_eq=order["id"]) == []
+    assert other_customer.listed(customer_order_reference_eq="PO-MINE") == []
     reference = demo_orders[-1]["customer_order_reference"]
-    assert listed(client, OTHER, customer_order_reference_eq=reference) == []
+    assert other_customer.listed(customer_order_reference_eq=reference) == []
 
 
 @dataclass(frozen=True)
@@ -659,16 +530,10 @@ class Seeded:
 
 
 @pytest.fixture(scope="module")
-def shared() -> Iterator[TestClient]:
-    """One app for the read-only tests of this module."""
-    with TestClient(make_app(), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
 def seeded(shared: TestClient) -> Seeded:
-    everything = [p for offset in (0, 500) for p in products(shared, offset=offset, limit=500)["data"]]
-    return Seeded(all_orders(shared), {p["id"]: p for p in everything})
+    customer = Customer(shared)
+    everything = [p for offset in (0, 500) for p in customer.products(offset=offset, limit=500)["data"]]
+    return Seeded(customer.all_orders(), {p["id"]: p for p in everything})
 
 
 def submitted(order: Json) -> str:
@@ -771,8 +636,8 @@ def test_list_filters(shared: TestClient, seeded: Seeded, query: Query, match: M
     params = query(seeded)
     expected = [o["id"] for o in seeded.orders if match(o, seeded)]
     assert len(expected) >= least
-    for path in (ORDERS, "/api_customer/orders", "/api_customers/orders.json"):
-        assert ids(listed(shared, path=path, **params)) == expected, path
+    for path in (VIDAXL_ORDERS, "/api_customer/orders", "/api_customers/orders.json"):
+        assert ids(Customer(shared).listed(path, **params)) == expected, path
 
 
 def test_filter_spellings_and_date_styles_agree(shared: TestClient, seeded: Seeded) -> None:
@@ -783,7 +648,7 @@ def test_filter_spellings_and_date_styles_agree(shared: TestClient, seeded: Seed
     )
     for names in spellings:
         bodies = [
-            ok(shared.get(ORDERS, params={name: value}, auth=DEMO))
+            ok(Customer(shared).get(VIDAXL_ORDERS, params={name: value}))
             for name in names
             for value in (day, compact(day))
         ]
@@ -800,7 +665,7 @@ def test_seeded_orders_are_consistent(seeded: Seeded) -> None:
         assert set(LISTED_ORDER_FIELDS) <= set(order), set(LISTED_ORDER_FIELDS) - set(order)
         assert list(order)[: len(ORDER_FIELDS)] == ORDER_FIELDS
         assert order["status_order_name"] == STATUS_NAMES[status]
-        assert order["customer_email"] == DEMO[0]
+        assert order["customer_email"] == VIDAXL_DEMO[0]
         assert (order["submitted_at"] is None) == (status in (1, 7)), order["id"]
         assert order["is_paid"] == (status in (2, 4, 5, 8)), order["id"]
         tracking = order["shipping_tracking"]
@@ -840,7 +705,7 @@ def test_seeded_orders_are_consistent(seeded: Seeded) -> None:
 
 
 def test_products_envelope_and_catalogue(shared: TestClient, seeded: Seeded) -> None:
-    first = products(shared)
+    first = Customer(shared).products()
     assert list(first) == ["data", "pagination"]
     assert first["pagination"] == {"offset": 0, "limit": 100, "total": len(seeded.catalogue)}
     assert len(first["data"]) == 100
@@ -870,14 +735,15 @@ def test_products_filters_and_paging(shared: TestClient, seeded: Seeded) -> None
     everything = list(seeded.catalogue.values())
     total = len(everything)
     a, b = everything[3], everything[42]
+    customer = Customer(shared)
     one = {"data": [a], "pagination": {"offset": 0, "limit": 100, "total": 1}}
-    assert products(shared, id_eq=a["id"]) == one
-    assert products(shared, code_eq=b["code"])["data"] == [b]
-    page = ok(shared.get(PRODUCTS, params=[("id_in[]", str(b["id"])), ("id_in[]", str(a["id"]))], auth=DEMO))
+    assert customer.products(id_eq=a["id"]) == one
+    assert customer.products(code_eq=b["code"])["data"] == [b]
+    page = ok(customer.get(VIDAXL_PRODUCTS, params=[("id_in[]", str(b["id"])), ("id_in[]", str(a["id"]))]))
     assert page["data"] == [a, b] and page["pagination"]["total"] == 2
-    assert products(shared, id_eq=1)["data"] == []
-    assert products(shared, code_eq="000000")["data"] == []
+    assert customer.products(id_eq=1)["data"] == []
+    assert customer.products(code_eq="000000")["data"] == []
     for offset, limit in ((0, 1), (10, 5), (495, 10), (total - 3, 500), (total, 20), (total + 5, 1)):
-        page = products(shared, offset=offset, limit=limit)
+        page = customer.products(offset=offset, limit=limit)
         assert page["data"] == everything[offset : offset + limit]
         assert page["pagination"] == {"offset": offset, "limit": limit, "total": total}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import DEMO, Partner
+from tests.helpers import Partner, login_form
 
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
@@ -116,7 +116,7 @@ def test_the_token_endpoint_answers_xml_too(client: TestClient) -> None:
     response = client.post(
         "/api/v1/login",
         headers={"accept": "application/xml"},
-        data={"grant_type": "client_credentials", "client_id": DEMO[0], "client_secret": DEMO[1]},
+        data=login_form(),
     )
     root = ET.fromstring(response.content)
     assert root.tag == "LoginResponse"

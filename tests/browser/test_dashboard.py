@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.browser.conftest import screenshot
+from tests.helpers import BERLIN, FIRST_PRODUCT, screenshot, vidaxl_order_to
 
 try:
     from playwright.sync_api import Browser, Page, expect
@@ -23,18 +23,7 @@ except ImportError:
     pytest.skip("the Python package playwright is missing: pip install -e '.[test]'", allow_module_level=True)
 
 UI = "/_sandbox/ui"
-ORDER = {
-    "customer_order_reference": "DEMO-2026-001",
-    "addressbook": {
-        "address": "Hauptstrasse 5",
-        "city": "Berlin",
-        "postal_code": "10115",
-        "country": "DE",
-        "name": "Jonas Weber",
-        "phone": "+49 30 1234567",
-    },
-    "order_products": [{"product_code": "146400", "quantity": 2}, {"product_code": "459398", "quantity": 1}],
-}
+ORDER = vidaxl_order_to(BERLIN, (FIRST_PRODUCT, 2), ("459398", 1), customer_order_reference="DEMO-2026-001")
 
 
 def tenant(live_url: str) -> tuple[str, str]:

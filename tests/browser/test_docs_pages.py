@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from sandbox.resources import spec_path
-from tests.browser.conftest import screenshot
+from tests.helpers import FIXJE_DEMO, VIDAXL_DEMO, screenshot
 
 try:
     from playwright.sync_api import Locator, Page, expect
@@ -85,8 +85,8 @@ def test_fixje_authorize_with_the_prefilled_client_then_try_it_out(
     oauth = page.locator(".auth-container").filter(
         has=page.get_by_role("heading", name="partnerOAuth (OAuth2, clientCredentials)")
     )
-    expect(oauth.locator("#client_id_clientCredentials")).to_have_value("fixje-demo-client")
-    expect(oauth.locator("#client_secret_clientCredentials")).to_have_value("fixje-demo-secret")
+    expect(oauth.locator("#client_id_clientCredentials")).to_have_value(FIXJE_DEMO[0])
+    expect(oauth.locator("#client_secret_clientCredentials")).to_have_value(FIXJE_DEMO[1])
     with page.expect_response("**/api/v1/login") as login:
         oauth.get_by_role("button", name="Apply given OAuth2 credentials").click()
     assert login.value.status == 200
@@ -126,7 +126,7 @@ def test_vidaxl_is_authorized_with_the_demo_customer_and_try_it_out_works(
     authorize = page.locator(".auth-wrapper button.authorize")
     expect(authorize).to_have_class(re.compile(r"\blocked\b"))
     authorize.click()
-    expect(page.locator(".modal-ux")).to_contain_text("Username: demo@vidaxl.sandbox")
+    expect(page.locator(".modal-ux")).to_contain_text(f"Username: {VIDAXL_DEMO[0]}")
     expect(page.locator(".modal-ux").get_by_role("heading", name="Authorized")).to_be_visible()
     page.locator(".modal-ux .close-modal").click()
 
