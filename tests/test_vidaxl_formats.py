@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from sandbox.vidaxl.tabular import to_csv
 from tests.helpers import (
     LINE_MONEY,
     ORDER_MONEY,
@@ -142,14 +143,14 @@ def assert_same(found: Any, expected: Any) -> None:
 
 
 def cell(value: Any) -> str:
-    """A JSON value as a CSV cell: null empty, booleans `true`/`false`, objects as compact JSON."""
+    """A JSON value as the docs say a CSV cell carries it (README, "CSV"): text as it is, null as an
+    empty cell, and any other value (true and false, a number, an object, a list) as its JSON text,
+    compact, as the JSON answer itself writes it (`test_a_cell_is_the_json_answer_s_own_text`)."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def order_columns(order: dict[str, Any]) -> list[str]:
@@ -238,6 +239,58 @@ def test_order_list_xml_and_csv_carry_the_json(
         assert rows[0] == order_columns(orders[0]["order"])
     assert rows[1:] == order_rows(orders)
     assert len(rows) - 1 == sum(len(item["order"]["order_products"]) for item in orders)
+
+
+def test_a_cell_is_the_json_answer_s_own_text(shared: TestClient, made: Made) -> None:
+    """What `cell` calls compact JSON is the JSON answer's own text of each value that is not text:
+    numbers, true and false, objects and lists (the orders' and their lines' and addresses')."""
+    for params in ({"submitted_at_gteq": "2026-10-01"}, {"id_eq": made.awkward}):
+        answer = fetch(shared, "/api_customer/orders.json", params, JSON_TYPE)
+        text = answer.content.decode("utf-8")
+        seen: set[type] = set()
+        for item in answer.json():
+            order = item["order"]
+            lines = [line["order_product"] for line in order["order_products"]]
+            fields = [
+                *order.items(),
+                *(f for line in lines for f in [*line.items(), *line["addressbook"].items()]),
+            ]
+            for name, value in fields:
+                if name != "order_products" and value is not None and not isinstance(value, str):
+                    assert f'"{name}":{cell(value)}' in text, (name, value)
+                    seen.add(type(value))
+        assert seen == {int, bool, dict, list}
+
+
+# A JSON value and the CSV record that carries it, then a plain cell, as the docs describe it
+# (README, "CSV": RFC 4180, null an empty cell, booleans true/false, objects compact JSON).
+CELLS: list[tuple[str, Any, bytes]] = [
+    ("null", None, b",x\r\n"),
+    ("an empty string", "", b",x\r\n"),
+    ("true", True, b"true,x\r\n"),
+    ("false", False, b"false,x\r\n"),
+    ("an integer", 70001, b"70001,x\r\n"),
+    ("a decimal as the JSON writes it", "95.97", b"95.97,x\r\n"),
+    ("text to quote", 'PO "7", rush', b'"PO ""7"", rush",x\r\n'),
+    ("a line break", "left\nof the shed", b'"left\nof the shed",x\r\n'),
+    ("non-ASCII text", "Ünïcode", "Ünïcode,x\r\n".encode()),
+    ("an empty object", {}, b"{},x\r\n"),
+    ("an empty list", [], b"[],x\r\n"),
+    (
+        "a list of URLs",
+        ["https://t.example/1", "https://t.example/2"],
+        b'"[""https://t.example/1"",""https://t.example/2""]",x\r\n',
+    ),
+    ("an object", {"a": 1, "b": [True, None]}, b'"{""a"":1,""b"":[true,null]}",x\r\n'),
+    ("non-ASCII in an object", {"name": "Jürgen"}, '"{""name"":""Jürgen""}",x\r\n'.encode()),
+]
+
+
+@pytest.mark.parametrize(("value", "record"), [pytest.param(*c[1:], id=c[0]) for c in CELLS])
+def test_each_kind_of_json_value_is_the_documented_cell(value: Any, record: bytes) -> None:
+    """The writer itself, and the oracle above, against the documented cells."""
+    assert to_csv([{"value": value, "plain": "x"}], ["value", "plain"]) == b"value,plain\r\n" + record
+    assert list(csv.reader(io.StringIO(record.decode("utf-8"), newline=""))) == [[cell(value), "x"]]
 
 
 def test_several_statuses_and_parcels_are_covered(shared: TestClient, made: Made) -> None:
