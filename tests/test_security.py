@@ -68,7 +68,7 @@ def test_item1_no_page_of_another_site_changes_anything(
 
 def test_item1_the_sandboxs_own_pages_and_other_clients_still_drive_it(server: Server) -> None:
     own = {"Origin": server.url, "Sec-Fetch-Site": "same-origin", **JSON}
-    rule = {"api": "vidaxl", "credential": "nobody@example.com", "latencyMs": 1}
+    rule: dict[str, str | int] = {"api": "vidaxl", "credential": "nobody@example.com", "latencyMs": 1}
     added = requests.post(f"{server.url}{FAULTS}", json=rule, headers=own, timeout=5)
     assert added.status_code == 201, added.text
     # curl's way: no Origin, no body or a JSON one

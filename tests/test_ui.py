@@ -20,6 +20,7 @@ import pytest
 import requests
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
+from starlette.types import Message
 
 from sandbox.fixje.statuses import OrderStatus
 from sandbox.ui import badges
@@ -606,7 +607,7 @@ def run_stream(app: Starlette, until: Any) -> list[bytes]:
         async def receive() -> dict[str, Any]:
             return await inbox.get()
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: Message) -> None:
             if message["type"] == "http.response.body":
                 sent.append(message.get("body", b""))
 

@@ -16,7 +16,7 @@ import pytest
 from sandbox.process import ServerProcess
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, ConsoleMessage, Page, Request
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium's own outbound connections are refused here.
@@ -80,10 +80,16 @@ def page(browser: Browser, live_url: str, console_errors: list[str]) -> Iterator
     context = browser.new_context(viewport={"width": 1280, "height": 720}, base_url=live_url)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.on(
-        "console",
-        lambda message: message.type == "error" and console_errors.append(f"console: {message.text}"),
-    )
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            console_errors.append(f"console: {message.text}")
+
+    def outside(request: Request) -> None:
+        if not request.url.startswith((live_url, "data:", "blob:")):
+            console_errors.append(f"request outside the sandbox: {request.url}")
+
+    page.on("console", console)
     page.on("pageerror", lambda error: console_errors.append(f"page error: {error}"))
     page.on(
         "requestfailed",
@@ -91,13 +97,7 @@ def page(browser: Browser, live_url: str, console_errors: list[str]) -> Iterator
             f"request failed: {request.method} {request.url} ({request.failure})"
         ),
     )
-    page.on(
-        "request",
-        lambda request: (
-            request.url.startswith((live_url, "data:", "blob:"))
-            or console_errors.append(f"request outside the sandbox: {request.url}")
-        ),
-    )
+    page.on("request", outside)
     yield page
     context.close()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 
 from sandbox.pytest_plugin import FixjeTenant, SandboxControl, VidaxlTenant
@@ -26,7 +28,7 @@ def test_a_new_partner_starts_with_no_orders(fixje_tenant: FixjeTenant) -> None:
 
 
 def test_a_paid_order_is_submitted(sandbox_control: SandboxControl, vidaxl_tenant: VidaxlTenant) -> None:
-    order = {
+    order: dict[str, Any] = {
         "customer_order_reference": "PO-1",
         "addressbook": {
             "address": "Hauptstrasse 5",
