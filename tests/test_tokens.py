@@ -145,9 +145,9 @@ def test_the_indexes_follow_tenants_reset_and_import(client: TestClient) -> None
             "fixje",
             "partners",
             "client_id",
-            "fixje-demo-client",
+            FIXJE_DEMO[0],
             "fixje.partners[1].client_id",
-            "Another partner already has the client_id 'fixje-demo-client'.",
+            f"Another partner already has the client_id '{FIXJE_DEMO[0]}'.",
         ),
         (
             "vidaxl",
