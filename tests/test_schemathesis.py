@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +22,7 @@ import requests
 from sandbox.resources import spec_path
 from sandbox.spec.loader import load_spec
 from tests.helpers import FIXJE_DEMO as DEMO
+from tests.live import Server, serve
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
@@ -32,54 +30,21 @@ ADMIN_TOKEN = "schemathesis-admin"  # the control API's bearer in schemathesis.t
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 
-@dataclass(frozen=True)
-class Live:
-    url: str
-    log: Path
-
-
-@contextmanager
-def serve(log: Path, *options: str) -> Iterator[Live]:
-    """A sandbox on a free port, its output in `log` (a pipe nobody reads would fill up and stall it)."""
-    with (
-        log.open("w") as out,
-        subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--log-level", "warning", *options],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        ) as process,
-    ):
-        try:
-            deadline = time.monotonic() + 30
-            while not (found := re.search(r"listening on 127\.0\.0\.1:(\d+)", log.read_text())):
-                assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.05)
-            url = f"http://127.0.0.1:{found.group(1)}"
-            while True:
-                try:
-                    requests.get(f"{url}/_sandbox/health", timeout=1).raise_for_status()
-                    break
-                except requests.ConnectionError:
-                    assert time.monotonic() < deadline, log.read_text()
-                    time.sleep(0.05)
-            yield Live(url, log)
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+def api() -> Iterator[Server]:
     """The Fixje and vidaXL APIs, the clock standing still so that runs repeat."""
-    with serve(tmp_path_factory.mktemp("api") / "sandbox.log", "--freeze") as live:
+    with serve("--freeze") as live:
         yield live
 
 
 @pytest.fixture(scope="module")
-def control(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+def control() -> Iterator[Server]:
     """A sandbox of its own for the control API, whose resets, imported states, fault rules and rate
     limits must not reach the API runs; with an admin token, so that its auth has something to check."""
-    with serve(tmp_path_factory.mktemp("control") / "sandbox.log", "--admin-token", ADMIN_TOKEN) as live:
+    with serve("--admin-token", ADMIN_TOKEN) as live:
         # A token of the demo partner for the token-fault example to revoke.
         requests.post(
             f"{live.url}/api/v1/login",
@@ -116,9 +81,9 @@ def schemathesis(spec: str, url: str, workdir: Path) -> tuple[subprocess.Complet
     return run, json.loads(report.read_text())
 
 
-def errors(log: Path) -> str:
+def errors(live: Server) -> str:
     """The sandbox's log without the frames of libraries: what failed, and where in the sandbox."""
-    lines = log.read_text().splitlines()
+    lines = "".join(live.log).splitlines()
     kept = [
         line
         for i, line in enumerate(lines)
@@ -137,7 +102,7 @@ def test_schemathesis_finds_nothing(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    live: Live = request.getfixturevalue(sandbox)
+    live: Server = request.getfixturevalue(sandbox)
     started = time.monotonic()
     run, report = schemathesis(spec, live.url, tmp_path)
     operations = len(load_spec(spec_path(spec)).operations)
@@ -151,7 +116,7 @@ def test_schemathesis_finds_nothing(
 
     failures = run.stdout[max(run.stdout.find("=== FAILURES ==="), 0) :]
     code = run.returncode
-    assert code == 0, f"{failures}\n{run.stderr}\n--- the sandbox's log ---\n{errors(live.log)}"
+    assert code == 0, f"{failures}\n{run.stderr}\n--- the sandbox's log ---\n{errors(live)}"
     assert cases["unique_failures"] == 0 and report["errors"] == []
     assert report["operations"]["tested"] == operations
     assert report["warnings"]["missing_auth"] == []

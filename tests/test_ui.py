@@ -10,8 +10,6 @@ import io
 import json
 import re
 import signal
-import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -37,6 +35,7 @@ from tests.helpers import (
     make_app,
     vidaxl_order_to,
 )
+from tests.live import serve
 
 UI = "/_sandbox/ui"
 NEW_VIDAXL_ORDER = vidaxl_order_to(BERLIN, (FIRST_PRODUCT, 2), customer_order_reference="UI-1")
@@ -655,33 +654,14 @@ def test_the_stream_ends_when_the_server_stops(app: Starlette) -> None:
     assert app.state.dashboard.feed.streams == set()
 
 
+@pytest.mark.live
 def test_sandbox_serve_stops_promptly_with_a_stream_open() -> None:
-    with subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--log-level", "warning"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    ) as process:
-        try:
-            assert process.stdout is not None
-            found = re.search(r"listening on 127\.0\.0\.1:(\d+)", process.stdout.readline())
-            assert found
-            url = f"http://127.0.0.1:{found.group(1)}"
-            for _ in range(200):
-                try:
-                    if requests.get(f"{url}/_sandbox/health", timeout=1).status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    time.sleep(0.05)
-            with requests.get(f"{url}{UI}/events", stream=True, timeout=10) as stream:
-                lines = stream.iter_lines(decode_unicode=True)
-                assert next(lines) == "retry: 2000"
-                started = time.monotonic()
-                process.send_signal(signal.SIGINT)
-                rest = list(lines)  # the server ends the stream: this returns
-                assert process.wait(timeout=10) in (0, -signal.SIGINT)  # uvicorn re-raises the signal
-            assert time.monotonic() - started < 3  # not uvicorn's 3 s cut-off: the stream ended by itself
-            assert "event: clock" in rest
-        finally:
-            if process.poll() is None:
-                process.kill()
+    with serve() as server, requests.get(f"{server.url}{UI}/events", stream=True, timeout=10) as stream:
+        lines = stream.iter_lines(decode_unicode=True)
+        assert next(lines) == "retry: 2000"
+        started = time.monotonic()
+        server.send_signal(signal.SIGINT)
+        rest = list(lines)  # the server ends the stream: this returns
+        assert server.wait(timeout=10) in (0, -signal.SIGINT)  # uvicorn re-raises the signal
+    assert time.monotonic() - started < 3  # not uvicorn's 3 s cut-off: the stream ended by itself
+    assert "event: clock" in rest
