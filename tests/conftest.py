@@ -52,3 +52,12 @@ def customer(client: TestClient) -> Customer:
 def other_customer(client: TestClient) -> Customer:
     """vidaXL's second customer."""
     return Customer(client, VIDAXL_OTHER)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that asks for the plugin's `sandbox_server` (or a fixture built on it, such as
+    `sandbox_control` and the tenants) talks to a real server process: `live`. Tests that start one
+    themselves carry the marker in their module; those in tests/browser get it from its conftest."""
+    for item in items:
+        if "sandbox_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.live)

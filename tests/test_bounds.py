@@ -122,6 +122,7 @@ def session(server: Server) -> Iterator[requests.Session]:
         yield fresh
 
 
+@pytest.mark.live
 def test_past_the_rule_limit_the_server_answers_409(server: Server, session: requests.Session) -> None:
     url = f"{server.url}/_sandbox/faults"
     for number in range(RULE_LIMIT):
@@ -131,6 +132,7 @@ def test_past_the_rule_limit_the_server_answers_409(server: Server, session: req
     assert len(session.get(url).json()["faults"]) == RULE_LIMIT
 
 
+@pytest.mark.live
 def test_a_body_past_1_mib_is_413_but_to_the_state_import(server: Server, session: requests.Session) -> None:
     json_type = {"content-type": "application/json"}
     before = session.get(f"{server.url}/_sandbox/state").content
@@ -186,6 +188,8 @@ def crowded_state(state: dict[str, Any], orders: int) -> dict[str, Any]:
     return state
 
 
+@pytest.mark.live
+@pytest.mark.slow
 def test_a_large_state_imports_and_the_tenant_limit_holds(server: Server, session: requests.Session) -> None:
     state = crowded_state(session.get(f"{server.url}/_sandbox/state").json(), orders=1_500)
     body = json.dumps(state).encode()

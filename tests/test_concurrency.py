@@ -151,6 +151,9 @@ def demo_counts(url: str, token: str) -> tuple[int, int]:
     return fixje["totalCount"], len(vidaxl)
 
 
+pytestmark = pytest.mark.live
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     with serve("--freeze") as running:

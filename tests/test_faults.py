@@ -352,6 +352,7 @@ def live() -> Iterator[str]:
     assert "Traceback" not in log and "Exception in ASGI application" not in log, log
 
 
+@pytest.mark.live
 def test_a_dropped_connection_over_a_real_socket(live: str) -> None:
     orders = f"{live}/api_customer/orders.json"
     before = len(requests.get(orders, auth=VIDAXL_DEMO, timeout=5).json())

@@ -30,6 +30,9 @@ GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 EXPECTED_WARNING = re.compile(r"Unsupported content_type application/xml\)")
 
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     with serve() as running:

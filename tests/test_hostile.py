@@ -1435,6 +1435,7 @@ def tracebacks(server: Server, since: int = 0) -> str:
     return "".join(line for line in server.log[since:] if "Traceback" in line or "Exception" in line)
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(("data", "status", "answers"), [pytest.param(*case[1:], id=case[0]) for case in RAW])
 def test_hostile_bytes_over_a_socket(
     server: Server,
@@ -1460,6 +1461,7 @@ def test_hostile_bytes_over_a_socket(
     assert not tracebacks(server, logged)
 
 
+@pytest.mark.live
 def test_a_body_cut_short_is_no_crash(server: Server, token: bytes) -> None:
     """The client announces 100 bytes, sends 4 and closes its side: no answer can reach it, but the
     server refuses the request (and logs no traceback), stores nothing and goes on serving."""

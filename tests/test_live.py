@@ -13,6 +13,8 @@ from requests_oauthlib import OAuth2Session
 from tests.helpers import BERLIN, FIXJE_DEMO, VIDAXL_DEMO, VIDAXL_DISABLED, vidaxl_order_to
 from tests.live import serve
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:

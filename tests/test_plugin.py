@@ -240,10 +240,12 @@ def test_an_already_running_sandbox_is_used_when_given(
     assert [e["status"] for e in sandbox_control.journal(credential=seen["email"])] == [200]
 
 
+# Whole sessions in a subprocess take a second or two each; the first starts a sandbox (that exits).
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("ini", "args", "message"),
     [
-        (
+        pytest.param(
             "sandbox_args = --fixtures missing.yaml",
             (),
             [
@@ -251,6 +253,7 @@ def test_an_already_running_sandbox_is_used_when_given(
                 "*--- its stderr ---",
                 "sandbox: cannot read fixtures missing.yaml: No such file or directory",
             ],
+            marks=pytest.mark.live,
         ),
         (
             "",

@@ -22,6 +22,9 @@ JSON = {"Content-Type": "application/json"}
 FAULTS = "/_sandbox/faults"
 
 
+pytestmark = pytest.mark.live
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     with serve("--freeze") as running:

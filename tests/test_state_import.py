@@ -694,6 +694,7 @@ def live() -> Iterator[Server]:
         yield server
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("mutation", [pytest.param(case[1], id=case[0]) for case in BROKEN])
 def test_a_broken_import_is_refused_and_every_operation_still_answers(
     live: Server,

@@ -181,6 +181,8 @@ def test_reset_forgets_the_tokens(client: TestClient) -> None:
 LOGINS = 5_000
 
 
+@pytest.mark.live
+@pytest.mark.slow
 def test_logins_under_freeze_leave_at_most_the_bound_live() -> None:
     with serve("--freeze") as server, requests.Session() as session:
         form = login_form()
@@ -199,6 +201,7 @@ def test_logins_under_freeze_leave_at_most_the_bound_live() -> None:
         assert revoked.json() == {"tokens": TOKENS_PER_CLIENT}
 
 
+@pytest.mark.live
 def test_tenants_and_unknown_accounts_over_a_real_server() -> None:
     with serve("--freeze") as server, requests.Session() as session:
         made = [

@@ -52,6 +52,9 @@ SECOND_ADDRESS: Json = {
 }
 
 
+pytestmark = pytest.mark.live
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     with serve() as running:
