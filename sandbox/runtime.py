@@ -8,10 +8,13 @@ the live ones, and every reset, are copies of those."""
 from __future__ import annotations
 
 import copy
+import io
+import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import cached_property
+from typing import IO, Any
 
 from sandbox.errors import ApiError, BadRequest, Conflict
 from sandbox.faults import Faults
@@ -58,7 +61,46 @@ class Seeded:
         )
 
     def copy(self, clock: Clock) -> dict[str, World]:
-        return copy.deepcopy(self.worlds, {id(self.clock): clock})
+        """Worlds of their own, bound to `clock`: unpickled from one pickle of these (three times
+        as fast as a deep copy, which a reset and every app of a test suite feel), or deep-copied
+        when a supplier's world cannot be pickled."""
+        if self.pickled is None:
+            return copy.deepcopy(self.worlds, {id(self.clock): clock})
+        worlds: dict[str, World] = Thaw(io.BytesIO(self.pickled), clock).load()
+        return worlds
+
+    @cached_property
+    def pickled(self) -> bytes | None:
+        buffer = io.BytesIO()
+        try:
+            Freeze(buffer, self.clock).dump(self.worlds)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return None
+        return buffer.getvalue()
+
+
+class Freeze(pickle.Pickler):
+    """Pickles worlds with their clock as a reference, which `Thaw` binds to another clock."""
+
+    def __init__(self, file: IO[bytes], clock: Clock) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.clock = clock
+
+    def persistent_id(self, obj: Any) -> str | None:
+        return "clock" if obj is self.clock else None
+
+
+class Thaw(pickle.Unpickler):
+    """Reads what `Freeze` wrote (in this process: never a pickle from elsewhere) onto `clock`."""
+
+    def __init__(self, file: IO[bytes], clock: Clock) -> None:
+        super().__init__(file)
+        self.clock = clock
+
+    def persistent_load(self, pid: Any) -> Clock:
+        if pid != "clock":
+            raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
+        return self.clock
 
 
 class Runtime:

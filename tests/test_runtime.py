@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from sandbox.fixtures import Fixtures, load_fixtures
 from sandbox.resources import default_fixtures
 from sandbox.runtime import Runtime
 from sandbox.suppliers import SUPPLIERS
+from sandbox.world.clock import Clock
 from tests.helpers import FIXJE_DEMO, TEST_SETTINGS, VIDAXL_DEMO
 
 
@@ -76,3 +78,34 @@ def test_a_state_that_cannot_be_read_changes_nothing(fixtures: Fixtures) -> None
         runtime.restore({**state, "fixje": {**state["fixje"], "stock": {"not-a-stock": [1, 0]}}})
     assert list(refused.value.errors) == ["fixje.stock.not-a-stock"]
     assert exported(runtime) == before
+
+
+def clocks(worlds: object) -> list[Clock]:
+    """Every clock the worlds reach."""
+    found, seen, todo = [], set(), [worlds]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen or isinstance(item, type):
+            continue
+        seen.add(id(item))
+        if isinstance(item, Clock):
+            found.append(item)
+        else:
+            todo += gc.get_referents(item)
+    return found
+
+
+@pytest.mark.parametrize("pickled", [True, False], ids=["unpickled", "deep-copied"])
+def test_each_copy_of_the_seeded_worlds_is_its_own_on_the_clock_given(
+    fixtures: Fixtures, pickled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = make(fixtures)
+    seeded, fixje = runtime.seeded, runtime.suppliers["fixje"]
+    if not pickled:  # as for a supplier whose world cannot be pickled
+        monkeypatch.setitem(seeded.__dict__, "pickled", None)
+    clock = Clock(seeded.clock.start, frozen=True)
+    one, two = seeded.copy(clock), seeded.copy(clock)
+    assert clocks(one) == [clock] and clocks(seeded.worlds) == [seeded.clock]
+    assert fixje.export(one["fixje"]) == fixje.export(two["fixje"]) == fixje.export(seeded.worlds["fixje"])
+    fixje.place(one["fixje"], FIXJE_DEMO[0], [{"sku": "FX100001", "quantity": 1}], "RT-1")
+    assert fixje.export(one["fixje"]) != fixje.export(two["fixje"]) == fixje.export(seeded.worlds["fixje"])
