@@ -18,9 +18,12 @@ from starlette.testclient import TestClient
 from sandbox.app import create_app
 from sandbox.fixtures import FixtureError
 from sandbox.resources import default_fixtures
+from sandbox.spec.router import ResponseContractError
 from sandbox.suppliers import SUPPLIERS
 from tests.helpers import TEST_SETTINGS
+from tests.toy import api
 from tests.toy.supplier import TOY
+from tests.toy.world import view
 
 KEY = {"X-Toy-Key": "toy-demo-key"}
 UI = "/_sandbox/ui"
@@ -73,6 +76,20 @@ def test_its_requests_are_validated_against_its_spec_in_its_error_shape(client: 
     nowhere = client.get("/toy/v1/nothing", headers=KEY)
     assert (nowhere.status_code, nowhere.json()) == (404, {"error": "No resource at /toy/v1/nothing."})
     assert [o["id"] for o in client.get("/toy/v1/orders", headers=KEY).json()] == [1]  # nothing stored
+
+
+def test_a_reply_that_breaks_its_spec_is_caught_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check_responses` (on in the tests) checks every reply against the spec, and a reply that
+    passed once does not let a different one through."""
+    with TestClient(create_app(TEST_SETTINGS, (*SUPPLIERS, TOY))) as client:
+        for _ in range(2):
+            assert client.get("/toy/v1/orders/1", headers=KEY).json()["quantity"] == 1
+        monkeypatch.setattr(api, "view", lambda order: {**view(order), "quantity": "1"})
+        for _ in range(2):
+            with pytest.raises(ResponseContractError, match=r"getOrder 200 application/json: .*quantity"):
+                client.get("/toy/v1/orders/1", headers=KEY)
+        monkeypatch.setattr(api, "view", view)
+        assert client.get("/toy/v1/orders/1", headers=KEY).status_code == 200
 
 
 def test_control_api_events_follow_its_lifecycle_table(client: TestClient) -> None:
