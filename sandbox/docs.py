@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from sandbox.resources import spec_path
+from sandbox.resources import read_yaml, spec_path
 from sandbox.runtime import Runtime
 
 ASSETS = Path(str(swagger_ui_path))
@@ -105,7 +105,7 @@ def served(path: Path, document: dict[str, Any]) -> str:
 @functools.lru_cache(maxsize=16)
 def _written(path: Path, version: int) -> tuple[str, Any]:
     text = path.read_text(encoding="utf-8")
-    return text, yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return text, read_yaml(text)
 
 
 class Docs:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from sandbox.resources import read_yaml
 from sandbox.spec.messages import collect, summary
 from sandbox.supplier import Supplier
 from sandbox.world.clock import parse_duration
@@ -167,7 +168,7 @@ def load_fixtures(path: Path, suppliers: Sequence[Supplier]) -> Fixtures:
     """Read and check the fixtures file at `path`."""
     try:
         with path.open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+            data = read_yaml(handle)
     except OSError as error:
         raise FixtureError(f"cannot read fixtures {path}: {error.strerror}") from None
     except yaml.YAMLError as error:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 
 from sandbox.errors import ApiError, BadRequest, Conflict, NotFound
 from sandbox.fixtures import closed
+from sandbox.resources import read_yaml
 from sandbox.runtime import Runtime
 from sandbox.spec.messages import collect
 from sandbox.world import lifecycle
@@ -76,7 +76,7 @@ class Scenarios:
         path = self.directory / f"{name}.yaml"
         if name not in self.names():
             raise NotFound(f"No scenario '{name}'; there are: {', '.join(self.names())}.")
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
         errors = collect(self.validator.iter_errors(data))
         if errors:
             raise BadRequest(f"The scenario '{name}' is malformed.", errors=errors)

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from sandbox.resources import read_yaml
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -243,7 +244,7 @@ def load_spec(path: Path, suppliers: tuple[str, ...] = (), events: tuple[str, ..
 @functools.lru_cache(maxsize=16)
 def _compiled(path: Path, version: int, suppliers: tuple[str, ...], events: tuple[str, ...]) -> Spec:
     with path.open(encoding="utf-8") as handle:
-        document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        document = read_yaml(handle)
     if suppliers:
         _complete(document, suppliers, events)
     return Spec(document, f"urn:supplier-sandbox:spec:{path.stem}")
