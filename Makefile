@@ -1,9 +1,13 @@
 # Two entry points: `make run` and `make test`. Both create .venv when it is missing.
 # `make check` is the quick inner loop: the tests but the browser, live and slow ones, no lint.
+# The tests run on every core (pytest-xdist, each file on one worker); JOBS=0 runs them in one
+# process (to see their output with ARGS=-s, or to debug with ARGS=--pdb).
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
+JOBS ?= auto
+PYTEST = $(BIN)/pytest -n $(JOBS) --dist loadfile
 
 .PHONY: run test check lint chromium bench clean
 
@@ -40,10 +44,10 @@ chromium:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 test: lint chromium
-	$(BIN)/pytest $(ARGS)
+	$(PYTEST) $(ARGS)
 
 check: $(VENV)/.installed-test
-	$(BIN)/pytest -m "not browser and not live and not slow" $(ARGS)
+	$(PYTEST) -m "not browser and not live and not slow" $(ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py $(ARGS)
