@@ -116,9 +116,12 @@ class Docs:
         paths = {name: supplier.spec for name, supplier in runtime.suppliers.items()}
         paths["sandbox"] = spec_path("sandbox")
         self.names = tuple(paths)
+        self.paths = paths
         self.specs = {name: spec.document for name, spec in runtime.specs.items()}
         self.specs["sandbox"] = runtime.control_spec.document
-        self.texts = {name: served(path, self.specs[name]) for name, path in paths.items()}
+        self.texts: dict[str, str] = {}
+        """Each spec's text as served, made when it is first asked for (reading the YAML again to
+        compare takes a tenth of a second, which start-up need not wait for)."""
         self.credentials = {
             name: supplier.docs_credentials(runtime.fixtures.suppliers[name])
             for name, supplier in runtime.suppliers.items()
@@ -201,6 +204,8 @@ class Docs:
     async def spec(self, request: Request) -> Response:
         name = self.known(request.path_params["name"])
         origin = str(request.base_url).rstrip("/")
+        if name not in self.texts:
+            self.texts[name] = served(self.paths[name], self.specs[name])
         return Response(with_server(self.texts[name], origin), media_type="application/yaml")
 
 
