@@ -15,6 +15,7 @@ import uvicorn
 
 from sandbox import __version__
 from sandbox.access import on_loopback
+from sandbox.accesslog import batch_access_log
 from sandbox.app import create_app
 from sandbox.fixtures import FixtureError
 from sandbox.limits import Limits, default_connections, limited
@@ -149,6 +150,7 @@ def serve(settings: Settings) -> int:
     )
     logging.getLogger("uvicorn.error").addFilter(quiet_drops)
     logging.getLogger("uvicorn.access").addFilter(mask_tokens)
+    batch_access_log()
     Server(config, app.state.dashboard.close).run(sockets=[sock])
     return 0
 
