@@ -22,7 +22,8 @@ class Settings:
     fixtures: Path = field(default_factory=default_fixtures)
     body_limit: int = MIB
     check_responses: bool = False
-    """Check every reply against the spec (the test suite turns this on)."""
+    """Check every reply against the spec, and every body the fast check lets through against
+    `jsonschema` too (the test suite turns this on; `--check-responses`)."""
     freeze: bool = False
     """Stop the virtual clock at its start."""
     log_level: str = "info"
@@ -117,6 +118,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         "--freeze", action="store_true", help="stop the virtual clock at the fixtures' start time"
     )
     parser.add_argument(
+        "--check-responses",
+        action="store_true",
+        help="check every answer against the spec, and that the fast check of request bodies "
+        "takes nothing jsonschema refuses: a failure is a 500 with its reason in the log (slower; "
+        "for testing a change to the sandbox or its specs)",
+    )
+    parser.add_argument(
         "--log-level",
         default=env["log_level"] or Settings.log_level,
         choices=["critical", "error", "warning", "info", "debug"],
@@ -201,6 +209,7 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         seed=arguments.seed,
         fixtures=arguments.fixtures,
         freeze=arguments.freeze,
+        check_responses=arguments.check_responses,
         log_level=arguments.log_level,
         admin_token=arguments.admin_token_file or arguments.admin_token,
         allowed_hosts=tuple(arguments.allowed_hosts),

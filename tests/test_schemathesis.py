@@ -36,7 +36,7 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def api() -> Iterator[Server]:
     """The Fixje and vidaXL APIs, the clock standing still so that runs repeat."""
-    with serve("--freeze") as live:
+    with serve("--freeze", "--check-responses") as live:
         yield live
 
 
@@ -44,7 +44,7 @@ def api() -> Iterator[Server]:
 def control() -> Iterator[Server]:
     """A sandbox of its own for the control API, whose resets, imported states, fault rules and rate
     limits must not reach the API runs; with an admin token, so that its auth has something to check."""
-    with serve("--admin-token", ADMIN_TOKEN) as live:
+    with serve("--admin-token", ADMIN_TOKEN, "--check-responses") as live:
         # A token of the demo partner for the token-fault example to revoke.
         requests.post(
             f"{live.url}/api/v1/login",

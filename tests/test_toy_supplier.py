@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 from sandbox.app import create_app
 from sandbox.fixtures import FixtureError
 from sandbox.resources import default_fixtures
+from sandbox.spec.loader import load_spec
 from sandbox.spec.router import ResponseContractError
 from sandbox.suppliers import SUPPLIERS
 from tests.helpers import TEST_SETTINGS
@@ -90,6 +91,23 @@ def test_a_reply_that_breaks_its_spec_is_caught_each_time(monkeypatch: pytest.Mo
                 client.get("/toy/v1/orders/1", headers=KEY)
         monkeypatch.setattr(api, "view", view)
         assert client.get("/toy/v1/orders/1", headers=KEY).status_code == 200
+
+
+def test_a_body_the_fast_check_took_but_jsonschema_refuses_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `check_responses` (the tests, `--check-responses`) a body that jsonschema-rs lets through
+    is checked by jsonschema too, and a disagreement fails loudly; without it, the fast check's
+    word is final."""
+    bodies = load_spec(TOY.spec).operation("createOrder").bodies
+    monkeypatch.setitem(
+        bodies, "application/json", replace(bodies["application/json"], fast=lambda body: True)
+    )
+    too_many = {"sku": "TOY-002", "quantity": 11}
+    took = pytest.raises(ResponseContractError, match=r"createOrder: jsonschema-rs took .*quantity")
+    with TestClient(create_app(TEST_SETTINGS, (*SUPPLIERS, TOY))) as client, took:
+        client.post("/toy/v1/orders", json=too_many, headers=KEY)
+    unchecked = replace(TEST_SETTINGS, check_responses=False)
+    with TestClient(create_app(unchecked, (*SUPPLIERS, TOY))) as client:
+        assert client.post("/toy/v1/orders", json=too_many, headers=KEY).status_code == 201
 
 
 def test_control_api_events_follow_its_lifecycle_table(client: TestClient) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -58,6 +60,41 @@ def _format_checker() -> FormatChecker:
 FORMATS = _format_checker()
 
 
+def _lenient(check: Callable[[object], bool], raises: Any) -> Callable[[object], bool]:
+    def checked(value: object) -> bool:
+        try:
+            return bool(check(value))
+        except raises:
+            return False
+
+    return checked
+
+
+FAST_FORMATS = {name: _lenient(check, raises) for name, (check, raises) in FORMATS.checkers.items()}
+"""The same format checks for jsonschema-rs."""
+
+Accepts = Callable[[Any], bool]
+
+
+def fast_validator(schema: Any) -> Accepts | None:
+    """A compiled check of `schema` (jsonschema-rs: Draft 2020-12 in Rust, some thirty times as fast
+    as `jsonschema` on an order) that only ever waves a valid instance through: whatever it does not
+    pass, `jsonschema` looks at again, and decides and words every refusal. None when it cannot
+    compile the schema (a recursive one, whose references it cannot follow)."""
+    try:
+        compiled = jsonschema_rs.Draft202012Validator(schema, formats=FAST_FORMATS, validate_formats=True)
+    except (ValueError, jsonschema_rs.ReferencingError):
+        return None
+
+    def accepts(instance: Any) -> bool:
+        try:
+            return bool(compiled.is_valid(instance))
+        except (ValueError, TypeError, OverflowError):  # a value it cannot read: jsonschema decides
+            return False
+
+    return accepts
+
+
 def escape_pointer(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
@@ -79,6 +116,8 @@ class MediaType:
     name: str
     validator: Draft202012Validator
     schema: dict[str, Any]
+    fast: Accepts | None = None
+    """For a request body: what lets a valid body through without `jsonschema` (`fast_validator`)."""
 
 
 @dataclass
@@ -209,11 +248,14 @@ class Spec:
     def _bodies(self, body: dict[str, Any], pointer: str) -> dict[str, MediaType]:
         """The request body's media types; `x-sandbox-also-accepts` names more that are read
         against the first one's schema (forms that clients send but generators should not)."""
-        bodies = self._media(body.get("content", {}), f"{pointer}/content")
+        bodies = {
+            name: replace(media, fast=fast_validator(media.validator.schema))
+            for name, media in self._media(body.get("content", {}), f"{pointer}/content").items()
+        }
         if bodies:
             first = next(iter(bodies.values()))
             for name in body.get("x-sandbox-also-accepts", ()):
-                bodies[name] = MediaType(name, first.validator, first.schema)
+                bodies[name] = replace(first, name=name)
         return bodies
 
     def _parameter(self, raw: dict[str, Any], pointer: str) -> Parameter:
