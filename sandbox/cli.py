@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import re
@@ -17,6 +18,7 @@ from sandbox import __version__
 from sandbox.access import on_loopback
 from sandbox.accesslog import batch_access_log
 from sandbox.app import create_app
+from sandbox.collector import Collector
 from sandbox.fixtures import FixtureError
 from sandbox.limits import Limits, default_connections, limited
 from sandbox.runtime import Runtime
@@ -119,12 +121,20 @@ class Server(uvicorn.Server):
     """uvicorn's server, which ends the dashboard's live streams first when it stops: uvicorn
     waits for every open response, and a stream stays open until its browser goes."""
 
-    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None]) -> None:
+    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None], collector: Collector) -> None:
         super().__init__(config)
         self.on_stop = on_stop
+        self.collector = collector
+        self.sweeper: asyncio.Task[None] | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.sweeper = asyncio.create_task(self.collector.sweep_when_idle())
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.on_stop()
+        if self.sweeper is not None:
+            self.sweeper.cancel()
         await super().shutdown(sockets)
 
 
@@ -144,14 +154,23 @@ def serve(settings: Settings) -> int:
     limits = Limits(
         settings.max_connections or default_connections(), settings.max_header_size, settings.request_timeout
     )
+    collector = Collector()
     # a response still open 3 s after Ctrl-C is cut short
     config = uvicorn.Config(
-        app, log_level=settings.log_level, lifespan="off", timeout_graceful_shutdown=3, http=limited(limits)
+        collector.watch(app),
+        log_level=settings.log_level,
+        lifespan="off",
+        timeout_graceful_shutdown=3,
+        http=limited(limits),
     )
     logging.getLogger("uvicorn.error").addFilter(quiet_drops)
     logging.getLogger("uvicorn.access").addFilter(mask_tokens)
     batch_access_log()
-    Server(config, app.state.dashboard.close).run(sockets=[sock])
+    collector.start()
+    try:
+        Server(config, app.state.dashboard.close, collector).run(sockets=[sock])
+    finally:
+        collector.stop()
     return 0
 
 
