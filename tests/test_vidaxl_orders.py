@@ -497,6 +497,30 @@ def test_a_new_order_is_listed_then_leaves_the_24_hour_window(client: TestClient
     assert ids(customer.listed(customer_order_reference_eq="PO-LIST-1")) == [new_id]
 
 
+def test_a_reference_lists_each_order_of_it_newest_first_and_the_other_filters_still_apply(
+    customer: Customer,
+) -> None:
+    item = customer.stocked(1)[0]
+    first, other, second = (
+        customer.create(vidaxl_order_body((item["code"], 1), customer_order_reference=reference))["order"][
+            "id"
+        ]
+        for reference in ("PO-TWICE", "PO-ONCE", "PO-TWICE")
+    )
+    assert ids(customer.listed(customer_order_reference_eq="PO-TWICE")) == [second, first]
+    assert ids(customer.listed(customer_order_reference_eq="PO-TWICE", id_eq=first)) == [first]
+    assert ids(customer.listed(customer_order_reference_eq="PO-ONCE", id_eq=first)) == []
+    status = customer.listed(id_eq=first)[0]["status_order_id"]
+    assert status != 5
+    assert ids(customer.listed(customer_order_reference_eq="PO-TWICE", status_order_id_eq=status)) == [
+        second,
+        first,
+    ]
+    assert ids(customer.listed(customer_order_reference_eq="PO-TWICE", status_order_id_eq=5)) == []
+    assert ids(customer.listed(id_eq=other, status_order_id_eq=5)) == []
+    assert ids(customer.listed(customer_order_reference_eq="po-twice")) == []
+
+
 def test_customers_see_only_their_own_orders(customer: Customer, other_customer: Customer) -> None:
     item = customer.stocked(1)[0]
     mine = customer.create(vidaxl_order_body((item["code"], 1), customer_order_reference="PO-MINE"))["order"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -103,11 +103,23 @@ class VidaxlApi:
     def list_orders(self, call: Call, fmt: str | None) -> Reply:
         customer: Customer = call.principal
         matches = self.order_filter(call.params)
-        shown = [self.listed(o) for o in reversed(self.world.orders.of(customer.key)) if matches(o)]
+        shown = [self.listed(o) for o in self.candidates(customer, call.params) if matches(o)]
         orders = [view for view, _ in shown]
         if fmt == "csv":
             return Reply(tabular.to_csv(tabular.order_rows(orders), self.order_columns), media=CSV)
         return Reply(orders, format=fmt, encoded=b"[" + b",".join(data for _, data in shown) + b"]")
+
+    def candidates(self, customer: Customer, params: Mapping[str, Any]) -> Iterable[Order]:
+        """The customer's orders that the filters may keep, newest first: the order of `id_eq`,
+        else those of the reference, else all of them (found in the same time however many
+        orders there are; `order_filter` still decides)."""
+        orders = self.world.orders
+        if params.get("id_eq") is not None:
+            order = orders.get(customer.key, params["id_eq"])
+            return [] if order is None else [order]
+        if params.get("customer_order_reference_eq") is not None:
+            return reversed(orders.with_reference(customer.key, params["customer_order_reference_eq"]))
+        return reversed(orders.of(customer.key))
 
     def order_filter(self, params: Mapping[str, Any]) -> Callable[[Order], bool]:
         """Which orders the filters in `params` keep; none given: those of the last 24 hours."""

@@ -53,7 +53,7 @@ class OrderBook(Generic[OrderT]):
     def __init__(self) -> None:
         self._by_id: dict[Hashable, OrderT] = {}
         self._by_owner: dict[str, list[OrderT]] = defaultdict(list)
-        self._references: dict[str, set[str]] = defaultdict(set)
+        self._by_reference: dict[tuple[str, str], list[OrderT]] = defaultdict(list)
         self.placed: list[OrderT] = []
         """Every order, in the order they were placed."""
         self.watchers: list[Callable[[OrderT, Change], None]] = []
@@ -64,7 +64,7 @@ class OrderBook(Generic[OrderT]):
         self.placed.append(order)
         self._by_owner[order.owner].append(order)
         if order.reference is not None:
-            self._references[order.owner].add(order.reference)
+            self._by_reference[(order.owner, order.reference)].append(order)
 
     def record(self, order: OrderT, change: Change) -> None:
         """Add `change` to `order`'s timeline and tell the watchers."""
@@ -94,4 +94,8 @@ class OrderBook(Generic[OrderT]):
         return orders[max(0, end - limit) : end][::-1]
 
     def has_reference(self, owner: str, reference: str) -> bool:
-        return reference in self._references.get(owner, ())
+        return (owner, reference) in self._by_reference
+
+    def with_reference(self, owner: str, reference: str) -> list[OrderT]:
+        """The owner's orders of this reference, oldest first."""
+        return self._by_reference.get((owner, reference), [])
