@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from starlette.testclient import TestClient
+
 from tests.helpers import Partner
 
 VAT_CLASSES = {"high", "low", "zero"}
@@ -63,3 +65,35 @@ def test_product_pages_in_either_spelling(demo: Partner) -> None:
     lower = demo.get("/api/v1/products?page=3&pagesize=7").json()["data"]
     assert upper == lower
     assert [p["sku"] for p in upper] == [f"FX{100014 + n}" for n in range(7)]
+
+
+def test_a_page_of_products_follows_every_change_of_stock(client: TestClient, demo: Partner) -> None:
+    """A page is kept whole while no stock changes: an order, a cancel and an imported state each
+    show on the next read of the same page."""
+
+    def first_units() -> int:
+        """The first product's units in all its stocks (an order takes them from the cheapest
+        warehouse that has them)."""
+        stocks = demo.first("/api/v1/products?page=1&pageSize=100")["stocks"]
+        return sum(stock["quantity"] for stock in stocks)
+
+    before = first_units()
+    assert first_units() == before
+    placed = demo.post(
+        "/api/v1/orders",
+        json=demo.order_body(orderItems=[{"sku": demo.first("/api/v1/products")["sku"], "quantity": 2}]),
+    )
+    assert placed.status_code == 200, placed.text
+    assert first_units() == before - 2
+    order_id = placed.json()["orderId"]
+    cancelled = client.post(f"/_sandbox/fixje/orders/{order_id}/events", json={"event": "cancel"})
+    assert cancelled.status_code == 200, cancelled.text
+    assert first_units() == before
+    state = client.get("/_sandbox/state").json()
+    for stock in demo.first("/api/v1/products")["stocks"]:
+        state["fixje"]["stock"][stock["stockId"]] = [7, 0]  # what the page showed last
+    assert client.put("/_sandbox/state", json=state).status_code == 200
+    stocks = Partner.login(client).first("/api/v1/products?page=1&pageSize=100")[
+        "stocks"
+    ]  # tokens go with an import
+    assert [stock["quantity"] for stock in stocks] == [7] * len(stocks)

@@ -9,6 +9,7 @@ from typing import Any
 from sandbox.fixje.orders import Address, Order, OrderLine, Shipment
 from sandbox.fixje.statuses import OrderStatus
 from sandbox.fixje.world import FixjeWorld, Partner, StoreFront
+from sandbox.world.catalogue import Stock
 from sandbox.world.orders import OrderBook, changes
 from sandbox.world.snapshot import (
     StateError,
@@ -127,6 +128,7 @@ def restore(world: FixjeWorld, state: dict[str, Any]) -> None:
             stocks, stock_id, ("stock", stock_id), f"No stock of the catalogue has the id {stock_id!r}."
         )
         stock.available, stock.reserved = available, reserved
+        Stock.changed()
     unique([data["id"] for data in state["orders"]], ("orders",), "order")
     world.orders = OrderBook()
     held: Counter[str] = Counter()

@@ -17,6 +17,7 @@ from sandbox.vidaxl.world import (
     Parcel,
     VidaxlWorld,
 )
+from sandbox.world.catalogue import Stock
 from sandbox.world.orders import OrderBook, changes
 from sandbox.world.snapshot import (
     StateError,
@@ -224,6 +225,7 @@ def restore(world: VidaxlWorld, state: dict[str, Any]) -> None:
             world.by_id, int(product_id), ("stock", product_id), f"No vidaXL product has the id {product_id}."
         ).stock
         stock.available, stock.reserved = available, reserved
+        Stock.changed()
     world.orders = OrderBook()
     for index, data in enumerate(state["orders"]):
         with under("orders", index):

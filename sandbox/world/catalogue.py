@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -20,21 +21,33 @@ class Stock:
     available: int
     reserved: int = 0
 
+    changes: ClassVar[int] = 0
+    """How many times a stock changed, any stock of any world: what is made of stock levels (a
+    page of products) stays true while this stays the same. Whatever sets a level other than
+    through these methods (a state import) counts it with `Stock.changed()`."""
+
+    @staticmethod
+    def changed() -> None:
+        Stock.changes += 1
+
     def reserve(self, quantity: int) -> int:
         """Reserve up to `quantity` units; the number reserved (never below zero available)."""
         taken = min(quantity, self.available)
         self.available -= taken
         self.reserved += taken
+        Stock.changes += 1
         return taken
 
     def release(self, quantity: int) -> None:
         """Return reserved units to the available stock."""
         self.reserved -= quantity
         self.available += quantity
+        Stock.changes += 1
 
     def consume(self, quantity: int) -> None:
         """Reserved units leave the warehouse."""
         self.reserved -= quantity
+        Stock.changes += 1
 
 
 ADJECTIVES = (
