@@ -55,7 +55,7 @@ def test_every_example_matches_its_schema(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_request_body_has_a_compiled_check_that_agrees_with_jsonschema(name: str) -> None:
+def test_every_request_body_and_parameter_has_a_compiled_check_that_agrees_with_jsonschema(name: str) -> None:
     """jsonschema-rs lets valid bodies through without jsonschema (which words every refusal): it
     compiles each body schema, takes each example, and refuses what jsonschema refuses."""
     spec = load_spec(spec_path(name))
@@ -66,6 +66,12 @@ def test_every_request_body_has_a_compiled_check_that_agrees_with_jsonschema(nam
             schema = spec.validator(pointer).schema
             checked = next(body for body in bodies.values() if body.validator.schema == schema)
             assert checked.fast is not None and checked.fast(example), pointer
+    parameters = [(op.operation_id, param) for op in spec.operations for param in op.parameters]
+    assert all(param.fast is not None for _, param in parameters)
+    for operation_id, param in parameters:
+        for value in (0, -1, 2**40, 1.5, "", "x", "2026-11-02", "00000000-0000-4000-8000-000000000000", True):
+            agreed = param.fast is not None and param.fast(value) == param.validator.is_valid(value)
+            assert agreed, (operation_id, param.name, value)
     for (operation_id, media), body in bodies.items():
         wrongs: list[Any] = [[], "text", 12, None, {"\u0000": {"nested": [1.5, True]}}]
         for wrong in wrongs:

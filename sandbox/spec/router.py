@@ -183,11 +183,21 @@ class Operation:
             errors.update({p.name: [required(p.name)] for p in self.query if p.required})
         for param in self.op.parameters:
             value = values.get(param.name, _INVALID)
-            if value is not _INVALID and not param.validator.is_valid(value):
-                errors.update(collect(param.validator.iter_errors(value), [spelled[param.name]]))
+            if value is _INVALID or self.passes(param, value):
+                continue
+            errors.update(collect(param.validator.iter_errors(value), [spelled[param.name]]))
         if errors:
             raise BadRequest(errors=errors)
         return values
+
+    def passes(self, param: Parameter, value: Any) -> bool:
+        """Whether a parameter's value is valid: the compiled check first, as for bodies."""
+        large = isinstance(value, int) and abs(value) >= 2**53  # a double to jsonschema-rs
+        if param.fast is None or large or not param.fast(value):
+            return bool(param.validator.is_valid(value))
+        if self.check_responses and not param.validator.is_valid(value):
+            raise ResponseContractError(f"{self.op.operation_id}: jsonschema-rs took {param.name}={value!r}")
+        return True
 
     def read_query(
         self, query: QueryParams, values: dict[str, Any], spelled: dict[str, str]
