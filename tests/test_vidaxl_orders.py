@@ -301,6 +301,32 @@ def test_prices_follow_the_customers_price_list(customer: Customer, other_custom
         assert buyer.listed(id_eq=created["order"]["id"])[0]["customer_pricelist_id"] == pricelist
 
 
+def test_a_page_of_products_follows_stock_and_each_answer_has_its_own_headers(
+    client: TestClient, customer: Customer
+) -> None:
+    """A page is kept while no stock changes: an order and a cancel show on the next read of the
+    same page, and the rate limit's headers are those of each answer."""
+    page = customer.products(limit=100)["data"]
+    assert customer.products(limit=100)["data"] == page
+    item = next(p for p in page if p["active"] and float(p["quantity"]) >= 2)
+    created = customer.create(vidaxl_order_body((item["code"], 2)))
+    after = next(p for p in customer.products(limit=100)["data"] if p["id"] == item["id"])
+    assert float(after["quantity"]) == float(item["quantity"]) - 2
+    cancelled = client.post(
+        f"/_sandbox/vidaxl/orders/{created['order']['id']}/events", json={"event": "cancel"}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert customer.products(limit=100)["data"] == page
+
+    limits = {"enabled": True, "vidaxl": {"requests": 5, "per": "PT1M"}}
+    assert client.put("/_sandbox/rate-limits", json=limits).status_code == 200
+    left = [
+        customer.get(VIDAXL_PRODUCTS, params={"limit": 100}).headers["X-RateLimit-Remaining"]
+        for _ in range(3)
+    ]
+    assert left == ["4", "3", "2"]
+
+
 VAT_RATES = [("NL", "21.0"), ("DE", "19.0"), ("GB", "0.0"), ("BE", "21.0"), ("FR", "20.0")]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,8 +17,12 @@ from sandbox.vidaxl import documents, tabular, views
 from sandbox.vidaxl.auth import authenticate
 from sandbox.vidaxl.ordering import place_order
 from sandbox.vidaxl.world import Customer, Order, VidaxlWorld
+from sandbox.world.catalogue import Stock
 
 CSV = "text/csv; charset=utf-8"
+PAGE_KEYS = ("id_eq", "id_in[]", "code_eq", "offset", "limit")
+"""What makes one page of products another (with the customer's prices and the format)."""
+PAGES_KEPT = 256
 SUBMITTED_FROM = ("submitted_at_gteq", "submitted_at_gt_eq")
 SUBMITTED_ON = ("submitted_at_castedeq", "submitted_at_casted_eq")
 FILTERS = (
@@ -52,6 +57,7 @@ class VidaxlApi:
         self.product_columns = tabular.product_columns(spec)
         self._seen: VidaxlWorld | None = None
         self._listed: dict[int, tuple[tuple[Any, ...], dict[str, Any], bytes]] = {}
+        self._pages: dict[tuple[Any, ...], tuple[int, Reply]] = {}
 
     @property
     def world(self) -> VidaxlWorld:
@@ -59,6 +65,7 @@ class VidaxlApi:
         if world is not self._seen:
             self._seen = world
             self._listed.clear()
+            self._pages.clear()
         return world
 
     def handlers(self) -> Mapping[str, Handler]:
@@ -195,8 +202,25 @@ class VidaxlApi:
         return Reply(documents.pdf(document), headers=headers, media="application/pdf")
 
     def list_products(self, call: Call, fmt: str | None) -> Reply:
+        """A page of products at the customer's prices, kept whole until a stock changes (the
+        products and the price lists do not)."""
         customer: Customer = call.principal
         params = call.params
+        key = (
+            customer.pricelist_id,
+            customer.price_factor,
+            fmt,
+            *(str(params.get(name)) for name in PAGE_KEYS),
+        )
+        kept = self._pages.get(key)
+        if kept is None or kept[0] != Stock.changes:
+            changes = Stock.changes
+            if len(self._pages) >= PAGES_KEPT:
+                self._pages.clear()
+            kept = self._pages[key] = (changes, self.product_page(customer, params, fmt))
+        return replace(kept[1], headers=dict(kept[1].headers))  # the router adds its own headers
+
+    def product_page(self, customer: Customer, params: Mapping[str, Any], fmt: str | None) -> Reply:
         products = self.world.products
         if "id_eq" in params:
             products = [p for p in products if p.id == params["id_eq"]]
@@ -212,4 +236,4 @@ class VidaxlApi:
         if fmt == "csv":
             return Reply(tabular.to_csv(data, self.product_columns), media=CSV)
         body = {"data": data, "pagination": {"offset": offset, "limit": limit, "total": len(products)}}
-        return Reply(body, format=fmt)
+        return Reply(body, format=fmt, encoded=json_bytes(body) if fmt != "xml" else None)
