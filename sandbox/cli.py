@@ -118,8 +118,9 @@ def quiet_drops(record: logging.LogRecord) -> bool:
 
 
 class Server(uvicorn.Server):
-    """uvicorn's server, which ends the dashboard's live streams first when it stops: uvicorn
-    waits for every open response, and a stream stays open until its browser goes."""
+    """uvicorn's server, which ends the dashboard's live streams first when it stops (uvicorn
+    waits for every open response, and a stream stays open until its browser goes), and runs the
+    garbage collector's timetable (`Collector.sweep_when_idle`) while it serves."""
 
     def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None], collector: Collector) -> None:
         super().__init__(config)

@@ -107,10 +107,10 @@ class Parameter:
     schema: dict[str, Any]
     validator: Draft202012Validator
     aliases: tuple[str, ...] = ()
-    fast: Accepts | None = None
-    """What lets a valid value through without `jsonschema` (`fast_validator`)."""
     """Other names the parameter is taken under (`x-sandbox-aliases`): spellings real clients use
     that the spec does not list as parameters of their own."""
+    fast: Accepts | None = None
+    """What lets a valid value through without `jsonschema` (`fast_validator`)."""
 
 
 @dataclass(frozen=True)
