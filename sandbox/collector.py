@@ -72,8 +72,9 @@ class Collector:
         return counted
 
     async def sweep_when_idle(self) -> None:
-        """Once something froze since the last sweep: sweep when no request came for `idle`
-        seconds, or when the last sweep is `longest` seconds old."""
+        """While requests come, collect every `every` seconds (each walks only what came since
+        the last freeze). Once something froze since the last sweep: sweep when no request came
+        for `idle` seconds, or when the last sweep is `longest` seconds old."""
         seen, heard = self.requests, time.monotonic()
         while True:
             await asyncio.sleep(self.every)
