@@ -68,8 +68,8 @@ def test_product_pages_in_either_spelling(demo: Partner) -> None:
 
 
 def test_a_page_of_products_follows_every_change_of_stock(client: TestClient, demo: Partner) -> None:
-    """A page is kept whole while no stock changes: an order, a cancel and an imported state each
-    show on the next read of the same page."""
+    """A page is kept whole while no stock changes: an order, a cancel, a reset and an imported
+    state each show on the next read of the same page."""
 
     def first_units() -> int:
         """The first product's units in all its stocks (an order takes them from the cheapest
@@ -89,11 +89,15 @@ def test_a_page_of_products_follows_every_change_of_stock(client: TestClient, de
     cancelled = client.post(f"/_sandbox/fixje/orders/{order_id}/events", json={"event": "cancel"})
     assert cancelled.status_code == 200, cancelled.text
     assert first_units() == before
+    assert demo.post("/api/v1/orders", json=demo.order_body()).status_code == 200
+    assert first_units() == before - 1
+    assert client.post("/_sandbox/reset").status_code == 200  # a new world, no stock change counted
+    demo = Partner.login(client)
+    assert first_units() == before
     state = client.get("/_sandbox/state").json()
     for stock in demo.first("/api/v1/products")["stocks"]:
         state["fixje"]["stock"][stock["stockId"]] = [7, 0]  # what the page showed last
     assert client.put("/_sandbox/state", json=state).status_code == 200
-    stocks = Partner.login(client).first("/api/v1/products?page=1&pageSize=100")[
-        "stocks"
-    ]  # tokens go with an import
+    again = Partner.login(client)  # tokens go with an import
+    stocks = again.first("/api/v1/products?page=1&pageSize=100")["stocks"]
     assert [stock["quantity"] for stock in stocks] == [7] * len(stocks)

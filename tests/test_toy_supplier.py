@@ -110,6 +110,21 @@ def test_a_body_the_fast_check_took_but_jsonschema_refuses_is_caught(monkeypatch
         assert client.post("/toy/v1/orders", json=too_many, headers=KEY).status_code == 201
 
 
+def test_a_parameter_the_fast_check_took_but_jsonschema_refuses_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same for a parameter: order 0 is below the spec's minimum of 1."""
+    operation = load_spec(TOY.spec).operation("getOrder")
+    (order_id,) = operation.parameters
+    monkeypatch.setattr(operation, "parameters", [replace(order_id, fast=lambda value: True)])
+    took = pytest.raises(ResponseContractError, match=r"getOrder: jsonschema-rs took orderId 0: ")
+    with TestClient(create_app(TEST_SETTINGS, (*SUPPLIERS, TOY))) as client, took:
+        client.get("/toy/v1/orders/0", headers=KEY)
+    unchecked = replace(TEST_SETTINGS, check_responses=False)
+    with TestClient(create_app(unchecked, (*SUPPLIERS, TOY))) as client:
+        assert client.get("/toy/v1/orders/0", headers=KEY).status_code == 404
+
+
 def test_control_api_events_follow_its_lifecycle_table(client: TestClient) -> None:
     order = place(client)
     events = f"/_sandbox/toy/orders/{order['id']}/events"

@@ -304,8 +304,8 @@ def test_prices_follow_the_customers_price_list(customer: Customer, other_custom
 def test_a_page_of_products_follows_stock_and_each_answer_has_its_own_headers(
     client: TestClient, customer: Customer
 ) -> None:
-    """A page is kept while no stock changes: an order and a cancel show on the next read of the
-    same page, and the rate limit's headers are those of each answer."""
+    """A page is kept while no stock changes: an order, a cancel and a reset show on the next read
+    of the same page, and the rate limit's headers are those of each answer."""
     page = customer.products(limit=100)["data"]
     assert customer.products(limit=100)["data"] == page
     item = next(p for p in page if p["active"] and float(p["quantity"]) >= 2)
@@ -316,6 +316,10 @@ def test_a_page_of_products_follows_stock_and_each_answer_has_its_own_headers(
         f"/_sandbox/vidaxl/orders/{created['order']['id']}/events", json={"event": "cancel"}
     )
     assert cancelled.status_code == 200, cancelled.text
+    assert customer.products(limit=100)["data"] == page
+    customer.create(vidaxl_order_body((item["code"], 1)))
+    assert customer.products(limit=100)["data"] != page
+    assert client.post("/_sandbox/reset").status_code == 200  # a new world, no stock change counted
     assert customer.products(limit=100)["data"] == page
 
     limits = {"enabled": True, "vidaxl": {"requests": 5, "per": "PT1M"}}

@@ -16,11 +16,9 @@ from sandbox.fixje.orders import Order
 from sandbox.fixje.problems import oauth_error, problem
 from sandbox.fixje.world import FixjeWorld, Partner
 from sandbox.spec.router import Call, Handler, Reply, json_bytes
-from sandbox.world.catalogue import Stock
+from sandbox.world.catalogue import UntilStockChanges
 
 DEFAULT_PAGE_SIZE = 100
-PAGES_KEPT = 64
-"""Pages of products kept at once (by page and size); past it they are made afresh."""
 T = TypeVar("T")
 
 
@@ -46,7 +44,7 @@ class FixjeApi:
         self._seen: FixjeWorld | None = None
         self._views: dict[str, tuple[tuple[str, int], dict[str, Any], bytes]] = {}
         self._products: dict[str, tuple[tuple[int, ...], dict[str, Any], bytes]] = {}
-        self._pages: dict[tuple[int, int], tuple[int, dict[str, Any], bytes]] = {}
+        self._pages: UntilStockChanges[Reply] = UntilStockChanges(most=64)
 
     @property
     def world(self) -> FixjeWorld:
@@ -114,11 +112,11 @@ class FixjeApi:
     def list_products(self, call: Call) -> Reply:
         """A page of products, kept whole (view and bytes) until a stock changes."""
         offset, limit = paging(call.params)
-        products = self.world.catalogue.products
-        kept = self._pages.get((offset, limit))
-        if kept is not None and kept[0] == Stock.changes:
-            return Reply(kept[1], encoded=kept[2])
-        changes = Stock.changes
+        world = self.world  # first: a new world (a reset, an import) drops the pages kept
+        return self._pages.get((offset, limit), lambda: self.product_page(world, offset, limit))
+
+    def product_page(self, world: FixjeWorld, offset: int, limit: int) -> Reply:
+        products = world.catalogue.products
         shown = [self.product_view(product) for product in products[offset : offset + limit]]
         body = views.page((view for view, _ in shown), len(products))
         encoded = b"".join(
@@ -130,9 +128,6 @@ class FixjeApi:
                 b"]}",
             )
         )
-        if len(self._pages) >= PAGES_KEPT:
-            self._pages.clear()
-        self._pages[(offset, limit)] = (changes, body, encoded)
         return Reply(body, encoded=encoded)
 
     def product_view(self, product: Product) -> tuple[dict[str, Any], bytes]:

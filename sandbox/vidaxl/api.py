@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,12 +16,11 @@ from sandbox.vidaxl import documents, tabular, views
 from sandbox.vidaxl.auth import authenticate
 from sandbox.vidaxl.ordering import place_order
 from sandbox.vidaxl.world import Customer, Order, VidaxlWorld
-from sandbox.world.catalogue import Stock
+from sandbox.world.catalogue import UntilStockChanges
 
 CSV = "text/csv; charset=utf-8"
 PAGE_KEYS = ("id_eq", "id_in[]", "code_eq", "offset", "limit")
 """What makes one page of products another (with the customer's prices and the format)."""
-PAGES_KEPT = 256
 SUBMITTED_FROM = ("submitted_at_gteq", "submitted_at_gt_eq")
 SUBMITTED_ON = ("submitted_at_castedeq", "submitted_at_casted_eq")
 FILTERS = (
@@ -57,7 +55,7 @@ class VidaxlApi:
         self.product_columns = tabular.product_columns(spec)
         self._seen: VidaxlWorld | None = None
         self._listed: dict[int, tuple[tuple[Any, ...], dict[str, Any], bytes]] = {}
-        self._pages: dict[tuple[Any, ...], tuple[int, Reply]] = {}
+        self._pages: UntilStockChanges[Reply] = UntilStockChanges(most=256)
 
     @property
     def world(self) -> VidaxlWorld:
@@ -212,16 +210,13 @@ class VidaxlApi:
             fmt,
             *(str(params.get(name)) for name in PAGE_KEYS),
         )
-        kept = self._pages.get(key)
-        if kept is None or kept[0] != Stock.changes:
-            changes = Stock.changes
-            if len(self._pages) >= PAGES_KEPT:
-                self._pages.clear()
-            kept = self._pages[key] = (changes, self.product_page(customer, params, fmt))
-        return replace(kept[1], headers=dict(kept[1].headers))  # the router adds its own headers
+        world = self.world  # first: a new world (a reset, an import) drops the pages kept
+        return self._pages.get(key, lambda: self.product_page(world, customer, params, fmt))
 
-    def product_page(self, customer: Customer, params: Mapping[str, Any], fmt: str | None) -> Reply:
-        products = self.world.products
+    def product_page(
+        self, world: VidaxlWorld, customer: Customer, params: Mapping[str, Any], fmt: str | None
+    ) -> Reply:
+        products = world.products
         if "id_eq" in params:
             products = [p for p in products if p.id == params["id_eq"]]
         if "id_in[]" in params:
@@ -230,9 +225,7 @@ class VidaxlApi:
         if "code_eq" in params:
             products = [p for p in products if p.code == params["code_eq"]]
         offset, limit = params.get("offset", 0), params.get("limit", 100)
-        data = [
-            views.product(p, self.world.price_for(customer, p)) for p in products[offset : offset + limit]
-        ]
+        data = [views.product(p, world.price_for(customer, p)) for p in products[offset : offset + limit]]
         if fmt == "csv":
             return Reply(tabular.to_csv(data, self.product_columns), media=CSV)
         body = {"data": data, "pagination": {"offset": offset, "limit": limit, "total": len(products)}}

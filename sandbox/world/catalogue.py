@@ -3,9 +3,10 @@ and the words and EAN-13 codes products are named and numbered with."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,30 @@ class Stock:
         """Reserved units leave the warehouse."""
         self.reserved -= quantity
         Stock.changes += 1
+
+
+T = TypeVar("T")
+
+
+class UntilStockChanges(Generic[T]):
+    """What is made of stock levels (a page of products), by key, kept until any stock changes;
+    at most `most` at once (past it they are all made afresh)."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.kept: dict[Hashable, tuple[int, T]] = {}
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        kept = self.kept.get(key)
+        if kept is None or kept[0] != Stock.changes:
+            changes = Stock.changes
+            if len(self.kept) >= self.most:
+                self.kept.clear()
+            kept = self.kept[key] = (changes, make())
+        return kept[1]
+
+    def clear(self) -> None:
+        self.kept.clear()
 
 
 ADJECTIVES = (
