@@ -3,18 +3,21 @@ handed to the handler named by its `operationId`; the handler's reply is rendere
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
+import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from jsonschema import Draft202012Validator
+from jsonschema.protocols import Validator
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
@@ -22,7 +25,7 @@ from sandbox.errors import ApiError, BadRequest, InternalError, UnsupportedMedia
 from sandbox.spec import http
 from sandbox.spec.loader import MediaType, OperationSpec, Parameter, Spec
 from sandbox.spec.messages import collect
-from sandbox.spec.xmlcodec import XmlDocument, xml_writer
+from sandbox.spec.xmlcodec import ItemText, XmlDocument, xml_writer
 
 INTEGER = re.compile(r"^[+-]?\d{1,18}$", re.ASCII)
 NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
@@ -59,6 +62,32 @@ class Reply:
     format: str | None = None
     """"json" or "xml" when the operation decides (a `.xml` path), not the Accept header."""
 
+
+Item = tuple[Any, bytes | None]
+"""An item of a `Listing`: its JSON-shaped view, and that view as JSON when the handler has it."""
+
+
+@dataclass
+class Listing:
+    """The body of a `Reply` that is a list of any length, its items made as they are read. The
+    router answers it whole (with a Content-Length) when its answer fits in one chunk, otherwise in
+    chunks (`Transfer-Encoding: chunked`), giving the event loop back between two chunks: a long
+    list neither holds other requests up nor is held whole in memory. The items are found and
+    made lazily, so they must not raise an ApiError (check the request before returning)."""
+
+    items: Iterator[Item | None]
+    """The items in order, and None now and then while none is found (after a few dozen orders
+    the filters leave out, say), so that looking through many is done a little at a time too."""
+    text: Callable[[Any], bytes] | None = None
+    """For a list sent as text (a `Reply.media`, such as CSV): the text of one item's view."""
+    head: bytes = b""
+    """For a list sent as text: what comes before the first item (a header row)."""
+
+
+CHUNK_BYTES = 256 * 1024
+"""A listing's answer is sent whole up to this size, beyond it in chunks of about this size."""
+CHUNK_SECONDS = 0.005
+"""The most time a listing's items are made for before the event loop has its turn."""
 
 Handler = Callable[[Call], Reply]
 Limiter = Callable[[Any], dict[str, str]]
@@ -146,6 +175,8 @@ class Operation:
         self.query = [p for p in op.parameters if p.location == "query"]
         self.path_params = [p for p in op.parameters if p.location == "path"]
         self.offers_xml = offers_xml(spec)
+        self.item_validators: dict[int, Validator] = {}
+        """With `check_responses`: for a streamed listing, its array's item schema by the array's."""
 
     async def endpoint(self, request: Request) -> Response:
         fmt = http.negotiate(request.headers.get("accept")) if self.offers_xml else "json"
@@ -168,7 +199,10 @@ class Operation:
             return Dropped()
         if limits:  # a reply of its own: a handler may answer the same one again
             reply = replace(reply, headers={**limits, **reply.headers})
-        response = self.render(reply, reply.format or fmt)
+        if isinstance(reply.body, Listing):
+            response = await self.render_listing(reply, reply.body, reply.format or fmt)
+        else:
+            response = self.render(reply, reply.format or fmt)
         if self.observe is not None:
             self.observe(request, principal, raw, response)
         return response
@@ -284,6 +318,57 @@ class Operation:
         found = (self.documented(reply.status) or {}).get(media)
         return respond(reply, fmt, self.xml, found.schema if found else {})
 
+    async def render_listing(self, reply: Reply, listing: Listing, fmt: str) -> Response:
+        """The answer to a `Listing`: whole when it fits in a chunk, else streamed."""
+        media = reply.media or CONTENT_TYPES[(fmt, reply.problem)]
+        chunks = Chunks(listing, *self.list_format(reply, listing, media.split(";")[0]))
+        chunks.made = [] if self.check_responses else None
+        while not chunks.done and chunks.size < CHUNK_BYTES:
+            chunks.make(CHUNK_SECONDS, CHUNK_BYTES)
+            if not chunks.done and chunks.size < CHUNK_BYTES:
+                await asyncio.sleep(0)  # a list the filters mostly leave out: the others' turn
+        made, chunks.made = chunks.made or [], None
+        if self.check_responses and chunks.done:  # as any reply: the whole against the schema
+            whole = [view for view, _ in made]
+            encoded = b"[" + b",".join(json_of(item) for item in made) + b"]"
+            self.check(replace(reply, body=whole, encoded=encoded), media.split(";")[0])
+        elif self.check_responses:
+            chunks.checks = self.item_check(reply, media.split(";")[0])
+            for item in made:
+                chunks.checks(item)
+        if chunks.done:
+            return Response(chunks.take(), reply.status, reply.headers, media)
+        return StreamingResponse(stream(chunks), reply.status, reply.headers, media)
+
+    def list_format(self, reply: Reply, listing: Listing, media: str) -> tuple[bytes, ItemText, bytes, bytes]:
+        """How a listing's answer as `media` is written: its start, an item's text, what goes
+        between two items, its end."""
+        if reply.media is not None:
+            text = listing.text
+            if text is None:
+                raise InternalError(f"{self.op.operation_id}: a listing as {reply.media} needs its text")
+            return listing.head, lambda item: text(item[0]), b"", b""
+        if media.endswith("xml"):
+            found = (self.documented(reply.status) or {}).get(media)
+            head, text, tail = self.xml.listing(found.schema if found else {}, "response")
+            return head, lambda item: text(item[0]), b"", tail
+        return b"[", json_of, b",", b"]"
+
+    def item_check(self, reply: Reply, media: str) -> Callable[[Item], None]:
+        """With `check_responses`, a streamed listing's status and media checked against the spec
+        now, and what checks each of its items against the array's item schema as it is made."""
+        validator = self.body_validator(reply, media)
+        if validator is None:
+            return lambda item: None
+        each = self.item_validators.get(id(validator))
+        if each is None:
+            items = validator.schema.get("items") if isinstance(validator.schema, dict) else None
+            if not isinstance(items, dict):
+                raise ResponseContractError(f"{self.op.operation_id}: a listing whose schema is no array")
+            each = self.item_validators[id(validator)] = validator.evolve(schema=items)
+        where = f"{self.op.operation_id} {reply.status} {media} item"
+        return lambda item: self.check_json(each, item[0], item[1], where)
+
     def documented(self, status: int) -> dict[str, MediaType] | None:
         """The media types the spec documents for `status`, its range (`5XX`) or its default;
         None if none of them."""
@@ -294,27 +379,39 @@ class Operation:
         return None
 
     def check(self, reply: Reply, media: str) -> None:
+        validator = self.body_validator(reply, media)
+        if validator is not None:
+            where = f"{self.op.operation_id} {reply.status} {media}"
+            self.check_json(validator, reply.body, reply.encoded, where)
+
+    def body_validator(self, reply: Reply, media: str) -> Draft202012Validator | None:
+        """The validator of `reply`'s body once its status and media are found documented (else
+        ResponseContractError); None when there is no JSON-shaped body to check."""
         content = self.documented(reply.status)
         where = f"{self.op.operation_id} {reply.status} {media}"
         if content is None:
             raise ResponseContractError(f"{where}: status not documented")
         if not content and reply.body is None:
-            return
+            return None
         if reply.media is not None:
             if reply.media.split(";")[0] not in content:
                 raise ResponseContractError(f"{where}: media {reply.media} not documented")
-            return
+            return None
         if media not in content:
             raise ResponseContractError(f"{where}: media not documented")
-        encoded = json_bytes(reply.body)
-        if reply.encoded is not None and reply.encoded != encoded:
+        return content[media].validator
+
+    @staticmethod
+    def check_json(validator: Validator, body: Any, sent: bytes | None, where: str) -> None:
+        """`body` (and `sent`, its JSON when the handler made it) against `validator`."""
+        encoded = json_bytes(body)
+        if sent is not None and sent != encoded:
             raise ResponseContractError(f"{where}: the encoded body is not the body")
-        validator = content[media].validator
         key = (id(validator), hashlib.blake2b(encoded, digest_size=16).digest())
         if key in _PASSED:
             _PASSED.move_to_end(key)
             return
-        errors = collect(validator.iter_errors(reply.body))
+        errors = collect(validator.iter_errors(body))
         if errors:
             raise ResponseContractError(f"{where}: {errors}")
         _PASSED[key] = validator
@@ -322,7 +419,7 @@ class Operation:
             _PASSED.popitem(last=False)
 
 
-_PASSED: OrderedDict[tuple[int, bytes], Draft202012Validator] = OrderedDict()
+_PASSED: OrderedDict[tuple[int, bytes], Validator] = OrderedDict()
 """The answers `check_responses` has seen pass, by validator and digest of the JSON sent: the same
 bytes pass the same schema again, so a test suite that fetches the same large answer (a state
 export, a list) in many tests checks it once. The validator is held so that its id is not reused."""
@@ -338,6 +435,66 @@ _INVALID = object()
 
 def required(name: str) -> str:
     return f"The {name} field is required."
+
+
+def json_of(item: Item) -> bytes:
+    return item[1] if item[1] is not None else json_bytes(item[0])
+
+
+class Chunks:
+    """A listing's answer made a chunk at a time: `make` adds to what waits to be sent, `take`
+    hands it over."""
+
+    def __init__(self, listing: Listing, head: bytes, text: ItemText, between: bytes, tail: bytes) -> None:
+        self.items = listing.items
+        self.text = text
+        self.between = between
+        self.tail = tail
+        self.parts = [head]
+        self.size = len(head)
+        self.count = 0
+        self.done = False
+        self.made: list[Item] | None = None
+        """Given a list, the items made are added to it (the first chunk's, to be checked)."""
+        self.checks: Callable[[Item], None] | None = None
+        """Told of each item made once the answer streams (`check_responses`)."""
+
+    def make(self, seconds: float, most: int) -> None:
+        """Make items' text until `most` bytes wait, the items end, or `seconds` have passed."""
+        deadline = time.perf_counter() + seconds
+        parts, text, check, made = self.parts, self.text, self.checks, self.made
+        for item in self.items:
+            if item is not None:
+                if check is not None:
+                    check(item)
+                elif made is not None:
+                    made.append(item)
+                if self.count:
+                    parts.append(self.between)
+                data = text(item)
+                parts.append(data)
+                self.count += 1
+                self.size += len(data)
+                if self.size >= most:
+                    return
+            if time.perf_counter() >= deadline:
+                return
+        parts.append(self.tail)
+        self.done = True
+
+    def take(self) -> bytes:
+        made = b"".join(self.parts)
+        self.parts, self.size = [], 0
+        return made
+
+
+async def stream(chunks: Chunks) -> AsyncIterator[bytes]:
+    yield chunks.take()
+    while not chunks.done:
+        await asyncio.sleep(0)  # the event loop's turn between two chunks
+        chunks.make(CHUNK_SECONDS, CHUNK_BYTES)
+        if chunks.size or chunks.done:
+            yield chunks.take()
 
 
 def offers_xml(spec: Spec) -> bool:

@@ -8,12 +8,14 @@ maps (`additionalProperties`) give one `<item key="...">` per entry; null is `xs
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 from xml.sax.saxutils import escape, quoteattr
 
 from sandbox.spec.loader import Spec
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+ItemText = Callable[[Any], bytes]
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 
@@ -46,16 +48,38 @@ class XmlWriter:
             else:
                 self._element(parts, "item", child, self._schema(extra), f" key={quoteattr(key)}")
 
-    def document(self, value: Any, schema: Any, fallback: str = "response") -> bytes:
-        resolved = self._schema(schema)
-        name = self._name(resolved, fallback)
+    def _root(self, resolved: dict[str, Any], fallback: str) -> tuple[str, str]:
         namespace = resolved.get("xml", {}).get("namespace")
         attributes = f' xmlns:xsi="{XSI}"'
         if namespace:
             attributes = f" xmlns={quoteattr(namespace)}" + attributes
+        return self._name(resolved, fallback), attributes
+
+    def document(self, value: Any, schema: Any, fallback: str = "response") -> bytes:
+        resolved = self._schema(schema)
+        name, attributes = self._root(resolved, fallback)
         parts = ['<?xml version="1.0" encoding="utf-8"?>']
         self._element(parts, name, value, resolved, attributes)
         return "".join(parts).encode("utf-8")
+
+    def listing(self, schema: Any, fallback: str = "response") -> tuple[bytes, ItemText, bytes]:
+        """The document of a list (`schema` an array) in three parts: its start, the text of one
+        item, its end; together they are `document` of the items."""
+        resolved = self._schema(schema)
+        name, attributes = self._root(resolved, fallback)
+        if not NAME.match(name):
+            attributes = f" key={quoteattr(name)}" + attributes
+            name = "item"
+        items = self._schema(resolved.get("items", {}))
+        item_name = self._name(items, "item")
+
+        def item(value: Any) -> bytes:
+            parts: list[str] = []
+            self._element(parts, item_name, value, items)
+            return "".join(parts).encode("utf-8")
+
+        head = f'<?xml version="1.0" encoding="utf-8"?><{name}{attributes}>'
+        return head.encode("utf-8"), item, f"</{name}>".encode()
 
     def _element(
         self, parts: list[str], name: str, value: Any, schema: dict[str, Any], attributes: str = ""
@@ -91,6 +115,22 @@ class RailsXmlWriter(XmlWriter):
         self._element(parts, self._name(resolved, fallback), value, resolved)
         return "".join(parts).encode("utf-8")
 
+    def listing(self, schema: Any, fallback: str = "response") -> tuple[bytes, ItemText, bytes]:
+        resolved = self._schema(schema)
+        name = self._name(resolved, fallback)
+        tag, attributes = name.replace("_", "-"), ""
+        if not NAME.match(tag):
+            attributes, tag = f" key={quoteattr(name)}", "item"
+        items = self._schema(resolved.get("items", {}))
+
+        def item(value: Any) -> bytes:
+            parts: list[str] = []
+            self._item(parts, name, value, items)
+            return "".join(parts).encode("utf-8")
+
+        head = f'<?xml version="1.0" encoding="UTF-8"?><{tag}{attributes} type="array">'
+        return head.encode("utf-8"), item, f"</{tag}>".encode()
+
     def _element(
         self, parts: list[str], name: str, value: Any, schema: dict[str, Any], attributes: str = ""
     ) -> None:
@@ -107,19 +147,22 @@ class RailsXmlWriter(XmlWriter):
         elif isinstance(value, list):
             parts.append(f'<{tag}{attributes} type="array">')
             items = self._schema(schema.get("items", {}))
-            inner = items.get("properties", {})
-            wrapped = len(inner) == 1
             for child in value:
-                if wrapped and isinstance(child, dict) and len(child) == 1 and next(iter(child)) in inner:
-                    key, content = next(iter(child.items()))
-                    self._element(parts, key, content, self._schema(inner[key]))
-                else:
-                    self._element(parts, self._name(items, name.rstrip("s")), child, items)
+                self._item(parts, name, child, items)
             parts.append(f"</{tag}>")
         else:
             kind = self._kind(value, schema)
             typed = f' type="{kind}"' if kind else ""
             parts.append(f"<{tag}{attributes}{typed}>{_text(value)}</{tag}>")
+
+    def _item(self, parts: list[str], name: str, child: Any, items: dict[str, Any]) -> None:
+        """An item of the array `name`: a one-key wrapper (`{"order": {...}}`) as the item itself."""
+        inner = items.get("properties", {})
+        if len(inner) == 1 and isinstance(child, dict) and len(child) == 1 and next(iter(child)) in inner:
+            key, content = next(iter(child.items()))
+            self._element(parts, key, content, self._schema(inner[key]))
+        else:
+            self._element(parts, self._name(items, name.rstrip("s")), child, items)
 
     def _kind(self, value: Any, schema: dict[str, Any]) -> str | None:
         if isinstance(value, bool):
@@ -133,6 +176,8 @@ class RailsXmlWriter(XmlWriter):
 
 class XmlDocument(Protocol):
     def document(self, value: Any, schema: Any, fallback: str = "response") -> bytes: ...
+
+    def listing(self, schema: Any, fallback: str = "response") -> tuple[bytes, ItemText, bytes]: ...
 
 
 def xml_writer(spec: Spec) -> XmlDocument:

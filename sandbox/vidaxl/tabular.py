@@ -67,9 +67,20 @@ def order_rows(orders: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def to_csv(rows: list[dict[str, Any]], header: list[str]) -> bytes:
+    return header_row(header) + records(rows, header)
+
+
+def header_row(header: list[str]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(header)
+    return out.getvalue().encode("utf-8")
+
+
+def records(rows: list[dict[str, Any]], header: list[str]) -> bytes:
+    """`rows` as CSV records, without the header row: a list's CSV is its header row, then the
+    records of its rows, all at once or a few at a time."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
     for row in rows:
         writer.writerow([_cell(row.get(name)) for name in header])
     return out.getvalue().encode("utf-8")
