@@ -16,12 +16,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from sandbox.resources import read_yaml
+from sandbox.resources import read_yaml, spec_path
 from sandbox.spec import router
 from sandbox.spec.loader import load_spec
 from sandbox.spec.router import ResponseContractError
 from sandbox.spec.xmlcodec import xml_writer
-from sandbox.suppliers import VIDAXL
 from sandbox.vidaxl import api, tabular, views
 from sandbox.vidaxl.world import Order
 from tests.helpers import VIDAXL_DEMO, Customer, basic, make_app, runtime, vidaxl_world
@@ -62,7 +61,7 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 def expected(path: str, answer: bytes, parsed: Any) -> bytes:
     """What the whole list's views, rendered at once as the writers render any reply, give."""
-    spec = load_spec(VIDAXL.spec)
+    spec = load_spec(spec_path("vidaxl"))
     if path.endswith(".csv"):
         return tabular.to_csv(tabular.order_rows(parsed), tabular.order_columns(spec))
     operation = next(op for op in spec.operations if op.path == path.split("?")[0] and op.method == "GET")
