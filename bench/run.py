@@ -8,7 +8,8 @@ What it measures, in one run:
   Fixje's GET one order, GET a products page of 100 and POST an order, and vidaXL's GET one order
   (`id_eq`), GET a products page of 100, GET orders list (the default 24-hour window) and POST an
   order: first against the sandbox, then against bench/ceiling.py, a bare Starlette app that
-  answers the same paths with the bytes the sandbox gave (captured at the start of the run).
+  answers the same paths with the bytes the sandbox gave (captured at the start of the run);
+* large lists (bench/large.py): memory and health checks while 50,000 orders are listed.
 
 Targets for the sandbox (issue 13): GET one order (both APIs) at least 70% of the ceiling's
 requests per second, the products pages and POSTs at least 50%, the vidaXL list 50%; p99 under
@@ -45,6 +46,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from large import large_lists
 
 from sandbox.process import ServerError, ServerProcess
 
@@ -693,10 +696,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         startup = measure_startup(arguments.startup_runs)
         with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as work:
             rows = bench_requests(wrk, arguments.duration, Path(work))
-    except (BenchError, ServerError) as error:
+        print("large lists: 50,000 orders ...", file=sys.stderr, flush=True)
+        large = large_lists()
+    except (BenchError, ServerError, RuntimeError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     print(report(rows, startup))
+    print(f"\n{large}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(results_json(rows, startup, arguments.duration, wrk), indent=2) + "\n", encoding="utf-8"
