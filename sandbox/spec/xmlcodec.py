@@ -29,10 +29,22 @@ def _text(value: Any) -> str:
 class XmlWriter:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
+        self._resolved: dict[int, tuple[Any, dict[str, Any], dict[str, Any]]] = {}
+        """Each schema of the spec met, by its id: itself (so that the id stays its own), what it
+        names, and its properties (following `$ref`s takes most of a document's time)."""
+
+    def _known(self, schema: Any) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+        known = self._resolved.get(id(schema))
+        if known is None or known[0] is not schema:
+            node, _ = self.spec.resolve(schema or {}, "")
+            node = node if isinstance(node, dict) else {}
+            known = (schema, node, self.spec.properties(node))
+            if schema:  # the spec's own; an empty one may be made for the call
+                self._resolved[id(schema)] = known
+        return known
 
     def _schema(self, schema: Any) -> dict[str, Any]:
-        node, _ = self.spec.resolve(schema or {}, "")
-        return node if isinstance(node, dict) else {}
+        return self._known(schema)[1]
 
     def _name(self, schema: dict[str, Any], fallback: str) -> str:
         name = schema.get("xml", {}).get("name")
@@ -40,7 +52,7 @@ class XmlWriter:
 
     def _members(self, parts: list[str], value: dict[str, Any], schema: dict[str, Any]) -> None:
         """An object's members: one element per property, `<item key="...">` per map entry."""
-        properties = self.spec.properties(schema)
+        properties = self._known(schema)[2]
         extra = schema.get("additionalProperties")
         for key, child in value.items():
             if key in properties or not isinstance(extra, dict):
