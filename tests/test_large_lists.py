@@ -153,6 +153,32 @@ def test_each_item_of_a_streamed_list_is_checked_against_the_spec(
             client.get(f"/api_customer/{path}", params=EVERY_DAY, auth=VIDAXL_DEMO)
 
 
+XML_LISTS = [
+    (
+        ROOT / "tests" / "toy" / "toy.yaml",  # the plain writer
+        {"type": "array", "items": {"$ref": "#/components/schemas/Order"}},
+        [{"id": 1, "quantity": 2, "note": "a <b> & c"}, {"id": 2, "quantity": None, "extra": [1, 2]}],
+    ),
+    (
+        spec_path("vidaxl"),  # Rails' writer
+        {"$ref": "#/components/schemas/OrderList"},
+        [{"order": {"id": 1, "order_products": [{"order_product": {"id": 3}}]}}, {"other": True}],
+    ),
+]
+
+
+@pytest.mark.parametrize(("spec", "schema", "items"), XML_LISTS, ids=["plain", "rails"])
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_an_xml_list_is_its_start_each_item_and_its_end(
+    spec: Path, schema: dict[str, Any], items: list[Any], count: int
+) -> None:
+    """What a streamed XML list is made of gives the bytes of the document of the whole list."""
+    writer = xml_writer(load_spec(spec))
+    head, item, tail = writer.listing(schema)
+    made = head + b"".join(item(value) for value in items[:count]) + tail
+    assert made == writer.document(items[:count], schema)
+
+
 def slow_read(host: str, port: int, path: str, until: float) -> tuple[bytes, int]:
     """GET `path` and read its answer slowly (16 KiB every 10 ms) until `until`: its head, and how
     many bytes came."""

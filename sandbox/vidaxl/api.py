@@ -50,6 +50,10 @@ def filter_date(name: str, text: str) -> date:
         ) from None
 
 
+ListedViews = dict[int, tuple[tuple[Any, ...], dict[str, Any], bytes]]
+"""Orders' list views and their JSON by order id, with the version of the order they show."""
+
+
 def newest_documents(orders: list[Order], base: str) -> Iterator[Item | None]:
     """The documents of `orders` newest first, as `documents_reply` orders them: each order looked
     at a step at a time, then all sorted (a few milliseconds for 50,000 orders), then made."""
@@ -71,7 +75,7 @@ class VidaxlApi:
         self.order_columns = tabular.order_columns(spec)
         self.product_columns = tabular.product_columns(spec)
         self._seen: VidaxlWorld | None = None
-        self._listed: dict[int, tuple[tuple[Any, ...], dict[str, Any], bytes]] = {}
+        self._listed: ListedViews = {}
         self._pages: UntilStockChanges[Reply] = UntilStockChanges(most=256)
 
     @property
@@ -79,7 +83,7 @@ class VidaxlApi:
         world = self.live()
         if world is not self._seen:
             self._seen = world
-            self._listed.clear()
+            self._listed = {}  # a new one: a list still going on the old world keeps to its own
             self._pages.clear()
         return world
 
@@ -141,7 +145,7 @@ class VidaxlApi:
         """Each order the filter `keeps`, as its list view and JSON; None after every SKIPPED
         orders it leaves out. The views of the first KEPT are kept (`listed`), those of a longer
         list's others only made."""
-        kept = skipped = 0
+        kept, skipped, views_kept = 0, 0, self._listed
         for order in orders:
             if not keeps(order):
                 skipped += 1
@@ -149,9 +153,9 @@ class VidaxlApi:
                     yield None
             elif kept < KEPT:
                 kept += 1
-                yield self.listed(order)
+                yield self.listed(order, views_kept, keep=True)
             else:
-                yield self.listed(order, keep=False)
+                yield self.listed(order, views_kept, keep=False)
 
     def candidates(self, customer: Customer, params: Mapping[str, Any]) -> Iterable[Order]:
         """The customer's orders that the filters may keep, newest first: the order of `id_eq`,
@@ -201,16 +205,17 @@ class VidaxlApi:
 
         return matches
 
-    def listed(self, order: Order, keep: bool = True) -> tuple[dict[str, Any], bytes]:
-        """An order's list view and its JSON, kept (unless not to `keep`) until the order changes
-        (every change of an order sets its `updated_at`; its parcels and status are checked too)."""
+    def listed(self, order: Order, kept: ListedViews, keep: bool) -> tuple[dict[str, Any], bytes]:
+        """An order's list view and its JSON, as `kept` (a world's views, taken when its list began)
+        has them until the order changes (every change of an order sets its `updated_at`; its
+        parcels and status are checked too); else made, and kept there if to `keep`."""
         version = (order.status, order.updated_at, len(order.parcels))
-        cached = self._listed.get(order.id)
+        cached = kept.get(order.id)
         if cached is None or cached[0] != version:
             view = views.listed(order)
             cached = (version, view, json_bytes(view))
             if keep:
-                self._listed[order.id] = cached
+                kept[order.id] = cached
         return cached[1], cached[2]
 
     def order_documents(self, call: Call, fmt: str | None) -> Reply:
