@@ -128,6 +128,23 @@ def test_a_long_list_keeps_the_views_of_its_first_orders_only(large: TestClient)
     assert set(vidaxl._listed) == {item["order"]["id"] for item in listed[: len(vidaxl._listed)]}
 
 
+def test_a_streamed_list_has_its_rate_limit_headers_and_its_journal_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The headers a rate limit adds and the journal's entry are those of any answer."""
+    with TestClient(make_app(rate_limits=True)) as client:
+        monkeypatch.setattr(router, "CHUNK_BYTES", 1)
+        listed = client.get("/api_customer/orders.xml", params=EVERY_DAY, auth=VIDAXL_DEMO)
+        assert listed.status_code == 200
+        assert "content-length" not in listed.headers
+        assert (listed.headers["x-ratelimit-limit"], listed.headers["x-ratelimit-remaining"]) == ("1", "0")
+        journal = client.get("/_sandbox/requests", params={"api": "vidaxl"}).json()["requests"]
+        seen = [(e["method"], e["path"], e["query"], e["status"], e["credential"]) for e in journal]
+        assert seen == [
+            ("GET", "/api_customer/orders.xml", "submitted_at_gteq=2000-01-01", 200, VIDAXL_DEMO[0])
+        ]
+
+
 @pytest.mark.parametrize("path", ["orders.json", "orders.xml"])
 def test_each_item_of_a_streamed_list_is_checked_against_the_spec(
     monkeypatch: pytest.MonkeyPatch, path: str
