@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import logging
 import os
-import re
 import socket
 import sys
 from collections.abc import Callable, Sequence
@@ -16,7 +15,7 @@ import uvicorn
 
 from sandbox import __version__
 from sandbox.access import on_loopback
-from sandbox.accesslog import batch_access_log
+from sandbox.accesslog import batch_access_log, masked
 from sandbox.app import create_app
 from sandbox.collector import Collector
 from sandbox.fixtures import FixtureError
@@ -99,15 +98,13 @@ def apis(runtime: Runtime) -> list[tuple[str, str, str, list[str]]]:
     return shown
 
 
-TOKEN_IN_QUERY = re.compile(r"(?<=[?&])token=[^&\s]*")
-
-
 def mask_tokens(record: logging.LogRecord) -> bool:
     """Keep a token given in a URL (the dashboard's `?token=`) out of the access log, whose
-    arguments are (client, method, path and query, HTTP version, status)."""
+    arguments are (client, method, path and query, HTTP version, status), when it is not
+    `FastAccess` that writes it."""
     args = record.args
-    if isinstance(args, tuple) and len(args) > 2 and isinstance(args[2], str) and "token=" in args[2]:
-        record.args = (*args[:2], TOKEN_IN_QUERY.sub("token=***", args[2]), *args[3:])
+    if isinstance(args, tuple) and len(args) > 2 and isinstance(args[2], str):
+        record.args = (*args[:2], masked(args[2]), *args[3:])
     return True
 
 
@@ -162,11 +159,12 @@ def serve(settings: Settings) -> int:
         log_level=settings.log_level,
         lifespan="off",
         timeout_graceful_shutdown=3,
-        http=limited(limits),
-    )
+    )  # which sets up uvicorn's logging
     logging.getLogger("uvicorn.error").addFilter(quiet_drops)
-    logging.getLogger("uvicorn.access").addFilter(mask_tokens)
-    batch_access_log()
+    access = batch_access_log()
+    if access is None:
+        logging.getLogger("uvicorn.access").addFilter(mask_tokens)
+    config.http = limited(limits, access)
     collector.start()
     try:
         Server(config, app.state.dashboard.close, collector).run(sockets=[sock])
