@@ -113,8 +113,12 @@ class ResponseContractError(AssertionError):
     """A reply that breaks the spec (raised only when responses are checked)."""
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""One encoder for every answer (`json.dumps` with options makes one a call)."""
+
+
 def json_bytes(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _JSON.encode(value).encode("utf-8")
 
 
 class Operation:
