@@ -46,6 +46,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from memory import MeasureError, Memory, measure_memory
+from memory import report as memory_report
+from memory import results_json as memory_json
+
 from sandbox.process import ServerError, ServerProcess
 
 BENCH = Path(__file__).resolve().parent
@@ -669,6 +673,17 @@ def results_json(rows: list[Row], startup: Startup, duration: str, wrk: str) -> 
     }
 
 
+# --- memory (bench/memory.py) ---------------------------------------------------------------------
+
+
+def memory_step(orders: int) -> Memory | None:
+    """RSS after start and bytes per stored order, token and tenant, on a sandbox of their own."""
+    if orders <= 0:
+        return None
+    print(f"memory: {orders:,} orders per API ...", file=sys.stderr, flush=True)
+    return measure_memory(orders, tenants=max(1, orders // 2))
+
+
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bench/run.py", description="Benchmark the sandbox against a bare Starlette ceiling."
@@ -678,6 +693,12 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--startup-runs", type=int, default=5, help="how many times start-up is measured (default 5)"
+    )
+    parser.add_argument(
+        "--memory-orders",
+        type=int,
+        default=10_000,
+        help="POSTs per API (and logins) bench/memory.py measures over (default 10000; 0: skip)",
     )
     arguments = parser.parse_args(argv)
     if arguments.startup_runs < 1:
@@ -691,16 +712,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         wrk = ensure_wrk()
         print(f"start-up: {arguments.startup_runs} runs ...", file=sys.stderr, flush=True)
         startup = measure_startup(arguments.startup_runs)
+        memory = memory_step(arguments.memory_orders)
         with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as work:
             rows = bench_requests(wrk, arguments.duration, Path(work))
-    except (BenchError, ServerError) as error:
+    except (BenchError, ServerError, MeasureError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     print(report(rows, startup))
+    figures = results_json(rows, startup, arguments.duration, wrk)
+    if memory is not None:
+        print(memory_report(memory))
+        figures["memory"] = memory_json(memory)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(results_json(rows, startup, arguments.duration, wrk), indent=2) + "\n", encoding="utf-8"
-    )
+    RESULTS.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
     if any(row.problems for row in rows):
         print(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import socket
@@ -137,6 +138,9 @@ class Server(uvicorn.Server):
 
 
 def serve(settings: Settings) -> int:
+    # the start allocates much and frees little: the collector would walk the growing heap again
+    # and again for nothing (a tenth of the start-up); Collector.start turns it on
+    gc.disable()
     try:
         app = create_app(settings)
     except FixtureError as error:

@@ -13,6 +13,7 @@ from sandbox.world.catalogue import Stock, Warehouse
 from sandbox.world.clock import Clock
 from sandbox.world.money import cents, vat
 from sandbox.world.orders import Change, OrderBook
+from sandbox.world.recent import Recent
 
 # Standard VAT rates of the countries vidaXL delivers to; deliveries outside the EU are exports
 # at 0 %. Any other country is unsupported ("Could not create order").
@@ -71,13 +72,15 @@ STANDARD_DELIVERY = 1
 DISPATCH_DAYS = 1
 DELIVERY_DAYS = {"NL": 1, "BE": 2, "DE": 2, "LU": 2, "GB": 5, "CH": 5, "NO": 6, "": 4}
 WAREHOUSE = Warehouse("vidaXL Venlo", Decimal(0))
+PRICES_KEPT = 100_000
+"""The most prices `price_for` keeps (products times price factors)."""
 
 
 DELIVERY = ("address", "city", "postal_code", "country", "name", "phone")
 """What an address needs before a parcel can go there (the docs: a phone number always)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Addressbook:
     """One of a customer's addresses. Every line ships to a deliverable one; the order's own may
     hold less (integrations send just `{"country": "DK"}` there, the address on each line)."""
@@ -137,7 +140,7 @@ class Product:
     updated_at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     id: int
     product: Product
@@ -147,15 +150,19 @@ class Line:
     addressbook: Addressbook
     reserved: int
     created_at: datetime
-    total_before_vat: Decimal = field(init=False)
-    total_vat: Decimal = field(init=False)
     backordered: int = field(init=False)
     """What stock lacked when the order was placed."""
 
     def __post_init__(self) -> None:
         self.backordered = self.quantity - self.reserved
-        self.total_before_vat = cents(self.price * self.quantity)
-        self.total_vat = vat(self.total_before_vat, self.vat_percentage)
+
+    @property
+    def total_before_vat(self) -> Decimal:
+        return cents(self.price * self.quantity)
+
+    @property
+    def total_vat(self) -> Decimal:
+        return vat(self.total_before_vat, self.vat_percentage)
 
     @property
     def total_after_vat(self) -> Decimal:
@@ -166,14 +173,14 @@ class Line:
         return self.backordered > 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Parcel:
     carrier: str
     tracking_number: str
     tracking_url: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     """A vidaXL order. Whatever changes it sets `updated_at` too (views are kept until it moves)."""
 
@@ -246,6 +253,9 @@ class VidaxlWorld:
     )
 
     def __post_init__(self) -> None:
+        self.prices: dict[tuple[int, Decimal], Decimal] = {}
+        self.recent = Recent()
+        """The address lines and references orders were placed with lately, one string each."""
         self.by_code = {p.code: p for p in self.products}
         self.by_id = {p.id: p for p in self.products}
         self.set_customers(self.customers)
@@ -286,11 +296,19 @@ class VidaxlWorld:
         return self.by_email.get(email.lower())
 
     def price_for(self, customer: Customer, product: Product) -> Decimal:
-        """The customer's price list price, before VAT."""
-        return cents(product.price * customer.price_factor)
+        """The customer's price list price, before VAT: made once per product and price factor (a
+        price to the cent follows from their values alone), the lines of every order share it."""
+        key = (product.id, customer.price_factor)
+        price = self.prices.get(key)
+        if price is None:
+            if len(self.prices) >= PRICES_KEPT:
+                self.prices.clear()
+            price = self.prices[key] = cents(product.price * customer.price_factor)
+        return price
 
     def add_addressbook(self, customer: Customer, **fields: str | None) -> Addressbook:
-        entry = Addressbook(id=self.new_id("addressbook"), **fields)
+        shared = {name: self.recent.one(value) for name, value in fields.items()}
+        entry = Addressbook(id=self.new_id("addressbook"), **shared)
         customer.addressbooks.append(entry)
         return entry
 
@@ -327,7 +345,7 @@ class VidaxlWorld:
             order_id,
             customer,
             StatusOrder.TEMPORARY,
-            reference,
+            self.recent.one(reference),
             comments,
             addressbook,
             order_lines,

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     """One step of an order's timeline: its placement (`previous` None) or an event."""
 
