@@ -144,11 +144,13 @@ def serve(settings: Settings) -> int:
     try:
         app = create_app(settings)
     except FixtureError as error:
+        gc.enable()
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
     try:
         sock = bind(settings.host, settings.port)
     except OSError as error:
+        gc.enable()
         print(f"sandbox: cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
         return 2
     runtime: Runtime = app.state.sandbox
