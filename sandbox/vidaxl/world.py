@@ -225,6 +225,34 @@ class Order:
         return next((change.at for change in reversed(self.history) if change.event == "refund"), None)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def status_of(order: Order) -> int:
+    return int(order.status)
+
+
+def submitted_day(order: Order) -> int | None:
+    """The day the order was submitted (in its own time's offset, as the filters compare it)."""
+    return None if order.submitted_at is None else order.submitted_at.date().toordinal()
+
+
+def microseconds(instant: datetime) -> int:
+    """`instant` in microseconds since 1970 (an int that sorts as the instants do)."""
+    return (instant - EPOCH) // MICROSECOND
+
+
+def created_instant(order: Order) -> int:
+    return microseconds(order.created_at)
+
+
+def order_book() -> OrderBook[Order]:
+    """The orders, also by status (`status_order_id_eq`) and by the day they were submitted (the
+    date filters) and the time they were placed (the list's last 24 hours)."""
+    return OrderBook({"status": status_of}, {"submitted": submitted_day, "created": created_instant})
+
+
 @dataclass
 class NewLine:
     """A line of an order to place, already checked."""
@@ -240,7 +268,7 @@ class VidaxlWorld:
     customers: list[Customer]
     clock: Clock
     rng: random.Random
-    orders: OrderBook[Order] = field(default_factory=OrderBook)
+    orders: OrderBook[Order] = field(default_factory=order_book)
     next_id: dict[str, int] = field(
         default_factory=lambda: {"order": 70001, "line": 108001, "addressbook": 9001}
     )
