@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from sandbox.vidaxl import api
 from sandbox.vidaxl.world import NewLine, Order
-from tests.helpers import STATUS_NAMES, Customer, ok, vidaxl_order_body, vidaxl_world
+from tests.helpers import STATUS_NAMES, VIDAXL_ORDERS, Customer, ok, vidaxl_order_body, vidaxl_world
 
 Params = dict[str, Any]
 
@@ -203,3 +203,24 @@ def test_the_filters_look_only_at_orders_they_may_keep(
     monkeypatch.setattr(api, "order_filter", counting)
     ids = listed(customer, params)
     assert ids and asked == ids
+
+
+def test_an_addressbook_is_found_by_id_among_those_orders_added(
+    client: TestClient, customer: Customer
+) -> None:
+    """Each order placed with an address adds an addressbook; `addressbook_id` finds each, the
+    first ones and those added since the last lookup."""
+    code = customer.stocked(1)[0]["code"]
+    books = []
+    for number in range(4):
+        body = vidaxl_order_body((code, 1), customer_order_reference=f"BOOK-{number}")
+        books.append(customer.create(body)["order"]["addressbook_id"])
+        named = {**vidaxl_order_body((code, 1)), "addressbook_id": books[0]}
+        del named["addressbook"]
+        assert customer.create(named)["order"]["addressbook_id"] == books[0]
+    for book in books:
+        named = {**vidaxl_order_body((code, 1)), "addressbook_id": book}
+        del named["addressbook"]
+        assert customer.create(named)["order"]["addressbook_id"] == book
+    named["addressbook_id"] = books[-1] + 1
+    assert customer.post(VIDAXL_ORDERS, json=named).status_code == 422

@@ -113,13 +113,24 @@ class Customer:
     price_factor: Decimal
     api_enabled: bool
     addressbooks: list[Addressbook] = field(default_factory=list)
+    _books: dict[int, Addressbook] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """`addressbooks` by id (the first of an id wins, as in the list): each order placed with an
+    address adds one, so that a lookup by id would otherwise walk one per order."""
+    _booked: int = field(default=0, init=False, repr=False, compare=False)
+    """How many of `addressbooks` `_books` holds: those appended since are added at the next lookup."""
 
     @property
     def key(self) -> str:
         return str(self.id)
 
     def addressbook(self, addressbook_id: int) -> Addressbook | None:
-        return next((a for a in self.addressbooks if a.id == addressbook_id), None)
+        if self._booked != len(self.addressbooks):
+            if self._booked > len(self.addressbooks):  # not the list it indexed: start over
+                self._books, self._booked = {}, 0
+            for entry in self.addressbooks[self._booked :]:
+                self._books.setdefault(entry.id, entry)
+            self._booked = len(self.addressbooks)
+        return self._books.get(addressbook_id)
 
 
 @dataclass
