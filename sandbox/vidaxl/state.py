@@ -15,8 +15,8 @@ from sandbox.vidaxl.world import (
     Line,
     Order,
     Parcel,
+    VidaxlBook,
     VidaxlWorld,
-    order_book,
 )
 from sandbox.world.catalogue import Stock
 from sandbox.world.orders import changes
@@ -227,7 +227,7 @@ def restore(world: VidaxlWorld, state: dict[str, Any]) -> None:
         ).stock
         stock.available, stock.reserved = available, reserved
         Stock.changed()
-    world.orders = order_book()
+    world.orders = VidaxlBook()
     for index, data in enumerate(state["orders"]):
         with under("orders", index):
             world.orders.add(_restored(world, data, customers, books))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from sandbox.vidaxl.statuses import StatusOrder
 from sandbox.world.carriers import tracking_number, tracking_url
@@ -258,10 +260,15 @@ def created_instant(order: Order) -> int:
     return microseconds(order.created_at)
 
 
-def order_book() -> OrderBook[Order]:
+class VidaxlBook(OrderBook[Order]):
     """The orders, also by status (`status_order_id_eq`) and by the day they were submitted (the
     date filters) and the time they were placed (the list's last 24 hours)."""
-    return OrderBook({"status": status_of}, {"submitted": submitted_day, "created": created_instant})
+
+    groups: ClassVar[Mapping[str, Callable[[Any], Hashable]]] = {"status": status_of}
+    ranks: ClassVar[Mapping[str, Callable[[Any], int | None]]] = {
+        "submitted": submitted_day,
+        "created": created_instant,
+    }
 
 
 @dataclass
@@ -279,7 +286,7 @@ class VidaxlWorld:
     customers: list[Customer]
     clock: Clock
     rng: random.Random
-    orders: OrderBook[Order] = field(default_factory=order_book)
+    orders: OrderBook[Order] = field(default_factory=VidaxlBook)
     next_id: dict[str, int] = field(
         default_factory=lambda: {"order": 70001, "line": 108001, "addressbook": 9001}
     )

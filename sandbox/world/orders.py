@@ -8,7 +8,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 
 @dataclass
@@ -47,31 +47,26 @@ class Booked(Protocol):
 
 
 OrderT = TypeVar("OrderT", bound=Booked)
-Group = Callable[[OrderT], Hashable]
-"""What an order is grouped by (its status): asked again at every change the book records."""
-Rank = Callable[[OrderT], int | None]
-"""Where an order stands on a scale (a day, an instant, as an int; None: not on it): asked again at
-every change the book records."""
 SPAN = 2**32
 """A ranked order's key is its rank * SPAN + its place in the book, one int that sorts by both."""
 
 
 class OrderBook(Generic[OrderT]):
-    """Every order by id, and each owner's orders in the order they were placed; optionally each
-    owner's orders by groups (`groups`: a status) and sorted by ranks (`ranks`: a date), so that
-    finding those of one group or of a range of ranks costs what the answer holds, however many
-    orders the owner has.
+    """Every order by id, and each owner's orders in the order they were placed; a subclass may
+    keep each owner's orders by groups too (`groups`: a status) and sorted by ranks (`ranks`: a
+    date), so that finding those of one group or of a range of ranks costs what the answer holds,
+    however many orders the owner has.
 
     The groups and ranks are read from the order when it is added and again at each `record`:
     every change of an order's status passes there (its timeline), whatever made it (the API,
     the control API, the schedule, a scenario, the seeding). A state import or a reset makes a
-    new book. The functions must be module-level (the seeded world is pickled)."""
+    new book. They are the class's, so that a pickle of the book names them."""
 
-    def __init__(
-        self,
-        groups: Mapping[str, Group[OrderT]] | None = None,
-        ranks: Mapping[str, Rank[OrderT]] | None = None,
-    ) -> None:
+    groups: ClassVar[Mapping[str, Callable[[Any], Hashable]]] = {}
+    ranks: ClassVar[Mapping[str, Callable[[Any], int | None]]] = {}
+    """Where an order stands on a scale (a day, an instant, as an int; None: not on it)."""
+
+    def __init__(self) -> None:
         self._by_id: dict[Hashable, int] = {}
         """Each order's place in `placed`."""
         self._by_owner: dict[str, list[OrderT]] = defaultdict(list)
@@ -80,8 +75,6 @@ class OrderBook(Generic[OrderT]):
         """Every order, in the order they were placed."""
         self.watchers: list[Callable[[OrderT, Change], None]] = []
         """Told of every change recorded (the dashboard's live feed); none, no cost."""
-        self.groups: dict[str, Group[OrderT]] = dict(groups or {})
-        self.ranks: dict[str, Rank[OrderT]] = dict(ranks or {})
         # (name, owner, group) -> the places of its orders, ascending; name -> each place's group
         self._grouped: dict[tuple[str, str, Hashable], list[int]] = {}
         self._group_of: dict[str, list[Hashable]] = {name: [] for name in self.groups}
