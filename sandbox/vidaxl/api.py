@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -15,7 +15,7 @@ from sandbox.spec.router import Call, Handler, Reply, json_bytes
 from sandbox.vidaxl import documents, tabular, views
 from sandbox.vidaxl.auth import authenticate
 from sandbox.vidaxl.ordering import place_order
-from sandbox.vidaxl.world import Customer, Order, VidaxlWorld
+from sandbox.vidaxl.world import Customer, Order, VidaxlWorld, microseconds
 from sandbox.world.catalogue import UntilStockChanges
 
 CSV = "text/csv; charset=utf-8"
@@ -43,6 +43,57 @@ def filter_date(name: str, text: str) -> date:
         raise BadRequest.field(
             name, f"The value '{text}' is not a valid date (YYYY-MM-DD or YYYYMMDD)."
         ) from None
+
+
+def filter_days(params: Mapping[str, Any]) -> dict[str, date]:
+    """The date filters given, by name."""
+    return {
+        name: filter_date(name, params[name])
+        for name in FILTERS
+        if name.startswith("submitted_at") and name in params
+    }
+
+
+def day_range(days: Mapping[str, date]) -> tuple[int | None, int | None]:
+    """The first and last day (ordinals, None: no bound) that every one of the date filters
+    `days` lets through."""
+    lows = [day.toordinal() for name, day in days.items() if name != "submitted_at_lteq"]
+    highs = [day.toordinal() for name, day in days.items() if name not in SUBMITTED_FROM]
+    return max(lows, default=None), min(highs, default=None)
+
+
+def order_filter(params: Mapping[str, Any], now: datetime) -> Callable[[Order], bool]:
+    """Which orders the filters in `params` keep; none given: those of the 24 hours before
+    `now`."""
+    if not any(name in params for name in FILTERS):
+        since = now - timedelta(hours=24)
+        return lambda order: order.created_at >= since
+    days = filter_days(params)
+    order_id, status = params.get("id_eq"), params.get("status_order_id_eq")
+    reference = params.get("customer_order_reference_eq")
+
+    def matches(order: Order) -> bool:
+        if order_id is not None and order.id != order_id:
+            return False
+        if status is not None and int(order.status) != status:
+            return False
+        if reference is not None and order.reference != reference:
+            return False
+        if not days:
+            return True
+        if order.submitted_at is None:
+            return False
+        submitted = order.submitted_at.date()
+        return all(
+            (submitted >= day)
+            if name in SUBMITTED_FROM
+            else (submitted <= day)
+            if name == "submitted_at_lteq"
+            else (submitted == day)
+            for name, day in days.items()
+        )
+
+    return matches
 
 
 class VidaxlApi:
@@ -107,60 +158,34 @@ class VidaxlApi:
 
     def list_orders(self, call: Call, fmt: str | None) -> Reply:
         customer: Customer = call.principal
-        matches = self.order_filter(call.params)
-        shown = [self.listed(o) for o in self.candidates(customer, call.params) if matches(o)]
+        now = self.world.clock.now()
+        matches = order_filter(call.params, now)
+        shown = [self.listed(o) for o in self.candidates(customer, call.params, now) if matches(o)]
         orders = [view for view, _ in shown]
         if fmt == "csv":
             return Reply(tabular.to_csv(tabular.order_rows(orders), self.order_columns), media=CSV)
         return Reply(orders, format=fmt, encoded=b"[" + b",".join(data for _, data in shown) + b"]")
 
-    def candidates(self, customer: Customer, params: Mapping[str, Any]) -> Iterable[Order]:
+    def candidates(self, customer: Customer, params: Mapping[str, Any], now: datetime) -> Iterable[Order]:
         """The customer's orders that the filters may keep, newest first: the order of `id_eq`,
-        else those of the reference, else all of them (found in the same time however many
-        orders there are; `order_filter` still decides)."""
+        else those of the reference, else the narrowest of those of the status and those
+        submitted in the days asked for, else (no filter) those placed in the 24 hours before
+        `now`: each found in the order book's indexes, in the time of what they hold however many
+        orders the customer has; `order_filter` still decides."""
         orders = self.world.orders
         if params.get("id_eq") is not None:
             order = orders.get(customer.key, params["id_eq"])
             return [] if order is None else [order]
         if params.get("customer_order_reference_eq") is not None:
             return reversed(orders.with_reference(customer.key, params["customer_order_reference_eq"]))
-        return reversed(orders.of(customer.key))
-
-    def order_filter(self, params: Mapping[str, Any]) -> Callable[[Order], bool]:
-        """Which orders the filters in `params` keep; none given: those of the last 24 hours."""
         if not any(name in params for name in FILTERS):
-            since = self.world.clock.now() - timedelta(hours=24)
-            return lambda order: order.created_at >= since
-        days = {
-            name: filter_date(name, params[name])
-            for name in FILTERS
-            if name.startswith("submitted_at") and name in params
-        }
-        order_id, status = params.get("id_eq"), params.get("status_order_id_eq")
-        reference = params.get("customer_order_reference_eq")
-
-        def matches(order: Order) -> bool:
-            if order_id is not None and order.id != order_id:
-                return False
-            if status is not None and int(order.status) != status:
-                return False
-            if reference is not None and order.reference != reference:
-                return False
-            if not days:
-                return True
-            if order.submitted_at is None:
-                return False
-            submitted = order.submitted_at.date()
-            return all(
-                (submitted >= day)
-                if name in SUBMITTED_FROM
-                else (submitted <= day)
-                if name == "submitted_at_lteq"
-                else (submitted == day)
-                for name, day in days.items()
-            )
-
-        return matches
+            since = microseconds(now - timedelta(hours=24))
+            return orders.narrowest(customer.key, {}, {"created": (since, None)}) or []
+        groups = {"status": params["status_order_id_eq"]} if "status_order_id_eq" in params else {}
+        days = filter_days(params)
+        ranks = {"submitted": day_range(days)} if days else {}
+        found = orders.narrowest(customer.key, groups, ranks)
+        return reversed(orders.of(customer.key)) if found is None else found
 
     def listed(self, order: Order) -> tuple[dict[str, Any], bytes]:
         """An order's list view and its JSON, kept until the order changes (every change of an

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from sandbox.vidaxl.statuses import StatusOrder
 from sandbox.world.carriers import tracking_number, tracking_url
@@ -116,13 +118,24 @@ class Customer:
     price_factor: Decimal
     api_enabled: bool
     addressbooks: list[Addressbook] = field(default_factory=list)
+    _books: dict[int, Addressbook] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """`addressbooks` by id (the first of an id wins, as in the list): each order placed with an
+    address adds one, so that a lookup by id would otherwise walk one per order."""
+    _booked: int = field(default=0, init=False, repr=False, compare=False)
+    """How many of `addressbooks` `_books` holds: those appended since are added at the next lookup."""
 
     @property
     def key(self) -> str:
         return str(self.id)
 
     def addressbook(self, addressbook_id: int) -> Addressbook | None:
-        return next((a for a in self.addressbooks if a.id == addressbook_id), None)
+        if self._booked != len(self.addressbooks):
+            if self._booked > len(self.addressbooks):  # not the list it indexed: start over
+                self._books, self._booked = {}, 0
+            for entry in self.addressbooks[self._booked :]:
+                self._books.setdefault(entry.id, entry)
+            self._booked = len(self.addressbooks)
+        return self._books.get(addressbook_id)
 
 
 @dataclass
@@ -232,6 +245,39 @@ class Order:
         return next((change.at for change in reversed(self.history) if change.event == "refund"), None)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def status_of(order: Order) -> int:
+    return int(order.status)
+
+
+def submitted_day(order: Order) -> int | None:
+    """The day the order was submitted (in its own time's offset, as the filters compare it)."""
+    return None if order.submitted_at is None else order.submitted_at.date().toordinal()
+
+
+def microseconds(instant: datetime) -> int:
+    """`instant` in microseconds since 1970 (an int that sorts as the instants do)."""
+    return (instant - EPOCH) // MICROSECOND
+
+
+def created_instant(order: Order) -> int:
+    return microseconds(order.created_at)
+
+
+class VidaxlBook(OrderBook[Order]):
+    """The orders, also by status (`status_order_id_eq`) and by the day they were submitted (the
+    date filters) and the time they were placed (the list's last 24 hours)."""
+
+    groups: ClassVar[Mapping[str, Callable[[Any], Hashable]]] = {"status": status_of}
+    ranks: ClassVar[Mapping[str, Callable[[Any], int | None]]] = {
+        "submitted": submitted_day,
+        "created": created_instant,
+    }
+
+
 @dataclass
 class NewLine:
     """A line of an order to place, already checked."""
@@ -247,7 +293,7 @@ class VidaxlWorld:
     customers: list[Customer]
     clock: Clock
     rng: random.Random
-    orders: OrderBook[Order] = field(default_factory=OrderBook)
+    orders: OrderBook[Order] = field(default_factory=VidaxlBook)
     next_id: dict[str, int] = field(
         default_factory=lambda: {"order": 70001, "line": 108001, "addressbook": 9001}
     )
