@@ -8,7 +8,15 @@ What it measures, in one run:
   Fixje's GET one order, GET a products page of 100 and POST an order, and vidaXL's GET one order
   (`id_eq`), GET a products page of 100, GET orders list (the default 24-hour window) and POST an
   order: first against the sandbox, then against bench/ceiling.py, a bare Starlette app that
-  answers the same paths with the bytes the sandbox gave (captured at the start of the run);
+  answers the same paths with the bytes the sandbox gave (captured at the start of the run).
+* flat cost (--flat-orders, default 100,000; 0 leaves it out): two sandboxes of the default fixtures
+  (with a vidaXL schedule that submits a Temporary order after a day, and no Fixje schedule), one
+  holding 100 orders of each demo account, the other filled with wrk's POSTs (each with a
+  reference of its own; the POSTs' p99 per run as the store grows) to --flat-orders, with 1,000
+  tenants per API and a Fixje token each; the clock moved on two days in both, a probe order
+  placed; then each of the vidaXL filters (`id_eq`, reference, status, a range of days, a day, the
+  24-hour default) and Fixje's GET one order and login on both stores, the same answer from each,
+  the best of three 3-second wrk runs: the ratio of their costs must be within 20% of 1;
 * large lists (bench/large.py): memory and health checks while 50,000 orders are listed.
 
 Targets for the sandbox (issue 13): GET one order (both APIs) at least 70% of the ceiling's
@@ -43,13 +51,17 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from large import large_lists
+from memory import MeasureError, Memory, measure_memory
+from memory import report as memory_report
+from memory import results_json as memory_json
 
 from sandbox.process import ServerError, ServerProcess
+from sandbox.resources import read_yaml
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -532,6 +544,428 @@ def wrk_duration(text: str) -> str:
     return text
 
 
+# --- flat cost: the same requests with 100 and with 100,000 orders ------------------------------
+
+FLAT_SMALL = 100
+FLAT_LARGE = 100_000
+"""Orders of the demo accounts (the vidaXL customer and the Fixje partner) in the two stores."""
+FLAT_TENANTS = 1_000
+"""Tenants per API in the large store, each Fixje tenant logged in once (a token each)."""
+FLAT_ROUNDS = 3
+FLAT_DURATION = "3s"
+FLAT_TOLERANCE = 0.2
+FLAT_CHUNK_S = 5
+"""The longest wrk run of a fill; each is one row of the growth table."""
+FLAT_PROBE = "flat-probe"
+"""The reference of the order placed last in both stores, which the one-order cases ask for."""
+FLAT_ADVANCE = "P2D"
+"""How far the clock moves after the fill: the filled orders leave the 24-hour list, and the
+schedule submits them (the bench's fixtures add Temporary -> submit after a day), so that they
+have a day of submission outside the date range asked for."""
+LOGIN_FORM = f"grant_type=client_credentials&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}"
+
+
+@dataclass
+class FlatRow:
+    """One request against both stores: the best of FLAT_ROUNDS wrk runs on each."""
+
+    case: Case
+    small: WrkResult
+    large: WrkResult
+    answer: str
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        """The cost (time per request) with FLAT_LARGE orders over that with FLAT_SMALL."""
+        return (
+            self.small.requests_per_sec / self.large.requests_per_sec if self.large.requests_per_sec else 0.0
+        )
+
+    @property
+    def result(self) -> str:
+        if self.problems:
+            return "INVALID"
+        return "PASS" if abs(self.ratio - 1) <= FLAT_TOLERANCE else "FAIL"
+
+
+@dataclass(frozen=True)
+class Growth:
+    """One wrk run of POSTs while the large store fills."""
+
+    api: str
+    orders_before: int
+    result: WrkResult
+
+    @property
+    def verdict(self) -> str:
+        return "PASS" if self.result.p99_ms < 15 and not self.result.problems() else "FAIL"
+
+
+@dataclass
+class Flat:
+    rows: list[FlatRow]
+    growth: list[Growth]
+    seconds: dict[str, float]
+    """How long each step took: the fills, the clock's advance (the schedule's moves), the tenants."""
+    orders: dict[str, int] = field(default_factory=dict)
+    """The demo accounts' orders at the end, by API (vidaXL's counted from wrk's answers: about)."""
+
+
+def flat_fixtures(work: Path) -> Path:
+    """The default fixtures, with the vidaXL schedule submitting a Temporary order after a day and
+    no Fixje schedule (which would ship and deliver every filled order on the clock's advance)."""
+    data = read_yaml((ROOT / "fixtures" / "default.yaml").read_text(encoding="utf-8"))
+    data["schedule"] = {
+        "fixje": [],
+        "vidaxl": [*data["schedule"]["vidaxl"], {"from": "Temporary", "after": "P1D", "event": "submit"}],
+    }
+    path = work / "flat-fixtures.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def flat_lua(case: Case, token: str, content_type: str = "", unique: str = "") -> str:
+    """lua_script's, with `content_type`; with `unique`, each request's `"bench"` reference is
+    `"<unique>-<thread>-<number>"` instead."""
+    script = lua_script(case, token)
+    if content_type:
+        script += f'wrk.headers["Content-Type"] = {lua_string(content_type)}\n'
+    if unique and case.body is not None:
+        head, tail = case.body.decode("utf-8").split('"bench"', 1)
+        script += (
+            f"local head, tail = {lua_string(head)}, {lua_string(tail)}\n"
+            "local threads, number = 0, 0\n"
+            "function setup(thread) threads = threads + 1; thread:set('tag', threads) end\n"
+            "function request()\n"
+            "  number = number + 1\n"
+            f"  local body = head .. '\"{unique}-' .. tag .. '-' .. number .. '\"' .. tail\n"
+            "  return wrk.format(nil, nil, nil, body)\n"
+            "end\n"
+        )
+    return script
+
+
+def flat_fill(
+    wrk: str, server: ServerProcess, case: Case, token: str, count: int, work: Path
+) -> list[Growth]:
+    """POST `case` (each with a reference of its own) until about `count` orders were placed, in wrk
+    runs of at most FLAT_CHUNK_S, each a row of the growth table."""
+    grown: list[Growth] = []
+    placed, run = 0, 0
+    while placed < count:
+        run += 1
+        script = work / f"fill-{case.key}-{run}.lua"
+        script.write_text(flat_lua(case, token, unique=f"flat-{run}"), encoding="utf-8")
+        rate = grown[-1].result.requests_per_sec if grown else 0.0
+        seconds = FLAT_CHUNK_S if not rate else max(1, min(FLAT_CHUNK_S, round((count - placed) / rate)))
+        print(f"  fill {case.label}: {placed:,} orders, wrk {seconds}s ...", file=sys.stderr, flush=True)
+        result = run_wrk(wrk, server.url, case, script, f"{seconds}s", seconds)
+        server.check()
+        grown.append(Growth(case.label, placed, result))
+        placed += result.requests - result.non_2xx
+        if result.requests == result.non_2xx:
+            raise BenchError(f"the fill of {case.label} placed nothing: {result.problems()}")
+    return grown
+
+
+def flat_call(client: Client, method: str, path: str, body: dict[str, Any], timeout: float = 120) -> Any:
+    """A control-API call that may take long (the clock's advance moves every filled order)."""
+    request = urllib.request.Request(
+        client.base + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method=method,
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+    except (urllib.error.URLError, OSError) as error:
+        raise BenchError(f"{method} {path}: {error}") from error
+
+
+def flat_store(wrk: str, server: ServerProcess, orders: int, tenants: int, work: Path) -> Flat:
+    """Fill a started sandbox: the demo accounts' orders up to `orders`, `tenants` tenants per API,
+    the clock on by FLAT_ADVANCE, then one probe order each with the reference FLAT_PROBE."""
+    client = Client(server.url)
+    token = client.login()
+    posts = [
+        Case(
+            "fixje_fill", "Fixje POST an order", "POST", f"{API}/orders", "", Target(15), order_body(client)
+        ),
+        Case(
+            "vidaxl_fill",
+            "vidaXL POST an order",
+            "POST",
+            VIDAXL_CREATE,
+            "",
+            Target(15),
+            vidaxl_order_body(client),
+            VIDAXL_AUTH,
+        ),
+    ]
+    growth: list[Growth] = []
+    seconds: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for post, seeded in zip(posts, flat_seeded(client), strict=True):
+        started = time.perf_counter()
+        if orders - seeded > 1000:
+            grown = flat_fill(wrk, server, post, token, orders - seeded, work)
+            growth += grown
+            counts[post.key] = seeded + sum(g.result.requests for g in grown)
+        else:
+            for number in range(orders - seeded):
+                body = post.body.replace(b'"bench"', f'"flat-{number}"'.encode()) if post.body else None
+                client.ok("POST", post.path, body, auth=post.auth)
+            counts[post.key] = max(orders, seeded)
+        seconds[f"fill {post.key}"] = time.perf_counter() - started
+    started = time.perf_counter()
+    for number in range(tenants):
+        for api in ("fixje", "vidaxl"):
+            made = flat_call(client, "POST", "/_sandbox/tenants", {"api": api, "name": f"Flat {number}"})
+            if api == "fixje":
+                form = f"grant_type=client_credentials&client_id={made['clientId']}"
+                form += f"&client_secret={made['clientSecret']}"
+                client.ok("POST", f"{API}/login", form.encode(), "application/x-www-form-urlencoded")
+    if tenants:
+        seconds["tenants"] = time.perf_counter() - started
+    started = time.perf_counter()
+    flat_call(client, "POST", "/_sandbox/clock", {"advance": FLAT_ADVANCE})
+    seconds["clock advance"] = time.perf_counter() - started
+    client.login()  # the token expired on the way
+    for post in posts:
+        body = post.body.replace(b'"bench"', f'"{FLAT_PROBE}"'.encode()) if post.body else None
+        client.ok("POST", post.path, body, auth=post.auth)
+    fixje = int(client.json(f"{API}/orders?page=1&pageSize=1")["totalCount"])
+    vidaxl = counts["vidaxl_fill"] + 1  # wrk counts the answers it read: a few more may have come
+    return Flat([], growth, seconds, {"Fixje": fixje, "vidaXL": vidaxl})
+
+
+def flat_seeded(client: Client) -> tuple[int, int]:
+    """The demo accounts' orders before the fill: Fixje's partner, vidaXL's customer."""
+    fixje = client.json(f"{API}/orders?page=1&pageSize=1")["totalCount"]
+    vidaxl = sum(
+        len(client.json(f"{VIDAXL_LIST}?status_order_id_eq={status}", VIDAXL_AUTH)) for status in range(1, 10)
+    )
+    return int(fixje), vidaxl
+
+
+def flat_cases(client: Client) -> list[Case]:
+    """The requests whose cost must not grow with the store, as the probe's store names them."""
+    day = datetime.fromisoformat(client.json("/_sandbox/clock")["now"]).date()
+    first, last = day - timedelta(days=22), day - timedelta(days=3)  # the seeded days, before the fill
+    vidaxl_id = client.json(f"{VIDAXL_LIST}?customer_order_reference_eq={FLAT_PROBE}", VIDAXL_AUTH)[0][
+        "order"
+    ]["id"]
+    fixje = client.json(f"{API}/orders?page=1&pageSize=1")["data"][0]
+    if fixje["reference"] != FLAT_PROBE:
+        raise BenchError(f"the newest Fixje order is not the probe: {fixje['reference']}")
+    any_ = Target(0)
+    vidaxl = [
+        ("vidaxl_id", "vidaXL id_eq (Basic auth: credential, order by id)", f"?id_eq={vidaxl_id}"),
+        (
+            "vidaxl_reference",
+            "vidaXL customer_order_reference_eq",
+            f"?customer_order_reference_eq={FLAT_PROBE}",
+        ),
+        ("vidaxl_status", "vidaXL status_order_id_eq (Sent)", "?status_order_id_eq=5"),
+        (
+            "vidaxl_dates",
+            "vidaXL submitted_at from .. to",
+            f"?submitted_at_gteq={first}&submitted_at_lteq={last}",
+        ),
+        ("vidaxl_day", "vidaXL submitted_at on a day", f"?submitted_at_castedeq={last}"),
+        ("vidaxl_default", "vidaXL list, last 24 hours", ""),
+    ]
+    return [
+        Case(key, label, "GET", f"{VIDAXL_ONE}{query}", "", any_, auth=VIDAXL_AUTH)
+        for key, label, query in vidaxl
+    ] + [
+        Case(
+            "fixje_order",
+            "Fixje GET one order (token, order by id)",
+            "GET",
+            f"{API}/orders/{fixje['orderId']}",
+            "",
+            any_,
+        ),
+        Case(
+            "fixje_login", "Fixje login (credential)", "POST", f"{API}/login", "", any_, LOGIN_FORM.encode()
+        ),
+    ]
+
+
+def flat_answer(client: Client, case: Case) -> str:
+    """What the answer holds: the number of orders of a vidaXL list, else its status."""
+    content = "application/x-www-form-urlencoded" if case.key == "fixje_login" else "application/json"
+    reply = client.ok(case.method, case.path, case.body, content, auth=case.auth)
+    data = json.loads(reply.body)
+    return f"{len(data)} orders" if isinstance(data, list) else "200"
+
+
+def bench_flat(wrk: str, work: Path, large: int = FLAT_LARGE) -> Flat:
+    """Two sandboxes of the bench's fixtures, one filled to FLAT_SMALL orders, the other to `large`
+    (the POSTs' p99 as it grows) with tenants and tokens; then each case in turn on both, the best
+    of FLAT_ROUNDS runs of each."""
+    fixtures = flat_fixtures(work)
+    with sandbox_flat(fixtures) as small_server, sandbox_flat(fixtures) as large_server:
+        small = flat_store(wrk, small_server, FLAT_SMALL, 0, work)
+        filled = flat_store(wrk, large_server, large, FLAT_TENANTS, work)
+        clients = []
+        for server in (small_server, large_server):
+            client = Client(server.url)
+            client.login()
+            clients.append(client)
+        cases = [flat_cases(client) for client in clients]
+        for server, case, client in zip(
+            (small_server, large_server), [c[0] for c in cases], clients, strict=True
+        ):
+            script = work / "flat-warm-up.lua"
+            script.write_text(flat_lua(case, client.token), encoding="utf-8")
+            run_wrk(wrk, server.url, case, script, "1s", 1)  # whatever the fill left to do, done
+        time.sleep(2)  # each server idle for a moment: its garbage collector's whole collection
+        rows = []
+        for small_case, large_case in zip(*cases, strict=True):
+            runs: list[list[WrkResult]] = [[], []]
+            answers = [
+                flat_answer(c, case) for c, case in zip(clients, (small_case, large_case), strict=True)
+            ]
+            for _ in range(FLAT_ROUNDS):
+                for index, (server, case, client) in enumerate(
+                    zip((small_server, large_server), (small_case, large_case), clients, strict=True)
+                ):
+                    content = "application/x-www-form-urlencoded" if case.key == "fixje_login" else ""
+                    script = work / f"flat-{case.key}-{index}.lua"
+                    script.write_text(flat_lua(case, client.token, content), encoding="utf-8")
+                    print(
+                        f"  wrk {case.label} @ {'small' if not index else 'large'} ...",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    runs[index].append(
+                        run_wrk(wrk, server.url, case, script, FLAT_DURATION, duration_seconds(FLAT_DURATION))
+                    )
+                    server.check()
+            best = [max(results, key=lambda r: r.requests_per_sec) for results in runs]
+            row = FlatRow(small_case, best[0], best[1], answers[0])
+            if answers[0] != answers[1]:
+                row.problems.append(f"the answers differ: {answers[0]} and {answers[1]}")
+            for name, results in zip(("small", "large"), runs, strict=True):
+                row.problems += [f"{name}: {p}" for result in results for p in result.problems()]
+            rows.append(row)
+    seconds = {**{f"small {k}": v for k, v in small.seconds.items()}, **filled.seconds}
+    orders = {
+        f"{api} {size}": n
+        for size, store in (("small", small), ("large", filled))
+        for api, n in store.orders.items()
+    }
+    return Flat(rows, filled.growth, seconds, orders)
+
+
+def sandbox_flat(fixtures: Path) -> ServerProcess:
+    return ServerProcess.sandbox(
+        "--fixtures", str(fixtures), timeout=READY_TIMEOUT, poll=POLL_INTERVAL, cwd=ROOT
+    )
+
+
+def flat_report(flat: Flat, large: int) -> str:
+    lines = [
+        "",
+        f"flat cost: {FLAT_SMALL:,} vs {large:,} orders of the demo accounts ({FLAT_TENANTS:,} tenants "
+        f"per API and as many Fixje tokens in the large store); best of {FLAT_ROUNDS} x {FLAT_DURATION}; "
+        f"cost ratio = req/s with {FLAT_SMALL:,} over req/s with {large:,}, target 1 +-{FLAT_TOLERANCE:.0%}",
+    ]
+    table = [
+        [
+            "request",
+            "answer",
+            f"req/s {FLAT_SMALL:,}",
+            f"req/s {large:,}",
+            "cost ratio",
+            "p99",
+            "p99 large",
+            "result",
+        ]
+    ]
+    table += [
+        [
+            row.case.label,
+            row.answer,
+            f"{row.small.requests_per_sec:,.0f}",
+            f"{row.large.requests_per_sec:,.0f}",
+            f"{row.ratio:.2f}",
+            f"{row.small.p99_ms:.2f} ms",
+            f"{row.large.p99_ms:.2f} ms",
+            row.result,
+        ]
+        for row in flat.rows
+    ]
+    lines += flat_table(table, numeric={2, 3, 4, 5, 6})
+    lines += ["", f"POST while the store grows to {large:,} orders (target p99 < 15 ms):"]
+    growth = [["request", "orders before", "req/s", "p99", "result"]]
+    growth += [
+        [
+            g.api,
+            f"{g.orders_before:,}",
+            f"{g.result.requests_per_sec:,.0f}",
+            f"{g.result.p99_ms:.2f} ms",
+            g.verdict,
+        ]
+        for g in flat.growth
+    ]
+    lines += flat_table(growth, numeric={1, 2, 3})
+    lines.append(
+        "orders at the end: " + ", ".join(f"{store} {count:,}" for store, count in flat.orders.items())
+    )
+    lines.append("took: " + ", ".join(f"{step} {took:.1f} s" for step, took in flat.seconds.items()))
+    for row in flat.rows:
+        lines += [f"!! {row.case.label}: {problem}" for problem in row.problems]
+    return "\n".join(lines)
+
+
+def flat_table(table: list[list[str]], numeric: set[int]) -> list[str]:
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    lines = [
+        "  ".join(
+            cell.rjust(w) if i in numeric else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
+        for line in table
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+def flat_json(flat: Flat, large: int) -> dict[str, Any]:
+    return {
+        "orders": [FLAT_SMALL, large],
+        "tenants_large": FLAT_TENANTS,
+        "rounds": FLAT_ROUNDS,
+        "duration": FLAT_DURATION,
+        "tolerance": FLAT_TOLERANCE,
+        "requests": [
+            {
+                "key": row.case.key,
+                "request": row.case.label,
+                "path": row.case.path,
+                "answer": row.answer,
+                "small": asdict(row.small),
+                "large": asdict(row.large),
+                "cost_ratio": round(row.ratio, 4),
+                "problems": row.problems,
+                "result": row.result,
+            }
+            for row in flat.rows
+        ],
+        "growth": [
+            {"request": g.api, "orders_before": g.orders_before, **asdict(g.result), "result": g.verdict}
+            for g in flat.growth
+        ],
+        "seconds": {step: round(took, 2) for step, took in flat.seconds.items()},
+        "orders_at_end": flat.orders,
+    }
+
+
 # --- the run ------------------------------------------------------------------------------------
 
 
@@ -672,6 +1106,17 @@ def results_json(rows: list[Row], startup: Startup, duration: str, wrk: str) -> 
     }
 
 
+# --- memory (bench/memory.py) ---------------------------------------------------------------------
+
+
+def memory_step(orders: int) -> Memory | None:
+    """RSS after start and bytes per stored order, token and tenant, on a sandbox of their own."""
+    if orders <= 0:
+        return None
+    print(f"memory: {orders:,} orders per API ...", file=sys.stderr, flush=True)
+    return measure_memory(orders, tenants=max(1, orders // 2))
+
+
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bench/run.py", description="Benchmark the sandbox against a bare Starlette ceiling."
@@ -681,6 +1126,18 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--startup-runs", type=int, default=5, help="how many times start-up is measured (default 5)"
+    )
+    parser.add_argument(
+        "--memory-orders",
+        type=int,
+        default=10_000,
+        help="POSTs per API (and logins) bench/memory.py measures over (default 10000; 0: skip)",
+    )
+    parser.add_argument(
+        "--flat-orders",
+        type=int,
+        default=FLAT_LARGE,
+        help=f"orders of the large store of the flat-cost checks (default {FLAT_LARGE:,}; 0: no checks)",
     )
     arguments = parser.parse_args(argv)
     if arguments.startup_runs < 1:
@@ -694,19 +1151,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         wrk = ensure_wrk()
         print(f"start-up: {arguments.startup_runs} runs ...", file=sys.stderr, flush=True)
         startup = measure_startup(arguments.startup_runs)
+        memory = memory_step(arguments.memory_orders)
         with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as work:
             rows = bench_requests(wrk, arguments.duration, Path(work))
+            large = arguments.flat_orders
+            flat = bench_flat(wrk, Path(work), large) if large else None
         print("large lists: 50,000 orders ...", file=sys.stderr, flush=True)
-        large = large_lists()
-    except (BenchError, ServerError, RuntimeError) as error:
+        lists = large_lists()
+    except (BenchError, ServerError, MeasureError, RuntimeError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     print(report(rows, startup))
-    print(f"\n{large}")
+    figures = results_json(rows, startup, arguments.duration, wrk)
+    if memory is not None:
+        print(memory_report(memory))
+        figures["memory"] = memory_json(memory)
+    if flat is not None:
+        print(flat_report(flat, large))
+        figures["flat"] = flat_json(flat, large)
+    print(f"\n{lists}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(results_json(rows, startup, arguments.duration, wrk), indent=2) + "\n", encoding="utf-8"
-    )
+    RESULTS.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
     if any(row.problems for row in rows):
         print(

@@ -1,5 +1,10 @@
+import gc
 import sys
 
-from sandbox.cli import main
+# no collection while the modules load (they allocate much and free little); `sandbox serve` turns
+# it on once the app is built (Collector.start)
+gc.disable()
+
+from sandbox.cli import main  # noqa: E402
 
 sys.exit(main())

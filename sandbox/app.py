@@ -4,14 +4,15 @@ front of its handlers), then the control API, the docs and the dashboard."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.access import Access
@@ -80,6 +81,77 @@ class CatchUp:
         await self.app(scope, receive, send)
 
 
+class Lane:
+    """The front of the app: a request for an API's operation goes straight to its endpoint, found
+    by its path in a dict (or among the paths with parameters), past Starlette's middleware and
+    router, doing for it what they would do: the `Host` check, the schedule's catch-up, and the
+    error pages. Anything else (the control API, the docs, the dashboard, a path or method no
+    operation has, a `Host` that is refused) goes the long way, through `app`."""
+
+    def __init__(
+        self, app: ASGIApp, routes: Sequence[Route], hosts: Hosts, schedule: Schedule, pages: ErrorPages
+    ) -> None:
+        self.app = app
+        self.hosts = hosts
+        self.schedule = schedule
+        self.pages = pages
+        self.static: dict[str, Route] = {}
+        self.patterns: list[Route] = []
+        for route in routes:  # in Starlette's order: a path goes to the first route that matches it
+            if route.param_convertors:
+                self.patterns.append(route)
+            elif not any(pattern.path_regex.match(route.path) for pattern in self.patterns):
+                self.static.setdefault(route.path, route)
+
+    def find(self, scope: Scope) -> tuple[Route, dict[str, Any]] | None:
+        """The route of the request and its path parameters, if it is an operation's and allows
+        the method."""
+        path: str = scope["path"]
+        route = self.static.get(path)
+        params: dict[str, Any] = {}
+        if route is None:
+            for pattern in self.patterns:
+                matched = pattern.path_regex.match(path)
+                if matched is not None:
+                    route = pattern
+                    convert = pattern.param_convertors
+                    params = {key: convert[key].convert(value) for key, value in matched.groupdict().items()}
+                    break
+            else:
+                return None
+        if route.methods is not None and scope["method"] not in route.methods:
+            return None  # Starlette answers 405, or finds a later route
+        return route, params
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = self.find(scope) if scope["type"] == "http" and not scope.get("root_path") else None
+        if found is None or not self.hosts.allow(scope):
+            await self.app(scope, receive, send)
+            return
+        route, params = found
+        self.schedule.catch_up()
+        scope["endpoint"], scope["path_params"] = route.endpoint, params
+        request = Request(scope, receive, send)
+        try:
+            response = await route.endpoint(request)
+        except HTTPException as error:  # as Starlette's ExceptionMiddleware
+            response = await self.pages.http_error(request, error)
+        except Exception as error:  # as its ServerErrorMiddleware: a 500, and the error to uvicorn's log
+            await (await self.pages.server_error(request, error))(scope, receive, send)
+            raise
+        await response(scope, receive, send)
+
+
+class SandboxApp(Starlette):
+    """Starlette with a `Lane` in front of its middleware."""
+
+    lane: Callable[[ASGIApp], Lane] | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return stack if self.lane is None else self.lane(stack)
+
+
 def create_app(
     settings: Settings, suppliers: Sequence[Supplier] = SUPPLIERS, *, seeded: Seeded | None = None
 ) -> Starlette:
@@ -97,10 +169,11 @@ def create_app(
     control = ControlApi(runtime, scenarios, access)
     dashboard = Dashboard(runtime, scenarios, access)
     routes: list[BaseRoute] = []
+    operations: list[Route] = []
     owners: list[tuple[tuple[str, ...], SpecApi, Spec, str]] = []
     for supplier in suppliers:
         name, api, spec = supplier.name, runtime.apis[supplier.name], runtime.specs[supplier.name]
-        routes += build_routes(
+        operations += build_routes(
             spec,
             api,
             body_limit=settings.body_limit,
@@ -110,6 +183,7 @@ def create_app(
             gate=runtime.faults.gate(name, supplier.credential),
         )
         owners.append((supplier.prefixes, api, spec, supplier.error_schema))
+    routes += operations
     # the state import takes more (a whole exported state): its x-sandbox-body-limit in the spec
     routes += build_routes(
         runtime.control_spec,
@@ -120,14 +194,13 @@ def create_app(
     # routes are tried in order: the APIs' first, so that their requests match soonest
     routes += docs_routes(runtime) + dashboard.routes()
     pages = ErrorPages([*owners, ((control.prefix,), control, runtime.control_spec, "Error")])
-    app = Starlette(
+    hosts = Hosts(settings.host, settings.allowed_hosts)
+    app = SandboxApp(
         routes=routes,
-        middleware=[
-            Middleware(Guard, hosts=Hosts(settings.host, settings.allowed_hosts)),
-            Middleware(CatchUp, schedule=runtime.schedule),
-        ],
+        middleware=[Middleware(Guard, hosts=hosts), Middleware(CatchUp, schedule=runtime.schedule)],
         exception_handlers={HTTPException: pages.http_error, Exception: pages.server_error},
     )
+    app.lane = lambda stack: Lane(stack, operations, hosts, runtime.schedule, pages)
     app.state.sandbox = runtime
     app.state.dashboard = dashboard
     return app

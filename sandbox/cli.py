@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
-import re
 import socket
 import sys
 from collections.abc import Callable, Sequence
@@ -16,7 +16,7 @@ import uvicorn
 
 from sandbox import __version__
 from sandbox.access import on_loopback
-from sandbox.accesslog import batch_access_log
+from sandbox.accesslog import batch_access_log, masked
 from sandbox.app import create_app
 from sandbox.collector import Collector
 from sandbox.fixtures import FixtureError
@@ -99,15 +99,13 @@ def apis(runtime: Runtime) -> list[tuple[str, str, str, list[str]]]:
     return shown
 
 
-TOKEN_IN_QUERY = re.compile(r"(?<=[?&])token=[^&\s]*")
-
-
 def mask_tokens(record: logging.LogRecord) -> bool:
     """Keep a token given in a URL (the dashboard's `?token=`) out of the access log, whose
-    arguments are (client, method, path and query, HTTP version, status)."""
+    arguments are (client, method, path and query, HTTP version, status), when it is not
+    `FastAccess` that writes it."""
     args = record.args
-    if isinstance(args, tuple) and len(args) > 2 and isinstance(args[2], str) and "token=" in args[2]:
-        record.args = (*args[:2], TOKEN_IN_QUERY.sub("token=***", args[2]), *args[3:])
+    if isinstance(args, tuple) and len(args) > 2 and isinstance(args[2], str):
+        record.args = (*args[:2], masked(args[2]), *args[3:])
     return True
 
 
@@ -140,14 +138,19 @@ class Server(uvicorn.Server):
 
 
 def serve(settings: Settings) -> int:
+    # the start allocates much and frees little: the collector would walk the growing heap again
+    # and again for nothing (a tenth of the start-up); Collector.start turns it on
+    gc.disable()
     try:
         app = create_app(settings)
     except FixtureError as error:
+        gc.enable()
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
     try:
         sock = bind(settings.host, settings.port)
     except OSError as error:
+        gc.enable()
         print(f"sandbox: cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
         return 2
     runtime: Runtime = app.state.sandbox
@@ -162,11 +165,12 @@ def serve(settings: Settings) -> int:
         log_level=settings.log_level,
         lifespan="off",
         timeout_graceful_shutdown=3,
-        http=limited(limits),
-    )
+    )  # which sets up uvicorn's logging
     logging.getLogger("uvicorn.error").addFilter(quiet_drops)
-    logging.getLogger("uvicorn.access").addFilter(mask_tokens)
-    batch_access_log()
+    access = batch_access_log()
+    if access is None:
+        logging.getLogger("uvicorn.access").addFilter(mask_tokens)
+    config.http = limited(limits, access)
     collector.start()
     try:
         Server(config, app.state.dashboard.close, collector).run(sockets=[sock])

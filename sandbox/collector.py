@@ -40,10 +40,15 @@ class Collector:
 
     def start(self) -> None:
         """Freeze what lives now (the seeded worlds, the compiled specs), and after every full
-        collection from now on."""
+        collection from now on; turn collection on (`sandbox serve` starts with it off). The
+        little garbage of the start-up froze with the rest: the first sweep, once the server is
+        idle, frees it, so that no whole collection stands between the start and the first
+        answer."""
         if self.after not in gc.callbacks:
             gc.callbacks.append(self.after)
-        self.sweep()
+        gc.freeze()
+        self.freezes += 1
+        gc.enable()
 
     def stop(self) -> None:
         if self.after in gc.callbacks:

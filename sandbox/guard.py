@@ -59,6 +59,18 @@ class Hosts:
     def __init__(self, bound: str, allowed: Iterable[str] = ()) -> None:
         self.names = LOOPBACK_NAMES | {host_name(name) for name in allowed} | {host_name(bound)}
         self.any_address = bound in WILDCARDS
+        self.known: dict[bytes, bool] = {}
+        """`Host` values seen and the answer (a few at most: the sandbox's own names)."""
+
+    def allow(self, scope: Scope) -> bool:
+        """Whether the request's `Host` names this server."""
+        host = next((value for name, value in scope["headers"] if name == b"host"), b"")
+        allowed = self.known.get(host)
+        if allowed is None:
+            allowed = host_name(host.decode("latin-1")) in self
+            if len(self.known) < 64:
+                self.known[host] = allowed
+        return allowed
 
     def __contains__(self, name: str) -> bool:
         if name in self.names or name.endswith(".localhost"):
@@ -77,20 +89,12 @@ class Guard:
     def __init__(self, app: ASGIApp, hosts: Hosts) -> None:
         self.app = app
         self.hosts = hosts
-        self.known: dict[bytes, bool] = {}
-        """`Host` values seen and the answer (a few at most: the sandbox's own names)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        host = next((value for name, value in scope["headers"] if name == b"host"), b"")
-        allowed = self.known.get(host)
-        if allowed is None:
-            allowed = host_name(host.decode("latin-1")) in self.hosts
-            if len(self.known) < 64:
-                self.known[host] = allowed
-        if not allowed:
+        if not self.hosts.allow(scope):
             await plain(
                 send,
                 421,
@@ -100,6 +104,7 @@ class Guard:
             return
         path: str = scope["path"]
         if scope["method"] not in SAFE and path.startswith(CONTROL):
+            host = next((value for name, value in scope["headers"] if name == b"host"), b"")
             refusal = cross_site(scope["scheme"], host, dict(scope["headers"]), path)
             if refusal:
                 await refused(send, refusal)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import resource
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -43,21 +43,32 @@ def default_connections() -> int:
     return max(16, min(10_000, soft - 128))
 
 
-def limited(limits: Limits) -> type[HttpToolsProtocol]:
-    """uvicorn's httptools protocol under `limits` (pass it as `uvicorn.Config(http=...)`)."""
+class AccessLogger(Protocol):
+    """The one call uvicorn's protocol makes of its access logger (`accesslog.FastAccess`)."""
+
+    def info(self, message: str, client: str, method: str, path: str, version: str, status: int) -> None: ...
+
+
+def limited(limits: Limits, access: AccessLogger | None = None) -> type[HttpToolsProtocol]:
+    """uvicorn's httptools protocol under `limits` (pass it as `uvicorn.Config(http=...)`), its
+    access lines written by `access` when given."""
 
     class Limited(LimitedHttp):
         pass
 
     Limited.limits = limits
+    Limited.access = access
     return Limited
 
 
 class LimitedHttp(HttpToolsProtocol):
     limits: Limits
+    access: AccessLogger | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.access is not None and self.access_log:
+            self.access_logger = self.access  # type: ignore[assignment]
         self.head: int | None = 0
         """Bytes of the head of the request being read; None while a body or nothing is."""
         self.tail = b""

@@ -14,7 +14,7 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.logging import AccessFormatter
 
-from sandbox.accesslog import BatchedAccessLog, batch_access_log
+from sandbox.accesslog import BatchedAccessLog, FastAccess, batch_access_log
 from tests.live import serve
 
 UVICORN_FORMAT = LOGGING_CONFIG["formatters"]["access"]["fmt"]
@@ -75,6 +75,47 @@ def test_it_takes_the_place_of_uvicorns_access_handler(monkeypatch: pytest.Monke
     (batched,) = logger.handlers
     assert isinstance(batched, BatchedAccessLog) and isinstance(handler, logging.StreamHandler)
     assert (batched.stream, batched.uvicorn) == (handler.stream, handler.formatter)
+
+
+def test_fast_access_writes_uvicorns_line_with_a_token_masked_and_honours_the_level() -> None:
+    """What uvicorn's protocol calls in place of `logger.info`: the same line, no record made."""
+    logger = logging.getLogger("tests.accesslog.fast")  # a logger of the manager's, as uvicorn's is
+    logger.setLevel(logging.INFO)
+    formatter = AccessFormatter(UVICORN_FORMAT, use_colors=False)
+    stream = io.StringIO()
+    log = BatchedAccessLog(stream, formatter)
+    access = FastAccess(logger, log)
+
+    async def requests_answered() -> None:
+        for args in ACCESS_ARGS:
+            access.info('%s - "%s %s HTTP/%s" %d', *args)
+        access.info(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:50005", "GET", "/_sandbox/ui?x=1&token=abc", "1.1", 303
+        )
+        logger.setLevel(logging.WARNING)
+        access.info('%s - "%s %s HTTP/%s" %d', *ACCESS_ARGS[0])
+        await asyncio.sleep(0.2)
+
+    asyncio.run(requests_answered())
+    masked = ("127.0.0.1:50005", "GET", "/_sandbox/ui?x=1&token=***", "1.1", 303)
+    expected = [f"{formatter.format(record(args))}\n" for args in [*ACCESS_ARGS, masked]]
+    assert stream.getvalue() == "".join(expected)
+
+
+def test_fast_access_is_given_only_for_the_one_batched_handler_and_no_filter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    logger = logging.getLogger("uvicorn.access")
+    monkeypatch.setattr(logger, "handlers", [])
+    monkeypatch.setattr(logger, "filters", [])
+    uvicorn.Config("sandbox.app:create_app", log_level="info")
+    access = batch_access_log()
+    assert isinstance(access, FastAccess) and access.log is logger.handlers[0]
+    logger.addFilter(lambda record: True)
+    assert batch_access_log() is None
+    logger.filters.clear()
+    logger.addHandler(logging.NullHandler())
+    assert batch_access_log() is None
 
 
 REQUESTS = re.compile(r'- "GET /(_sandbox/clock|api/v1/orders|_sandbox/ui\?)')

@@ -90,3 +90,30 @@ def test_a_busy_server_sweeps_when_the_last_sweep_is_old() -> None:
         asyncio.run(serve())
     finally:
         collector.stop()
+
+
+def test_the_start_freezes_without_a_collection_and_sweeps_when_idle() -> None:
+    """`sandbox serve` builds the app with collection off; the start turns it on, freezes what
+    lives without walking it, and leaves the garbage of the start-up to the first idle sweep."""
+    gc.disable()
+    garbage = Node()
+    gone = weakref.ref(garbage)
+    del garbage
+    collector = Collector(every=0.01, idle=0.05, longest=3600)
+    collections = gc.get_stats()[2]["collections"]
+    collector.start()
+    try:
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+        assert gc.get_stats()[2]["collections"] == collections  # no whole collection at the start
+        assert gone() is not None and collector.freezes > collector.swept
+
+        async def serve() -> None:
+            sweeper = asyncio.create_task(collector.sweep_when_idle())
+            await asyncio.sleep(0.3)
+            assert gone() is None and collector.swept == collector.freezes
+            sweeper.cancel()
+
+        asyncio.run(serve())
+    finally:
+        collector.stop()
+        gc.enable()

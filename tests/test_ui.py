@@ -128,6 +128,23 @@ def test_the_overview_shows_urls_credentials_counts_clock_and_controls(client: T
     assert f'data-account="{tenant["email"]}"' in client.get(UI).text
 
 
+def test_the_templates_are_made_for_the_first_page() -> None:
+    """The dashboard's templates (jinja2) are not made at the start, only when the first page is
+    asked for; that page is whole."""
+    app = make_app()
+    dashboard: Dashboard = app.state.dashboard
+    assert "templates" not in vars(dashboard)
+    with TestClient(app) as client:
+        response = client.get(UI)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert f'data-account="{FIXJE_DEMO[0]}"' in response.text and response.text.rstrip().endswith(
+            "</html>"
+        )
+        assert "templates" in vars(dashboard)
+        assert client.get(f"{UI}/orders?api=fixje").status_code == 200
+
+
 def test_the_dashboard_is_not_in_the_journal(client: TestClient) -> None:
     for path in (UI, f"{UI}/orders", f"{UI}/live"):
         assert client.get(path).status_code == 200

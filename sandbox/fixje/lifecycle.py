@@ -56,7 +56,7 @@ LIFECYCLE: Lifecycle[S, FixjeWorld, Order] = Lifecycle(TRANSITIONS, {"ship": _sh
 def apply_event(world: FixjeWorld, order: Order, event: str, payload: Mapping[str, Any], *, cause: str) -> S:
     """Move `order` on `event`; Forbidden (nothing changed) when its status does not allow it.
     `cause` says who moved it, for the order's timeline (`Change.cause`)."""
-    before, shipments = str(order.status), len(order.shipments)
+    before, shipments = S(order.status).value, len(order.shipments)
     order.status = LIFECYCLE.apply(world, order, S(order.status), event, payload)
     order.status_since = at = payload.get("_at") or world.clock.now()
     detail = None
@@ -64,5 +64,5 @@ def apply_event(world: FixjeWorld, order: Order, event: str, payload: Mapping[st
         parcel = order.shipments[-1]
         units = ", ".join(f"{count} x {sku}" for sku, count in parcel.quantities.items())
         detail = f"{parcel.provider} {parcel.tracking_number}: {units}"
-    world.orders.record(order, Change(at, before, str(order.status), event, cause, detail))
+    world.orders.record(order, Change(at, before, S(order.status).value, event, cause, detail))
     return S(order.status)

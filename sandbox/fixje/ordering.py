@@ -10,7 +10,7 @@ from typing import Any
 from sandbox.errors import BadRequest
 from sandbox.fixje.orders import Address, Order
 from sandbox.fixje.world import FixjeWorld, LineRequest, Partner
-from sandbox.world.countries import ISO_3166_ALPHA2
+from sandbox.world.countries import ISO_3166_ALPHA2, upper_code
 
 
 @dataclass
@@ -30,7 +30,7 @@ def _address(data: dict[str, Any]) -> Address:
         extra=data.get("extraAddressInformation"),
         zip_code=data["zipCode"],
         city=data["city"],
-        country_code=data["countryCode"].upper(),
+        country_code=upper_code(data["countryCode"]),
         email=data.get("shipmentEmailAddress") or data.get("billingEmailAddress"),
         phone=data.get("billingPhoneNumber"),
         vat_number=data.get("vatNumber"),

@@ -1,4 +1,6 @@
-"""Fixje orders: their addresses, lines and shipments."""
+"""Fixje orders: their addresses, lines and shipments. Every stored order holds these, so they keep
+no `__dict__` (slots) and no amount that follows from another (a line's tax and totals are worked
+out when shown)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sandbox.world.money import vat
 from sandbox.world.orders import Change
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Address:
     last_name: str | None
     street: str
@@ -28,7 +30,7 @@ class Address:
     chamber_of_commerce: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class OrderLine:
     id: str
     sku: str
@@ -40,18 +42,22 @@ class OrderLine:
     backordered: int
     reference: str | None = None
     quantity_shipped: int = 0
-    tax: Decimal = field(init=False)
-    """VAT on one unit."""
-    total_unit_price: Decimal = field(init=False)
-    total: Decimal = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.tax = vat(self.unit_price, self.vat_rate)
-        self.total_unit_price = self.unit_price + self.tax
-        self.total = self.total_unit_price * self.quantity
+    @property
+    def tax(self) -> Decimal:
+        """VAT on one unit."""
+        return vat(self.unit_price, self.vat_rate)
+
+    @property
+    def total_unit_price(self) -> Decimal:
+        return self.unit_price + self.tax
+
+    @property
+    def total(self) -> Decimal:
+        return self.total_unit_price * self.quantity
 
 
-@dataclass
+@dataclass(slots=True)
 class Shipment:
     id: str
     shipped_at: datetime
@@ -60,7 +66,7 @@ class Shipment:
     quantities: dict[str, int]
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     id: str
     owner: str

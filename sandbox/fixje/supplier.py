@@ -8,8 +8,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from faker import Faker
-
 from sandbox.errors import NotFound
 from sandbox.fixje import fixture, state, views
 from sandbox.fixje.api import FixjeApi
@@ -26,6 +24,7 @@ from sandbox.spec.xmlcodec import xml_writer
 from sandbox.supplier import Account, Field, OrderPage, Rendering, Shipped, money, pretty_json, pretty_xml
 from sandbox.world.carriers import tracking_url
 from sandbox.world.clock import Clock, rfc3339
+from sandbox.world.fake import seeded_faker
 from sandbox.world.orders import OrderBook
 
 CARRIERS = ["PostNL", "DHL", "DPD", "UPS"]
@@ -75,9 +74,7 @@ class Fixje:
         return fixture.read(data)
 
     def build(self, fixture: FixjeFixture, seed: int, locale: str, clock: Clock) -> FixjeWorld:
-        fake = Faker(locale)
-        fake.seed_instance(seed)
-        return build_fixje_world(fake, seed, fixture, clock)
+        return build_fixje_world(seeded_faker(locale, seed), seed, fixture, clock)
 
     def api(self, world: Callable[[], FixjeWorld], spec: Spec) -> SpecApi:
         return FixjeApi(world)

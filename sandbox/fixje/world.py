@@ -11,10 +11,11 @@ from sandbox.fixje.catalogue import CATEGORIES, Catalogue, Product
 from sandbox.fixje.orders import Address, Order, OrderLine, Shipment
 from sandbox.fixje.statuses import OrderStatus
 from sandbox.world.carriers import tracking_number
-from sandbox.world.catalogue import Warehouse
+from sandbox.world.catalogue import Stock, Warehouse
 from sandbox.world.clock import Clock
 from sandbox.world.ids import IdSource
 from sandbox.world.orders import Change, OrderBook
+from sandbox.world.recent import Recent
 
 WAREHOUSES = [
     Warehouse("Tilburg DC", Decimal("0.00")),
@@ -93,6 +94,12 @@ class FixjeWorld:
     """The trace ids of the API's error answers (ProblemDetails `traceId`)."""
     by_client: dict[str, Partner] = field(init=False, repr=False, compare=False)
     """The partners by client id, kept in step with `partners` (see `set_partners`)."""
+    unit_prices: dict[tuple[str, str], Decimal] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    """A line's unit price by SKU and stock, made once: the lines of every order share it."""
+    recent: Recent = field(init=False, repr=False, compare=False, default_factory=Recent)
+    """The addresses and references orders were placed with lately, one object each."""
 
     def __post_init__(self) -> None:
         self.set_partners(self.partners)
@@ -127,6 +134,14 @@ class FixjeWorld:
     def shipping_method(self, method_id: str) -> ShippingMethod | None:
         return next((m for m in self.shipping_methods if m.id == method_id), None)
 
+    def unit_price(self, product: Product, stock: Stock) -> Decimal:
+        """The product's price from `stock`'s warehouse (its additional cost added)."""
+        key = (product.sku, stock.id)
+        price = self.unit_prices.get(key)
+        if price is None:
+            price = self.unit_prices[key] = product.price + stock.warehouse.additional_cost
+        return price
+
     def next_reference(self) -> str:
         return f"FX-{self.placed + 1:06d}"
 
@@ -157,27 +172,27 @@ class FixjeWorld:
                     id=self.ids.uuid(),
                     sku=product.sku,
                     quantity=line.quantity,
-                    unit_price=product.price + stock.warehouse.additional_cost,
+                    unit_price=self.unit_price(product, stock),
                     vat_rate=product.vat_rate,
                     stock_id=stock.id,
                     reserved=reserved,
                     backordered=line.quantity - reserved,
-                    reference=line.reference,
+                    reference=self.recent.one(line.reference),
                 )
             )
         order = Order(
             id=self.ids.uuid(),
             owner=partner.id,
-            reference=reference or self.next_reference(),
+            reference=self.recent.one(reference) if reference else self.next_reference(),
             status=OrderStatus.NEW,
             created_at=created_at or self.clock.now(),
             lines=order_lines,
-            shipping_address=shipping_address,
+            shipping_address=self.recent.one(shipping_address),
             shipping_method_id=shipping_method.id,
             storefront_id=storefront.id,
-            billing_address=billing_address,
+            billing_address=self.recent.one(billing_address),
             requested_delivery_date=requested_delivery_date,
-            delivery_note=delivery_note,
+            delivery_note=self.recent.one(delivery_note),
         )
         self.orders.add(order)
         self.orders.record(order, Change(order.created_at, None, order.status, "place", cause))

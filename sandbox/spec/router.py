@@ -4,6 +4,7 @@ handed to the handler named by its `operationId`; the handler's reply is rendere
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import re
@@ -141,8 +142,12 @@ class ResponseContractError(AssertionError):
     """A reply that breaks the spec (raised only when responses are checked)."""
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""One encoder for every answer (`json.dumps` with options makes one a call)."""
+
+
 def json_bytes(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _JSON.encode(value).encode("utf-8")
 
 
 class Operation:
@@ -173,6 +178,13 @@ class Operation:
         self.xml = xml_writer(spec)
         self.declared = tuple(op.bodies)
         self.query = [p for p in op.parameters if p.location == "query"]
+        self.spellings = [
+            (p, (p.name,) if array else (p.name, *p.aliases), array)
+            for p in self.query
+            for array in [p.schema.get("type") == "array"]
+        ]
+        """Each query parameter, the names it may be given by (its own first), and whether it is an
+        array (given by its own name only)."""
         self.path_params = [p for p in op.parameters if p.location == "path"]
         self.offers_xml = offers_xml(spec)
         self.item_validators: dict[int, Validator] = {}
@@ -212,7 +224,8 @@ class Operation:
         spelled: dict[str, str] = {}
         errors = self.read_values(self.path_params, request.path_params, values, spelled)
         if request.scope["query_string"]:
-            errors.update(self.read_query(request.query_params, values, spelled) if self.query else {})
+            query = parsed_query(request.scope["query_string"])
+            errors.update(self.read_query(query, values, spelled) if self.query else {})
         else:  # nothing to parse: only a required parameter has something to say
             errors.update({p.name: [required(p.name)] for p in self.query if p.required})
         for param in self.op.parameters:
@@ -246,16 +259,18 @@ class Operation:
     ) -> dict[str, list[str]]:
         """Put the query parameters, as their schemas' types, into `values`; the errors."""
         errors = {}
-        for param in self.query:
-            if param.schema.get("type") == "array":
-                if raw_list := query.getlist(param.name):
-                    values[param.name] = raw_list
-                    spelled[param.name] = param.name
-                continue
-            given = next((name for name in (param.name, *param.aliases) if name in query), None)
-            if given is None:
-                if param.required:
+        present = query.keys()
+        for param, spellings, array in self.spellings:
+            for given in spellings:
+                if given in present:
+                    break
+            else:
+                if param.required and not array:
                     errors[param.name] = [required(param.name)]
+                continue
+            if array:
+                values[param.name] = query.getlist(param.name)
+                spelled[param.name] = param.name
                 continue
             errors.update(self.read_values([param], {param.name: query[given]}, values, spelled, given))
         return errors
@@ -431,6 +446,17 @@ LONG_NUMBER = re.compile(rb"\d{16}")
 (999...9, 99 nines, is at most 1e99 to it and more to Python): jsonschema alone checks such a body."""
 
 _INVALID = object()
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(raw: bytes) -> QueryParams:
+    return QueryParams(raw)
+
+
+def parsed_query(raw: bytes) -> QueryParams:
+    """The parameters of a query string, kept for the short ones a client asks again and again (a
+    `QueryParams` does not change)."""
+    return _parsed(raw) if len(raw) <= 256 else QueryParams(raw)
 
 
 def required(name: str) -> str:

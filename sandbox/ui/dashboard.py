@@ -4,16 +4,15 @@ Actions (the clock, events, scenarios, reset) are the control API's, called from
 from __future__ import annotations
 
 import secrets
+from functools import cached_property
 from math import ceil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
 from sandbox import __version__
 from sandbox.access import HOME, Access, safe_target
@@ -24,6 +23,9 @@ from sandbox.ui import badges
 from sandbox.ui.feed import EventStream, Feed
 from sandbox.ui.reader import CAUSES, Reader
 from sandbox.world.clock import rfc3339
+
+if TYPE_CHECKING:
+    from starlette.templating import Jinja2Templates
 
 HERE = Path(__file__).parent
 CSRF_COOKIE = "sandbox_csrf"
@@ -41,6 +43,15 @@ class Dashboard:
             runtime.clock, runtime.journal, runtime.schedule, self.reader.books, self.reader.describe
         )
         self.suppliers = runtime.suppliers
+        self.badge_styles = badges.stylesheet()
+
+    @cached_property
+    def templates(self) -> Jinja2Templates:
+        """The pages' templates, made when the first page is asked for: most runs never show the
+        dashboard, and loading jinja2 is a thirtieth of the start-up."""
+        import jinja2
+        from starlette.templating import Jinja2Templates
+
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -50,14 +61,13 @@ class Dashboard:
         )
         env.globals.update(
             badge=badges.css_class,
-            suppliers=runtime.suppliers,
-            labels={name: supplier.label for name, supplier in runtime.suppliers.items()},
+            suppliers=self.runtime.suppliers,
+            labels={name: supplier.label for name, supplier in self.runtime.suppliers.items()},
             causes=CAUSES,
             version=__version__,
         )
         env.filters["rfc3339"] = rfc3339
-        self.templates = Jinja2Templates(env=env)
-        self.badge_styles = badges.stylesheet()
+        return Jinja2Templates(env=env)
 
     def routes(self) -> list[BaseRoute]:
         return [

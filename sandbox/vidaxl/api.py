@@ -15,7 +15,7 @@ from sandbox.spec.router import Call, Handler, Item, Listing, Reply, json_bytes
 from sandbox.vidaxl import documents, tabular, views
 from sandbox.vidaxl.auth import authenticate
 from sandbox.vidaxl.ordering import place_order
-from sandbox.vidaxl.world import Customer, Order, VidaxlWorld
+from sandbox.vidaxl.world import Customer, Order, VidaxlWorld, microseconds
 from sandbox.world.catalogue import UntilStockChanges
 
 CSV = "text/csv; charset=utf-8"
@@ -48,6 +48,57 @@ def filter_date(name: str, text: str) -> date:
         raise BadRequest.field(
             name, f"The value '{text}' is not a valid date (YYYY-MM-DD or YYYYMMDD)."
         ) from None
+
+
+def filter_days(params: Mapping[str, Any]) -> dict[str, date]:
+    """The date filters given, by name."""
+    return {
+        name: filter_date(name, params[name])
+        for name in FILTERS
+        if name.startswith("submitted_at") and name in params
+    }
+
+
+def day_range(days: Mapping[str, date]) -> tuple[int | None, int | None]:
+    """The first and last day (ordinals, None: no bound) that every one of the date filters
+    `days` lets through."""
+    lows = [day.toordinal() for name, day in days.items() if name != "submitted_at_lteq"]
+    highs = [day.toordinal() for name, day in days.items() if name not in SUBMITTED_FROM]
+    return max(lows, default=None), min(highs, default=None)
+
+
+def order_filter(params: Mapping[str, Any], now: datetime) -> Callable[[Order], bool]:
+    """Which orders the filters in `params` keep; none given: those of the 24 hours before
+    `now`."""
+    if not any(name in params for name in FILTERS):
+        since = now - timedelta(hours=24)
+        return lambda order: order.created_at >= since
+    days = filter_days(params)
+    order_id, status = params.get("id_eq"), params.get("status_order_id_eq")
+    reference = params.get("customer_order_reference_eq")
+
+    def matches(order: Order) -> bool:
+        if order_id is not None and order.id != order_id:
+            return False
+        if status is not None and int(order.status) != status:
+            return False
+        if reference is not None and order.reference != reference:
+            return False
+        if not days:
+            return True
+        if order.submitted_at is None:
+            return False
+        submitted = order.submitted_at.date()
+        return all(
+            (submitted >= day)
+            if name in SUBMITTED_FROM
+            else (submitted <= day)
+            if name == "submitted_at_lteq"
+            else (submitted == day)
+            for name, day in days.items()
+        )
+
+    return matches
 
 
 ListedViews = dict[int, tuple[tuple[Any, ...], dict[str, Any], bytes]]
@@ -129,8 +180,9 @@ class VidaxlApi:
     def list_orders(self, call: Call, fmt: str | None) -> Reply:
         """The orders that match, newest first, as many as there are: made as they are sent."""
         customer: Customer = call.principal
-        matches = self.order_filter(call.params)
-        items = self.listed_items(self.candidates(customer, call.params), matches)
+        now = self.world.clock.now()
+        matches = order_filter(call.params, now)
+        items = self.listed_items(self.candidates(customer, call.params, now), matches)
         if fmt == "csv":
             return Reply(
                 Listing(items, self.order_records, tabular.header_row(self.order_columns)), media=CSV
@@ -157,53 +209,26 @@ class VidaxlApi:
             else:
                 yield self.listed(order, views_kept, keep=False)
 
-    def candidates(self, customer: Customer, params: Mapping[str, Any]) -> Iterable[Order]:
+    def candidates(self, customer: Customer, params: Mapping[str, Any], now: datetime) -> Iterable[Order]:
         """The customer's orders that the filters may keep, newest first: the order of `id_eq`,
-        else those of the reference, else all of them (found in the same time however many
-        orders there are; `order_filter` still decides)."""
+        else those of the reference, else the narrowest of those of the status and those
+        submitted in the days asked for, else (no filter) those placed in the 24 hours before
+        `now`: each found in the order book's indexes, in the time of what they hold however many
+        orders the customer has; `order_filter` still decides."""
         orders = self.world.orders
         if params.get("id_eq") is not None:
             order = orders.get(customer.key, params["id_eq"])
             return [] if order is None else [order]
         if params.get("customer_order_reference_eq") is not None:
             return reversed(orders.with_reference(customer.key, params["customer_order_reference_eq"]))
-        return reversed(orders.of(customer.key))
-
-    def order_filter(self, params: Mapping[str, Any]) -> Callable[[Order], bool]:
-        """Which orders the filters in `params` keep; none given: those of the last 24 hours."""
         if not any(name in params for name in FILTERS):
-            since = self.world.clock.now() - timedelta(hours=24)
-            return lambda order: order.created_at >= since
-        days = {
-            name: filter_date(name, params[name])
-            for name in FILTERS
-            if name.startswith("submitted_at") and name in params
-        }
-        order_id, status = params.get("id_eq"), params.get("status_order_id_eq")
-        reference = params.get("customer_order_reference_eq")
-
-        def matches(order: Order) -> bool:
-            if order_id is not None and order.id != order_id:
-                return False
-            if status is not None and int(order.status) != status:
-                return False
-            if reference is not None and order.reference != reference:
-                return False
-            if not days:
-                return True
-            if order.submitted_at is None:
-                return False
-            submitted = order.submitted_at.date()
-            return all(
-                (submitted >= day)
-                if name in SUBMITTED_FROM
-                else (submitted <= day)
-                if name == "submitted_at_lteq"
-                else (submitted == day)
-                for name, day in days.items()
-            )
-
-        return matches
+            since = microseconds(now - timedelta(hours=24))
+            return orders.narrowest(customer.key, {}, {"created": (since, None)}) or []
+        groups = {"status": params["status_order_id_eq"]} if "status_order_id_eq" in params else {}
+        days = filter_days(params)
+        ranks = {"submitted": day_range(days)} if days else {}
+        found = orders.narrowest(customer.key, groups, ranks)
+        return reversed(orders.of(customer.key)) if found is None else found
 
     def listed(self, order: Order, kept: ListedViews, keep: bool) -> tuple[dict[str, Any], bytes]:
         """An order's list view and its JSON, as `kept` (a world's views, taken when its list began)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sandbox.errors import BadRequest, Unprocessable
 from sandbox.vidaxl.world import DELIVERY, VAT_BY_COUNTRY, Addressbook, Customer, NewLine, Order, VidaxlWorld
-from sandbox.world.countries import ISO_3166_ALPHA2
+from sandbox.world.countries import ISO_3166_ALPHA2, upper_code
 
 ADDRESS_FIELDS = (
     "address",
@@ -47,7 +47,7 @@ def _entry(data: dict[str, Any]) -> Addressbook:
     """A new addressbook from the request, not stored yet (id 0)."""
     fields = {name: data.get(name) for name in ADDRESS_FIELDS}
     if isinstance(fields["country"], str):
-        fields["country"] = fields["country"].strip().upper()
+        fields["country"] = upper_code(fields["country"].strip())
     return Addressbook(0, **fields)
 
 

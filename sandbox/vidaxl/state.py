@@ -15,10 +15,11 @@ from sandbox.vidaxl.world import (
     Line,
     Order,
     Parcel,
+    VidaxlBook,
     VidaxlWorld,
 )
 from sandbox.world.catalogue import Stock
-from sandbox.world.orders import OrderBook, changes
+from sandbox.world.orders import changes
 from sandbox.world.snapshot import (
     StateError,
     at,
@@ -226,7 +227,7 @@ def restore(world: VidaxlWorld, state: dict[str, Any]) -> None:
         ).stock
         stock.available, stock.reserved = available, reserved
         Stock.changed()
-    world.orders = OrderBook()
+    world.orders = VidaxlBook()
     for index, data in enumerate(state["orders"]):
         with under("orders", index):
             world.orders.add(_restored(world, data, customers, books))

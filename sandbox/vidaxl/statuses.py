@@ -21,4 +21,8 @@ class StatusOrder(IntEnum):
     @property
     def label(self) -> str:
         """The `status_order_name`: "Awaiting Payment", "Being Prepared", ..."""
-        return self.name.replace("_", " ").title()
+        return LABELS[self]
+
+
+LABELS = {status: status.name.replace("_", " ").title() for status in StatusOrder}
+"""Each status's label, made once (every order's timeline holds them)."""

@@ -8,8 +8,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from faker import Faker
-
 from sandbox.errors import NotFound
 from sandbox.resources import spec_path
 from sandbox.spec.loader import Spec
@@ -32,6 +30,7 @@ from sandbox.vidaxl.world import (
     VidaxlWorld,
 )
 from sandbox.world.clock import Clock, rfc3339
+from sandbox.world.fake import seeded_faker
 from sandbox.world.orders import OrderBook
 
 
@@ -65,9 +64,7 @@ class Vidaxl:
 
     def build(self, fixture: VidaxlFixture, seed: int, locale: str, clock: Clock) -> VidaxlWorld:
         # a Faker of its own, so that a change to another supplier's world leaves this one as it was
-        fake = Faker(locale)
-        fake.seed_instance(f"{seed}:vidaxl")
-        return build_vidaxl_world(fake, seed, fixture, clock)
+        return build_vidaxl_world(seeded_faker(locale, f"{seed}:vidaxl"), seed, fixture, clock)
 
     def api(self, world: Callable[[], VidaxlWorld], spec: Spec) -> SpecApi:
         return VidaxlApi(world, spec)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,10 +24,17 @@ def dec(amount: Decimal | int) -> str:
 
 def time(instant: datetime | None) -> str | None:
     """`2026-11-02T09:00:00.000Z`, as Rails renders a UTC time."""
-    if instant is None:
-        return None
+    return None if instant is None else _time(instant)
+
+
+@functools.lru_cache(maxsize=4096)
+def _time(instant: datetime) -> str:
+    """Kept for the instants shown again and again (an order's times on every read of it); the
+    text is the instant's alone, whatever its time zone."""
     utc = instant.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    if utc.year < 1000:  # strftime's %Y does not pad
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return f"{utc.replace(tzinfo=None).isoformat(timespec='milliseconds')}Z"
 
 
 def addressbook(entry: Addressbook) -> dict[str, Any]:
@@ -57,6 +65,7 @@ def order_fields(order: Order) -> dict[str, Any]:
     arrivals = [estimate[1] for line in order.lines if (estimate := order.estimates(line))]
     total_vat = _sum([line.total_vat for line in order.lines])
     after_vat = before_vat + total_vat
+    before, after = dec(before_vat), dec(after_vat)
     address = order.address
     return {
         "id": order.id,
@@ -69,11 +78,11 @@ def order_fields(order: Order) -> dict[str, Any]:
         "shipping_way": None,
         "shipping_costs": ZERO,
         "date_estimated": None,
-        "total_before_discount": dec(before_vat),
+        "total_before_discount": before,
         "discount_percentage": ZERO,
         "discount_comments": None,
         "discount_total": None,
-        "gross_total": dec(after_vat),
+        "gross_total": after,
         "address": address.address,
         "address2": address.address2,
         "city": address.city,
@@ -85,13 +94,13 @@ def order_fields(order: Order) -> dict[str, Any]:
         "addressbook_id": order.addressbook.id if order.addressbook else None,
         "submitted_at": time(order.submitted_at),
         "customer_order_reference": order.reference or "",
-        "total_before_vat": dec(before_vat),
-        "total_after_vat": dec(after_vat),
+        "total_before_vat": before,
+        "total_after_vat": after,
         "vat_group_id": None,
-        "total_products_before_discount": dec(before_vat),
+        "total_products_before_discount": before,
         "total_vat": dec(total_vat),
-        "total_products_before_vat": dec(before_vat),
-        "total_products_after_vat": dec(after_vat),
+        "total_products_before_vat": before,
+        "total_products_after_vat": after,
         "total_shipping_after_vat": ZERO,
         "sales_rep_id": None,
         "sales_rep_commission": ZERO,
@@ -103,7 +112,7 @@ def order_fields(order: Order) -> dict[str, Any]:
         "payment_ip": None,
         "payment_token": None,
         "payment_payer_id": None,
-        "paid_amount": dec(after_vat) if order.payment_date else ZERO,
+        "paid_amount": after if order.payment_date else ZERO,
         "is_paid": order.payment_date is not None,
         "shipping_option_id": order.shipping_option_id,
         "total_m3": ZERO,

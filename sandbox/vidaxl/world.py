@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from sandbox.vidaxl.statuses import StatusOrder
 from sandbox.world.carriers import tracking_number, tracking_url
@@ -13,6 +15,7 @@ from sandbox.world.catalogue import Stock, Warehouse
 from sandbox.world.clock import Clock
 from sandbox.world.money import cents, vat
 from sandbox.world.orders import Change, OrderBook
+from sandbox.world.recent import Recent
 
 # Standard VAT rates of the countries vidaXL delivers to; deliveries outside the EU are exports
 # at 0 %. Any other country is unsupported ("Could not create order").
@@ -71,13 +74,15 @@ STANDARD_DELIVERY = 1
 DISPATCH_DAYS = 1
 DELIVERY_DAYS = {"NL": 1, "BE": 2, "DE": 2, "LU": 2, "GB": 5, "CH": 5, "NO": 6, "": 4}
 WAREHOUSE = Warehouse("vidaXL Venlo", Decimal(0))
+PRICES_KEPT = 100_000
+"""The most prices `price_for` keeps (products times price factors)."""
 
 
 DELIVERY = ("address", "city", "postal_code", "country", "name", "phone")
 """What an address needs before a parcel can go there (the docs: a phone number always)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Addressbook:
     """One of a customer's addresses. Every line ships to a deliverable one; the order's own may
     hold less (integrations send just `{"country": "DK"}` there, the address on each line)."""
@@ -113,13 +118,24 @@ class Customer:
     price_factor: Decimal
     api_enabled: bool
     addressbooks: list[Addressbook] = field(default_factory=list)
+    _books: dict[int, Addressbook] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """`addressbooks` by id (the first of an id wins, as in the list): each order placed with an
+    address adds one, so that a lookup by id would otherwise walk one per order."""
+    _booked: int = field(default=0, init=False, repr=False, compare=False)
+    """How many of `addressbooks` `_books` holds: those appended since are added at the next lookup."""
 
     @property
     def key(self) -> str:
         return str(self.id)
 
     def addressbook(self, addressbook_id: int) -> Addressbook | None:
-        return next((a for a in self.addressbooks if a.id == addressbook_id), None)
+        if self._booked != len(self.addressbooks):
+            if self._booked > len(self.addressbooks):  # not the list it indexed: start over
+                self._books, self._booked = {}, 0
+            for entry in self.addressbooks[self._booked :]:
+                self._books.setdefault(entry.id, entry)
+            self._booked = len(self.addressbooks)
+        return self._books.get(addressbook_id)
 
 
 @dataclass
@@ -137,7 +153,7 @@ class Product:
     updated_at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     id: int
     product: Product
@@ -147,15 +163,19 @@ class Line:
     addressbook: Addressbook
     reserved: int
     created_at: datetime
-    total_before_vat: Decimal = field(init=False)
-    total_vat: Decimal = field(init=False)
     backordered: int = field(init=False)
     """What stock lacked when the order was placed."""
 
     def __post_init__(self) -> None:
         self.backordered = self.quantity - self.reserved
-        self.total_before_vat = cents(self.price * self.quantity)
-        self.total_vat = vat(self.total_before_vat, self.vat_percentage)
+
+    @property
+    def total_before_vat(self) -> Decimal:
+        return cents(self.price * self.quantity)
+
+    @property
+    def total_vat(self) -> Decimal:
+        return vat(self.total_before_vat, self.vat_percentage)
 
     @property
     def total_after_vat(self) -> Decimal:
@@ -166,14 +186,14 @@ class Line:
         return self.backordered > 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Parcel:
     carrier: str
     tracking_number: str
     tracking_url: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     """A vidaXL order. Whatever changes it sets `updated_at` too (views are kept until it moves)."""
 
@@ -225,6 +245,39 @@ class Order:
         return next((change.at for change in reversed(self.history) if change.event == "refund"), None)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def status_of(order: Order) -> int:
+    return int(order.status)
+
+
+def submitted_day(order: Order) -> int | None:
+    """The day the order was submitted (in its own time's offset, as the filters compare it)."""
+    return None if order.submitted_at is None else order.submitted_at.date().toordinal()
+
+
+def microseconds(instant: datetime) -> int:
+    """`instant` in microseconds since 1970 (an int that sorts as the instants do)."""
+    return (instant - EPOCH) // MICROSECOND
+
+
+def created_instant(order: Order) -> int:
+    return microseconds(order.created_at)
+
+
+class VidaxlBook(OrderBook[Order]):
+    """The orders, also by status (`status_order_id_eq`) and by the day they were submitted (the
+    date filters) and the time they were placed (the list's last 24 hours)."""
+
+    groups: ClassVar[Mapping[str, Callable[[Any], Hashable]]] = {"status": status_of}
+    ranks: ClassVar[Mapping[str, Callable[[Any], int | None]]] = {
+        "submitted": submitted_day,
+        "created": created_instant,
+    }
+
+
 @dataclass
 class NewLine:
     """A line of an order to place, already checked."""
@@ -240,12 +293,15 @@ class VidaxlWorld:
     customers: list[Customer]
     clock: Clock
     rng: random.Random
-    orders: OrderBook[Order] = field(default_factory=OrderBook)
+    orders: OrderBook[Order] = field(default_factory=VidaxlBook)
     next_id: dict[str, int] = field(
         default_factory=lambda: {"order": 70001, "line": 108001, "addressbook": 9001}
     )
 
     def __post_init__(self) -> None:
+        self.prices: dict[tuple[int, Decimal], Decimal] = {}
+        self.recent = Recent()
+        """The address lines and references orders were placed with lately, one string each."""
         self.by_code = {p.code: p for p in self.products}
         self.by_id = {p.id: p for p in self.products}
         self.set_customers(self.customers)
@@ -286,11 +342,19 @@ class VidaxlWorld:
         return self.by_email.get(email.lower())
 
     def price_for(self, customer: Customer, product: Product) -> Decimal:
-        """The customer's price list price, before VAT."""
-        return cents(product.price * customer.price_factor)
+        """The customer's price list price, before VAT: made once per product and price factor (a
+        price to the cent follows from their values alone), the lines of every order share it."""
+        key = (product.id, customer.price_factor)
+        price = self.prices.get(key)
+        if price is None:
+            if len(self.prices) >= PRICES_KEPT:
+                self.prices.clear()
+            price = self.prices[key] = cents(product.price * customer.price_factor)
+        return price
 
     def add_addressbook(self, customer: Customer, **fields: str | None) -> Addressbook:
-        entry = Addressbook(id=self.new_id("addressbook"), **fields)
+        shared = {name: self.recent.one(value) for name, value in fields.items()}
+        entry = Addressbook(id=self.new_id("addressbook"), **shared)
         customer.addressbooks.append(entry)
         return entry
 
@@ -327,7 +391,7 @@ class VidaxlWorld:
             order_id,
             customer,
             StatusOrder.TEMPORARY,
-            reference,
+            self.recent.one(reference),
             comments,
             addressbook,
             order_lines,

@@ -20,3 +20,11 @@ _CODES = """
 """
 
 ISO_3166_ALPHA2 = frozenset(_CODES.split())
+_CANONICAL = {code: code for code in ISO_3166_ALPHA2}
+
+
+def upper_code(text: str) -> str:
+    """`text` in upper case: for a country code, the one string of that code (every order holds
+    one, and most hold the same few)."""
+    upper = text.upper()
+    return _CANONICAL.get(upper, upper)

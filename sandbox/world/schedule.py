@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,8 +17,11 @@ from typing import Any
 
 from sandbox.world.clock import Clock
 
-Version = tuple[str, datetime, int]
-"""What a plan was made for: the order's status, since when, and the rule's index."""
+Plan = tuple[datetime, str, str, str, datetime, int, Any]
+"""An order's next move: when it is due, the API, the order's id, what it was planned for (the
+order's status, since when, the rule's index), and the order. One tuple, in the heap and in
+`pending`, for each order that has a move ahead (every order placed, often), so it is kept flat;
+it sorts by time, then API and id, as the moves are applied."""
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,10 @@ class Schedule:
     def restart(self, tracks: Sequence[Track]) -> None:
         """Forget every plan and follow these orders instead (after a reset)."""
         self.tracks = {track.api: track for track in tracks}
-        self.heap: list[tuple[datetime, str, str, Version]] = []
-        self.pending: dict[tuple[str, str], tuple[Any, Version]] = {}
+        self.heap: list[Plan] = []
+        self.pending: dict[str, dict[str, Plan]] = {track.api: {} for track in tracks}
+        """Each API's plans by order id: the latest plan of each order (the heap keeps the
+        superseded ones until they come up)."""
         self.applied = 0
         for told in self.restarted:
             told()
@@ -67,20 +73,21 @@ class Schedule:
     def touch(self, api: str, order: Any) -> None:
         """(Re)plan `order`'s next move, after its status changed."""
         track = self.tracks[api]
-        status, since = track.status(order), max(track.since(order), self.clock.start)
+        # one string per status, not one per plan
+        status, since = sys.intern(str(track.status(order))), max(track.since(order), self.clock.start)
         moves = [
             (since + rule.after, index, rule)
             for index, rule in enumerate(track.rules)
             if rule.status == status and self._takes(track, order, index, rule)
         ]
-        key = (api, str(order.id))
+        order_id = str(order.id)
         if not moves:
-            self.pending.pop(key, None)
+            self.pending[api].pop(order_id, None)
             return
         due, index, _ = min(moves, key=lambda move: (move[0], move[1]))
-        version = (status, since, index)
-        self.pending[key] = (order, version)
-        heapq.heappush(self.heap, (due, api, str(order.id), version))
+        plan = (due, api, order_id, status, since, index, order)
+        self.pending[api][order_id] = plan
+        heapq.heappush(self.heap, plan)
 
     def catch_up(self) -> int:
         """Apply every move due by now, earliest first; how many were applied."""
@@ -91,11 +98,10 @@ class Schedule:
         now = self.clock.now()
         applied = 0
         while self.heap and self.heap[0][0] <= now:
-            due, api, order_id, version = heapq.heappop(self.heap)
-            planned = self.pending.get((api, order_id))
-            if planned is None or planned[1] != version:
+            plan = heapq.heappop(self.heap)
+            due, api, order_id, _, _, index, order = plan
+            if self.pending[api].get(order_id) is not plan:
                 continue  # superseded by a later plan
-            order, (_, _, index) = planned
             track = self.tracks[api]
             track.apply(order, track.rules[index].event, due)
             applied += 1
