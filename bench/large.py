@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -183,6 +184,8 @@ def stream(server: ServerProcess, fmt: str) -> Streamed:
 
 def large_lists(orders: int = ORDERS) -> str:
     """The figures of each format's list of `orders` orders, as a table."""
+    if shutil.which("curl") is None:
+        raise RuntimeError("bench/large.py reads the lists with curl (Debian: apt-get install -y curl)")
     with ServerProcess.sandbox("--freeze", timeout=60, cwd=ROOT) as server:
         started = time.perf_counter()
         place(server, orders)
