@@ -55,6 +55,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from large import ORDERS as LIST_ORDERS
 from large import large_lists
 from memory import MeasureError, Memory, measure_memory
 from memory import report as memory_report
@@ -1139,6 +1140,12 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         default=FLAT_LARGE,
         help=f"orders of the large store of the flat-cost checks (default {FLAT_LARGE:,}; 0: no checks)",
     )
+    parser.add_argument(
+        "--list-orders",
+        type=int,
+        default=LIST_ORDERS,
+        help=f"orders of the large lists bench/large.py streams (default {LIST_ORDERS:,}; 0: skip)",
+    )
     arguments = parser.parse_args(argv)
     if arguments.startup_runs < 1:
         parser.error("--startup-runs must be at least 1")
@@ -1156,8 +1163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows = bench_requests(wrk, arguments.duration, Path(work))
             large = arguments.flat_orders
             flat = bench_flat(wrk, Path(work), large) if large else None
-        print("large lists: 50,000 orders ...", file=sys.stderr, flush=True)
-        lists = large_lists()
+        lists = ""
+        if arguments.list_orders:
+            print(f"large lists: {arguments.list_orders:,} orders ...", file=sys.stderr, flush=True)
+            lists = large_lists(arguments.list_orders)
     except (BenchError, ServerError, MeasureError, RuntimeError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
@@ -1169,7 +1178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if flat is not None:
         print(flat_report(flat, large))
         figures["flat"] = flat_json(flat, large)
-    print(f"\n{lists}")
+    if lists:
+        print(f"\n{lists}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
