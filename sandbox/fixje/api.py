@@ -20,6 +20,9 @@ from sandbox.world.catalogue import UntilStockChanges
 
 DEFAULT_PAGE_SIZE = 100
 T = TypeVar("T")
+VIEWS_KEPT = 4096
+"""Orders whose views (and their JSON) are kept for the next read, at most (past it, all are made
+afresh)."""
 
 
 def paging(params: Mapping[str, Any], size: str = "pageSize") -> tuple[int, int]:
@@ -106,6 +109,8 @@ class FixjeApi:
         cached = self._views.get(order.id)
         if cached is None or cached[0] != version:
             view = views.order(order)
+            if len(self._views) >= VIEWS_KEPT:  # bounded: past it, all are made afresh
+                self._views.clear()
             cached = self._views[order.id] = (version, view, json_bytes(view))
         return Reply(cached[1], encoded=cached[2])
 

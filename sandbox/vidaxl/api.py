@@ -26,6 +26,9 @@ SUBMITTED_ON = ("submitted_at_castedeq", "submitted_at_casted_eq")
 KEPT = 100
 """The views kept of one list's orders: the newest, which clients ask for again (each costs about
 14 KB; a list of 50,000 kept whole would hold 700 MB)."""
+VIEWS_KEPT = 4096
+"""Orders whose list views (and their JSON) are kept for the next read, at most (past it, all are
+made afresh)."""
 SKIPPED = 64
 """Orders a list's filters leave out between two steps (about 40 us of work)."""
 FILTERS = (
@@ -240,6 +243,8 @@ class VidaxlApi:
             view = views.listed(order)
             cached = (version, view, json_bytes(view))
             if keep:
+                if len(kept) >= VIEWS_KEPT:  # bounded: past it, all are made afresh
+                    kept.clear()
                 kept[order.id] = cached
         return cached[1], cached[2]
 
