@@ -186,7 +186,7 @@ def large_lists(orders: int = ORDERS) -> str:
     """The figures of each format's list of `orders` orders, as a table."""
     if shutil.which("curl") is None:
         raise RuntimeError("bench/large.py reads the lists with curl (Debian: apt-get install -y curl)")
-    with ServerProcess.sandbox("--freeze", timeout=60, cwd=ROOT) as server:
+    with ServerProcess.sandbox("--log-level", "info", "--freeze", timeout=60, cwd=ROOT) as server:
         started = time.perf_counter()
         place(server, orders)
         placed = time.perf_counter() - started

@@ -191,7 +191,7 @@ def per_token(pid: int, conn: Connection, tokens: int) -> float:
 
 def measure_memory(orders: int = 10_000, tenants: int = 5_000) -> Memory:
     """Start a sandbox of its own and measure it (see the module's docstring)."""
-    with ServerProcess.sandbox(timeout=30, poll=0.005, cwd=ROOT) as server:
+    with ServerProcess.sandbox("--log-level", "info", timeout=30, poll=0.005, cwd=ROOT) as server:
         pid = server.pid
         started = rss_kib(pid) / 1024
         conn = Connection(server.host, server.port)

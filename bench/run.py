@@ -78,6 +78,8 @@ CONNECTIONS = 32
 POLL_INTERVAL = 0.005
 READY_TIMEOUT = 30.0
 STARTUP_TARGET_S = 0.6
+AS_USERS_RUN = ("--log-level", "info")
+"""`sandbox serve`'s default log level, access log on (ServerProcess.sandbox starts it at warning)."""
 PRODUCTS_PAGE = 100
 VIDAXL_AUTH = "Basic " + base64.b64encode(b"demo@vidaxl.sandbox:vidaxl-demo-token").decode()
 VIDAXL_LIST = "/api_customer/orders.json"
@@ -212,7 +214,7 @@ def free_port() -> int:
 def sandbox_process() -> ServerProcess:
     """`python -m sandbox serve` on a free port (its banner names it), ready once
     /_sandbox/health answers 200, polled every POLL_INTERVAL."""
-    return ServerProcess.sandbox(timeout=READY_TIMEOUT, poll=POLL_INTERVAL, cwd=ROOT)
+    return ServerProcess.sandbox(*AS_USERS_RUN, timeout=READY_TIMEOUT, poll=POLL_INTERVAL, cwd=ROOT)
 
 
 def ceiling_process(canned: Path, ready: str) -> ServerProcess:
@@ -865,7 +867,7 @@ def bench_flat(wrk: str, work: Path, large: int = FLAT_LARGE) -> Flat:
 
 def sandbox_flat(fixtures: Path) -> ServerProcess:
     return ServerProcess.sandbox(
-        "--fixtures", str(fixtures), timeout=READY_TIMEOUT, poll=POLL_INTERVAL, cwd=ROOT
+        *AS_USERS_RUN, "--fixtures", str(fixtures), timeout=READY_TIMEOUT, poll=POLL_INTERVAL, cwd=ROOT
     )
 
 
