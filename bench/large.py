@@ -11,7 +11,6 @@ The list is read by `curl`, in a process of its own."""
 
 from __future__ import annotations
 
-import base64
 import http.client
 import json
 import shutil
@@ -23,12 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from common import AS_USERS_RUN, VIDAXL_ADDRESS, VIDAXL_AUTH
+
 from sandbox.process import ServerProcess
 
 ORDERS = 50_000
 POSTERS = 4
 """Connections that place the orders at once."""
-AUTH = "Basic " + base64.b64encode(b"demo@vidaxl.sandbox:vidaxl-demo-token").decode()
 LIST = "/api_customer/orders.{}"
 """The list of the last 24 hours (the clock stands still, so all the orders placed are in it)."""
 MEMORY_TARGET_MB = 50.0
@@ -66,7 +66,7 @@ def rss_mb(pid: int) -> float:
 def request(server: ServerProcess, method: str, path: str, body: bytes | None = None) -> bytes:
     connection = http.client.HTTPConnection(server.host, server.port, timeout=60)
     try:
-        headers = {"Authorization": AUTH, "Content-Type": "application/json"}
+        headers = {"Authorization": VIDAXL_AUTH, "Content-Type": "application/json"}
         connection.request(method, path, body, headers)
         answer = connection.getresponse()
         data = answer.read()
@@ -80,17 +80,9 @@ def request(server: ServerProcess, method: str, path: str, body: bytes | None = 
 def order_body(server: ServerProcess) -> bytes:
     products = json.loads(request(server, "GET", "/api_customer/products.json?limit=500"))["data"]
     code = next(p["code"] for p in products if p["active"])
-    address = {
-        "address": "Stationsstraat 12",
-        "city": "Tilburg",
-        "postal_code": "5038 EA",
-        "country": "NL",
-        "name": "Sanne de Vries",
-        "phone": "0131234567",
-    }
     order = {
         "customer_order_reference": "bench",
-        "addressbook": address,
+        "addressbook": VIDAXL_ADDRESS,
         "order_products": [{"product_code": code, "quantity": 1}],
     }
     return json.dumps(order).encode()
@@ -104,7 +96,7 @@ def place(server: ServerProcess, orders: int) -> None:
 
     def post(count: int) -> None:
         connection = http.client.HTTPConnection(server.host, server.port, timeout=60)
-        headers = {"Authorization": AUTH, "Content-Type": "application/json"}
+        headers = {"Authorization": VIDAXL_AUTH, "Content-Type": "application/json"}
         for _ in range(count):
             connection.request("POST", "/api_customer/orders.json", body, headers)
             answer = connection.getresponse()
@@ -163,7 +155,7 @@ def stream(server: ServerProcess, fmt: str) -> Streamed:
             "-w",
             "%{http_code} %{size_download}",
             "-H",
-            f"Authorization: {AUTH}",
+            f"Authorization: {VIDAXL_AUTH}",
             url,
         ],
         capture_output=True,
@@ -186,7 +178,7 @@ def large_lists(orders: int = ORDERS) -> str:
     """The figures of each format's list of `orders` orders, as a table."""
     if shutil.which("curl") is None:
         raise RuntimeError("bench/large.py reads the lists with curl (Debian: apt-get install -y curl)")
-    with ServerProcess.sandbox("--log-level", "info", "--freeze", timeout=60, cwd=ROOT) as server:
+    with ServerProcess.sandbox(*AS_USERS_RUN, "--freeze", timeout=60, cwd=ROOT) as server:
         started = time.perf_counter()
         place(server, orders)
         placed = time.perf_counter() - started

@@ -18,7 +18,6 @@ or alone: `.venv/bin/python bench/memory.py [--orders 10000]`.
 from __future__ import annotations
 
 import argparse
-import base64
 import http.client
 import json
 import sys
@@ -27,6 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from common import AS_USERS_RUN, FIXJE_ADDRESS, FIXJE_DEMO, VIDAXL_ADDRESS, VIDAXL_AUTH
 
 from sandbox.process import ServerError, ServerProcess
 
@@ -38,25 +39,6 @@ WARM = 1100
 SETTLE = 1.3
 """Seconds idle before each reading: the server sweeps after one idle second."""
 TOKENS_PER_TENANT = 100
-DEMO = ("fixje-demo-client", "fixje-demo-secret")
-VIDAXL_AUTH = "Basic " + base64.b64encode(b"demo@vidaxl.sandbox:vidaxl-demo-token").decode()
-FIXJE_ADDRESS = {
-    "firstName": "Sanne",
-    "lastName": "de Vries",
-    "street": "Stationsstraat",
-    "houseNumber": "12",
-    "zipCode": "5038 EA",
-    "city": "Tilburg",
-    "countryCode": "NL",
-}
-VIDAXL_ADDRESS = {
-    "address": "Stationsstraat 12",
-    "city": "Tilburg",
-    "postal_code": "5038 EA",
-    "country": "NL",
-    "name": "Sanne de Vries",
-    "phone": "0131234567",
-}
 
 
 class MeasureError(Exception):
@@ -191,11 +173,11 @@ def per_token(pid: int, conn: Connection, tokens: int) -> float:
 
 def measure_memory(orders: int = 10_000, tenants: int = 5_000) -> Memory:
     """Start a sandbox of its own and measure it (see the module's docstring)."""
-    with ServerProcess.sandbox("--log-level", "info", timeout=30, poll=0.005, cwd=ROOT) as server:
+    with ServerProcess.sandbox(*AS_USERS_RUN, timeout=30, poll=0.005, cwd=ROOT) as server:
         pid = server.pid
         started = rss_kib(pid) / 1024
         conn = Connection(server.host, server.port)
-        fixje = {"Authorization": f"Bearer {conn.login(*DEMO)}"}
+        fixje = {"Authorization": f"Bearer {conn.login(*FIXJE_DEMO)}"}
         fixje_b = per_order(pid, conn, "/api/v1/orders", fixje_body(conn, fixje), fixje, orders)
         vidaxl = {"Authorization": VIDAXL_AUTH}
         vidaxl_b = per_order(pid, conn, "/api_customer/orders.json", vidaxl_body(conn), vidaxl, orders)

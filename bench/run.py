@@ -35,7 +35,6 @@ run saw non-2xx answers or socket errors (its figures are then not trustworthy).
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import platform
@@ -55,6 +54,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from common import AS_USERS_RUN, FIXJE_ADDRESS, VIDAXL_ADDRESS, VIDAXL_AUTH
 from large import ORDERS as LIST_ORDERS
 from large import large_lists
 from memory import MeasureError, Memory, measure_memory
@@ -78,32 +78,12 @@ CONNECTIONS = 32
 POLL_INTERVAL = 0.005
 READY_TIMEOUT = 30.0
 STARTUP_TARGET_S = 0.6
-AS_USERS_RUN = ("--log-level", "info")
-"""`sandbox serve`'s default log level, access log on (ServerProcess.sandbox starts it at warning)."""
 PRODUCTS_PAGE = 100
-VIDAXL_AUTH = "Basic " + base64.b64encode(b"demo@vidaxl.sandbox:vidaxl-demo-token").decode()
 VIDAXL_LIST = "/api_customer/orders.json"
 VIDAXL_CREATE = "/api_customer/orders.json"
 VIDAXL_ONE = "/api_customer/orders"
 """vidaXL's list without a suffix (JSON too), so that the ceiling routes it apart from the .json one."""
 VIDAXL_PRODUCTS = "/api_customer/products.json"
-VIDAXL_ADDRESS = {
-    "address": "Stationsstraat 12",
-    "city": "Tilburg",
-    "postal_code": "5038 EA",
-    "country": "NL",
-    "name": "Sanne de Vries",
-    "phone": "0131234567",
-}
-ADDRESS = {
-    "firstName": "Sanne",
-    "lastName": "de Vries",
-    "street": "Stationsstraat",
-    "houseNumber": "12",
-    "zipCode": "5038 EA",
-    "city": "Tilburg",
-    "countryCode": "NL",
-}
 
 
 class BenchError(Exception):
@@ -313,7 +293,7 @@ def order_body(client: Client) -> bytes:
         "reference": "bench",
         "shippingMethodId": method_id,
         "storeFrontId": storefront_id,
-        "shippingAddress": ADDRESS,
+        "shippingAddress": FIXJE_ADDRESS,
         "orderItems": [{"sku": sku, "quantity": 1}],
     }
     return json.dumps(body).encode()
@@ -927,6 +907,7 @@ def flat_report(flat: Flat, large: int) -> str:
 
 
 def flat_table(table: list[list[str]], numeric: set[int]) -> list[str]:
+    """`table` (its first line the header) as text, the columns in `numeric` aligned right."""
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     lines = [
         "  ".join(
@@ -1032,16 +1013,7 @@ def report(rows: list[Row], startup: Startup) -> str:
         ]
         for row in rows
     ]
-    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
-    numeric = {1, 2, 3, 4, 5}
-    lines = [
-        "  ".join(
-            cell.rjust(w) if i in numeric else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
-        ).rstrip()
-        for line in table
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = flat_table(table, numeric={1, 2, 3, 4, 5})
     lines += [
         "",
         f"start-up to first 200, {len(startup.runs_s)} starts: median {startup.median_s:.3f} s, "
