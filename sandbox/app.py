@@ -129,10 +129,10 @@ class Lane:
             await self.app(scope, receive, send)
             return
         route, params = found
-        self.schedule.catch_up()
         scope["endpoint"], scope["path_params"] = route.endpoint, params
         request = Request(scope, receive, send)
         try:
+            self.schedule.catch_up()
             response = await route.endpoint(request)
         except HTTPException as error:  # as Starlette's ExceptionMiddleware
             response = await self.pages.http_error(request, error)
