@@ -159,6 +159,7 @@ def serve(settings: Settings) -> int:
         settings.max_connections or default_connections(), settings.max_header_size, settings.request_timeout
     )
     collector = Collector()
+    runtime.schedule.restarted.append(collector.replaced)
     # a response still open 3 s after Ctrl-C is cut short
     config = uvicorn.Config(
         collector.watch(app),

@@ -7,8 +7,14 @@ collection, longer as the store grew. `Collector` freezes what survives each ful
 of the last moments, not the size of the store. What is frozen is never collected, so a frozen
 object that later becomes garbage in a cycle (a world replaced by a reset or an import, the objects
 of a request that was in flight) would stay: when the server has been idle for a second, and at
-least once a minute whatever the load, it thaws everything and collects it all at once, and a
-reset or an import does the same at once."""
+least once a minute whatever the load, it thaws everything and collects it all at once.
+
+Such a whole collection is a pause that does grow with the store (about 2 ms per 1,000 orders:
+0.8 s at 320,000), so it is made only when there is reason to think something froze as garbage:
+when the collections since the last one found garbage (objects in cycles that died), after the
+start, which froze its own, or after a reset or an import (`replaced`), whose old worlds froze.
+Requests leave none in practice: over 1,100 collections during POSTs, 401s and lists at thousands
+a second, none found any, and a whole collection after 70 s of POSTs freed nothing."""
 
 from __future__ import annotations
 
@@ -36,6 +42,10 @@ class Collector:
         self.freezes = 0
         self.swept = 0
         """`freezes` as the last sweep left it."""
+        self.found = 0
+        """Objects the collections found to be garbage (the start counts as one)."""
+        self.found_swept = 0
+        """`found` as the last sweep left it."""
         self.swept_at = time.monotonic()
 
     def start(self) -> None:
@@ -48,6 +58,7 @@ class Collector:
             gc.callbacks.append(self.after)
         gc.freeze()
         self.freezes += 1
+        self.found += 1  # the start's garbage froze with the rest
         gc.enable()
 
     def stop(self) -> None:
@@ -56,15 +67,29 @@ class Collector:
         gc.unfreeze()
 
     def after(self, phase: str, info: dict[str, Any]) -> None:
-        if phase == "stop" and info["generation"] == 2:
+        if phase != "stop":
+            return
+        self.found += info["collected"]
+        if info["generation"] == 2:
             gc.freeze()
             self.freezes += 1
+
+    def replaced(self) -> None:
+        """The worlds were replaced (a reset, an import): the old ones froze, and are garbage."""
+        self.found += 1
+
+    @property
+    def due(self) -> bool:
+        """Whether a sweep may free something: what froze since the last one, while the
+        collections found garbage."""
+        return self.freezes > self.swept and self.found > self.found_swept
 
     def sweep(self) -> None:
         """Thaw everything and collect it all: the garbage that froze with the living goes."""
         gc.unfreeze()
         gc.collect()  # which freezes what survives
         self.swept = self.freezes
+        self.found_swept = self.found
         self.swept_at = time.monotonic()
 
     def watch(self, app: ASGIApp) -> ASGIApp:
@@ -78,8 +103,8 @@ class Collector:
 
     async def sweep_when_idle(self) -> None:
         """While requests come, collect every `every` seconds (each walks only what came since
-        the last freeze). Once something froze since the last sweep: sweep when no request came
-        for `idle` seconds, or when the last sweep is `longest` seconds old."""
+        the last freeze). Once a sweep is `due`: sweep when no request came for `idle` seconds, or
+        when the last sweep is `longest` seconds old."""
         seen, heard = self.requests, time.monotonic()
         while True:
             await asyncio.sleep(self.every)
@@ -87,7 +112,7 @@ class Collector:
             if self.requests != seen:
                 seen, heard = self.requests, now
                 gc.collect()  # what came since the last freeze, and only that: then frozen too
-            elif self.freezes > self.swept and now - heard >= self.idle:
+            elif self.due and now - heard >= self.idle:
                 self.sweep()
-            if self.freezes > self.swept and now - self.swept_at >= self.longest:
+            if self.due and now - self.swept_at >= self.longest:
                 self.sweep()

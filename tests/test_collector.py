@@ -117,3 +117,27 @@ def test_the_start_freezes_without_a_collection_and_sweeps_when_idle() -> None:
     finally:
         collector.stop()
         gc.enable()
+
+
+def test_a_sweep_waits_for_a_reason_garbage_found_or_worlds_replaced(collector: Collector) -> None:
+    """A whole collection walks the whole store: after one, the next is made only once a
+    collection found garbage (what froze may be garbage too), or the worlds were replaced."""
+
+    async def serve() -> None:
+        sweeper = asyncio.create_task(collector.sweep_when_idle())
+        await asyncio.sleep(0.5)  # the start's sweep
+        assert collector.swept == collector.freezes and not collector.due
+        gone = frozen_garbage()
+        await asyncio.sleep(0.6)  # idle, but nothing found: no sweep
+        assert gone() is not None and not collector.due
+        Node()  # garbage in a cycle, found by the next collection
+        collector.requests += 1
+        await asyncio.sleep(0.6)
+        assert gone() is None and not collector.due
+        gone = frozen_garbage()
+        collector.replaced()  # a reset: the old worlds froze
+        await asyncio.sleep(0.6)
+        assert gone() is None
+        sweeper.cancel()
+
+    asyncio.run(serve())
