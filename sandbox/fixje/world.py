@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -16,6 +16,9 @@ from sandbox.world.clock import Clock
 from sandbox.world.ids import IdSource
 from sandbox.world.orders import Change, OrderBook
 from sandbox.world.recent import Recent
+
+ADDRESS_FIELDS = tuple(each.name for each in fields(Address))
+"""An address's fields, in the order its class takes them."""
 
 WAREHOUSES = [
     Warehouse("Tilburg DC", Decimal("0.00")),
@@ -142,6 +145,14 @@ class FixjeWorld:
             price = self.unit_prices[key] = product.price + stock.warehouse.additional_cost
         return price
 
+    def stored(self, address: Address) -> Address:
+        """`address` as an order keeps it: the object of an equal address met lately, else one
+        whose texts are each the object of an equal text met lately (a city, a country, a name)."""
+        if address in self.recent.kept:
+            return self.recent.one(address)
+        one = self.recent.one
+        return one(Address(*(one(getattr(address, name)) for name in ADDRESS_FIELDS)))
+
     def next_reference(self) -> str:
         return f"FX-{self.placed + 1:06d}"
 
@@ -187,10 +198,10 @@ class FixjeWorld:
             status=OrderStatus.NEW,
             created_at=created_at or self.clock.now(),
             lines=order_lines,
-            shipping_address=self.recent.one(shipping_address),
+            shipping_address=self.stored(shipping_address),
             shipping_method_id=shipping_method.id,
             storefront_id=storefront.id,
-            billing_address=self.recent.one(billing_address),
+            billing_address=self.stored(billing_address) if billing_address is not None else None,
             requested_delivery_date=requested_delivery_date,
             delivery_note=self.recent.one(delivery_note),
         )
