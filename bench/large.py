@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import AS_USERS_RUN, VIDAXL_ADDRESS, VIDAXL_AUTH
+from common import AS_USERS_RUN, VIDAXL_AUTH, vidaxl_order
 
 from sandbox.process import ServerProcess
 
@@ -77,20 +77,9 @@ def request(server: ServerProcess, method: str, path: str, body: bytes | None = 
         connection.close()
 
 
-def order_body(server: ServerProcess) -> bytes:
-    products = json.loads(request(server, "GET", "/api_customer/products.json?limit=500"))["data"]
-    code = next(p["code"] for p in products if p["active"])
-    order = {
-        "customer_order_reference": "bench",
-        "addressbook": VIDAXL_ADDRESS,
-        "order_products": [{"product_code": code, "quantity": 1}],
-    }
-    return json.dumps(order).encode()
-
-
 def place(server: ServerProcess, orders: int) -> None:
     """`orders` orders of the demo customer, over POSTERS connections at once."""
-    body = order_body(server)
+    body = vidaxl_order(lambda path: json.loads(request(server, "GET", path)))
     shares = [orders // POSTERS + (index < orders % POSTERS) for index in range(POSTERS)]
     failures: list[str] = []
 

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from common import AS_USERS_RUN, FIXJE_ADDRESS, FIXJE_DEMO, VIDAXL_ADDRESS, VIDAXL_AUTH
+from common import AS_USERS_RUN, FIXJE_DEMO, VIDAXL_AUTH, fixje_order, vidaxl_order
 
 from sandbox.process import ServerError, ServerProcess
 
@@ -127,33 +127,6 @@ def growth_b(pid: int, times: int, once: Any) -> float:
     return (settled_kib(pid) - before) * 1024 / times
 
 
-def fixje_body(conn: Connection, headers: dict[str, str]) -> bytes:
-    methods = conn.ok("GET", "/api/v1/shipping-methods", headers=headers)["data"]
-    storefront = conn.ok("GET", "/api/v1/storefronts", headers=headers)["data"][0]["storeFrontId"]
-    sku = conn.ok("GET", "/api/v1/products?page=1&pageSize=1", headers=headers)["data"][0]["sku"]
-    body = {
-        "reference": "bench",
-        "shippingMethodId": next(m["shippingMethodId"] for m in methods if "NL" in m["countries"]),
-        "storeFrontId": storefront,
-        "shippingAddress": FIXJE_ADDRESS,
-        "orderItems": [{"sku": sku, "quantity": 1}],
-    }
-    return json.dumps(body).encode()
-
-
-def vidaxl_body(conn: Connection) -> bytes:
-    products = conn.ok(
-        "GET", "/api_customer/products.json?limit=500", headers={"Authorization": VIDAXL_AUTH}
-    )["data"]
-    code = next(p["code"] for p in products if p["active"] and float(p["quantity"]) > 0)
-    body = {
-        "customer_order_reference": "bench",
-        "addressbook": VIDAXL_ADDRESS,
-        "order_products": [{"product_code": code, "quantity": 1}],
-    }
-    return json.dumps(body).encode()
-
-
 def per_order(
     pid: int, conn: Connection, path: str, body: bytes, headers: dict[str, str], orders: int
 ) -> float:
@@ -178,9 +151,11 @@ def measure_memory(orders: int = 10_000, tenants: int = 5_000) -> Memory:
         started = rss_kib(pid) / 1024
         conn = Connection(server.host, server.port)
         fixje = {"Authorization": f"Bearer {conn.login(*FIXJE_DEMO)}"}
-        fixje_b = per_order(pid, conn, "/api/v1/orders", fixje_body(conn, fixje), fixje, orders)
+        body = fixje_order(lambda path: conn.ok("GET", path, headers=fixje))
+        fixje_b = per_order(pid, conn, "/api/v1/orders", body, fixje, orders)
         vidaxl = {"Authorization": VIDAXL_AUTH}
-        vidaxl_b = per_order(pid, conn, "/api_customer/orders.json", vidaxl_body(conn), vidaxl, orders)
+        body = vidaxl_order(lambda path: conn.ok("GET", path, headers=vidaxl))
+        vidaxl_b = per_order(pid, conn, "/api_customer/orders.json", body, vidaxl, orders)
         token_b = per_token(pid, conn, orders)
         fixje_tenant = growth_b(pid, tenants, lambda: conn.tenant("fixje"))
         vidaxl_tenant = growth_b(pid, tenants, lambda: conn.tenant("vidaxl"))

@@ -54,7 +54,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import AS_USERS_RUN, FIXJE_ADDRESS, VIDAXL_ADDRESS, VIDAXL_AUTH
+from common import AS_USERS_RUN, VIDAXL_AUTH, fixje_order, vidaxl_order
 from large import ORDERS as LIST_ORDERS
 from large import large_lists
 from memory import MeasureError, Memory, measure_memory
@@ -283,32 +283,14 @@ class Client:
 def order_body(client: Client) -> bytes:
     """A valid POST /api/v1/orders body from what the sandbox lists."""
     try:
-        methods = client.json(f"{API}/shipping-methods")["data"]
-        method_id = next(m["shippingMethodId"] for m in methods if "NL" in m["countries"])
-        storefront_id = client.json(f"{API}/storefronts")["data"][0]["storeFrontId"]
-        sku = client.json(f"{API}/products?page=1&pageSize=1")["data"][0]["sku"]
+        return fixje_order(client.json)
     except (KeyError, IndexError, StopIteration) as error:
         raise BenchError(f"cannot build an order body from the sandbox's lists: {error!r}") from error
-    body = {
-        "reference": "bench",
-        "shippingMethodId": method_id,
-        "storeFrontId": storefront_id,
-        "shippingAddress": FIXJE_ADDRESS,
-        "orderItems": [{"sku": sku, "quantity": 1}],
-    }
-    return json.dumps(body).encode()
 
 
 def vidaxl_order_body(client: Client) -> bytes:
     """A valid POST /api_customer/orders.json body: an active product in stock, to NL."""
-    products = client.json("/api_customer/products.json?limit=500", VIDAXL_AUTH)["data"]
-    code = next(p["code"] for p in products if p["active"] and float(p["quantity"]) > 0)
-    body = {
-        "customer_order_reference": "bench",
-        "addressbook": VIDAXL_ADDRESS,
-        "order_products": [{"product_code": code, "quantity": 1}],
-    }
-    return json.dumps(body).encode()
+    return vidaxl_order(lambda path: client.json(path, VIDAXL_AUTH))
 
 
 def make_cases(client: Client) -> list[Case]:
