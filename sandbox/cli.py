@@ -162,7 +162,7 @@ def serve(settings: Settings) -> int:
     runtime.schedule.restarted.append(collector.replaced)
     # a response still open 3 s after Ctrl-C is cut short
     config = uvicorn.Config(
-        collector.watch(app),
+        app,
         log_level=settings.log_level,
         lifespan="off",
         timeout_graceful_shutdown=3,
@@ -171,7 +171,7 @@ def serve(settings: Settings) -> int:
     access = batch_access_log()
     if access is None:
         logging.getLogger("uvicorn.access").addFilter(mask_tokens)
-    config.http = limited(limits, access)
+    config.http = limited(limits, access, collector)
     collector.start()
     try:
         Server(config, app.state.dashboard.close, collector).run(sockets=[sock])

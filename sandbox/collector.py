@@ -23,8 +23,6 @@ import gc
 import time
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
-
 EVERY = 0.1
 """Seconds between two collections while requests come: each walks only what came since the last."""
 IDLE = 1.0
@@ -39,6 +37,7 @@ class Collector:
         self.idle = idle
         self.longest = longest
         self.requests = 0
+        """Counted by the server's protocol as each request begins (`limits.limited`)."""
         self.freezes = 0
         self.swept = 0
         """`freezes` as the last sweep left it."""
@@ -91,15 +90,6 @@ class Collector:
         self.swept = self.freezes
         self.found_swept = self.found
         self.swept_at = time.monotonic()
-
-    def watch(self, app: ASGIApp) -> ASGIApp:
-        """`app`, counting its requests (the sweeps wait for a quiet moment)."""
-
-        async def counted(scope: Scope, receive: Receive, send: Send) -> None:
-            self.requests += 1
-            await app(scope, receive, send)
-
-        return counted
 
     async def sweep_when_idle(self) -> None:
         """While requests come, collect every `every` seconds (each walks only what came since

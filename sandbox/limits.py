@@ -49,21 +49,32 @@ class AccessLogger(Protocol):
     def info(self, message: str, client: str, method: str, path: str, version: str, status: int) -> None: ...
 
 
-def limited(limits: Limits, access: AccessLogger | None = None) -> type[HttpToolsProtocol]:
+class Counted(Protocol):
+    """What counts the requests as they begin (`collector.Collector`, whose sweeps wait for a
+    quiet moment)."""
+
+    requests: int
+
+
+def limited(
+    limits: Limits, access: AccessLogger | None = None, counted: Counted | None = None
+) -> type[HttpToolsProtocol]:
     """uvicorn's httptools protocol under `limits` (pass it as `uvicorn.Config(http=...)`), its
-    access lines written by `access` when given."""
+    access lines written by `access` when given, each request counted in `counted.requests`."""
 
     class Limited(LimitedHttp):
         pass
 
     Limited.limits = limits
     Limited.access = access
+    Limited.counted = counted
     return Limited
 
 
 class LimitedHttp(HttpToolsProtocol):
     limits: Limits
     access: AccessLogger | None = None
+    counted: Counted | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,7 +84,11 @@ class LimitedHttp(HttpToolsProtocol):
         """Bytes of the head of the request being read; None while a body or nothing is."""
         self.tail = b""
         """The last bytes seen of the head, for an end of head split between two reads."""
+        self.since: float | None = None
+        """When the request now arriving began (or the connection opened); None between two."""
         self.deadline: asyncio.TimerHandle | None = None
+        """The connection's one timer: it checks `since` when it rings, so that a request costs
+        no timer of its own (keep-alive connections ask many a second)."""
         self.refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -81,7 +96,7 @@ class LimitedHttp(HttpToolsProtocol):
         if len(self.connections) > self.limits.connections:
             self.refuse(503, "Too many open connections; try again shortly.")
             return
-        self.arm()
+        self.begin()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.disarm()
@@ -104,7 +119,9 @@ class LimitedHttp(HttpToolsProtocol):
     # a read is counted from the next read on (at most one read's bytes uncounted).
     def on_message_begin(self) -> None:
         self.head, self.tail = 0, b""
-        self.arm()
+        self.begin()
+        if self.counted is not None:
+            self.counted.requests += 1
         super().on_message_begin()
 
     def on_headers_complete(self) -> None:
@@ -112,20 +129,34 @@ class LimitedHttp(HttpToolsProtocol):
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
-        self.disarm()
+        self.since = None
         super().on_message_complete()
 
-    def arm(self) -> None:
-        self.disarm()
-        self.deadline = self.loop.call_later(self.limits.timeout, self.timed_out)
+    def begin(self) -> None:
+        """A request begins to arrive (or may, on a new connection): whole within the timeout."""
+        self.since = self.loop.time()
+        if self.deadline is None:
+            self.deadline = self.loop.call_at(self.since + self.limits.timeout, self.ring)
+
+    def ring(self) -> None:
+        """The timer: the request arriving now is out of time, or the timer waits for its end
+        (or goes, with none arriving)."""
+        self.deadline = None
+        if self.since is None:
+            return
+        due = self.since + self.limits.timeout
+        if self.loop.time() < due:
+            self.deadline = self.loop.call_at(due, self.ring)
+        else:
+            self.timed_out()
 
     def disarm(self) -> None:
+        self.since = None
         if self.deadline is not None:
             self.deadline.cancel()
             self.deadline = None
 
     def timed_out(self) -> None:
-        self.deadline = None
         if self.cycle is not None and self.cycle.response_started and not self.cycle.response_complete:
             self.transport.close()  # the app has begun to answer a body that stopped coming
         else:

@@ -308,3 +308,17 @@ def test_item6_slow_and_idle_clients_time_out_and_connections_are_capped() -> No
             for sock in idle:
                 sock.close()
         assert health_in(limited, 5) < 5
+
+
+def test_item6_each_request_on_a_kept_connection_has_the_whole_timeout() -> None:
+    """A connection's one timer rings at the first request's deadline; a later request that
+    began since has its own, counted from its first byte."""
+    with serve("--freeze", "--request-timeout", "1") as limited:
+        with socket.create_connection((limited.host, limited.port), timeout=10) as sock:
+            sock.sendall(b"GET /_sandbox/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200 OK")
+            time.sleep(0.7)
+            sock.sendall(b"GET /_sandbox/health HTTP/1.1\r\nHost: loc")  # never ends
+            began = time.monotonic()
+            assert sock.recv(4096).startswith(b"HTTP/1.1 408 Request Timeout")
+            assert 0.9 < time.monotonic() - began < 5
