@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import uuid
+
 import pytest
 from faker import Faker
 from starlette.testclient import TestClient
 
 from sandbox.world.fake import seeded_faker
+from sandbox.world.ids import IdSource
 from tests.helpers import FIRST_PRODUCT, FIXJE_OTHER, UTRECHT, VIDAXL_DEMO, Partner, make_app, vidaxl_order_to
 
 VIDAXL_READS = [
@@ -89,3 +93,12 @@ def test_the_seeding_faker_names_as_faker_with_all_its_providers(locale: str) ->
         expected = [getattr(whole, method)() for _ in range(50) for method in methods]
         fake = seeded_faker(locale, seed)
         assert [getattr(fake, method)() for _ in range(50) for method in methods] == expected
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2026])
+def test_ids_are_the_uuids_of_earlier_releases(seed: int) -> None:
+    """An id is `uuid.UUID(int=bits, version=4)` of the generator's next 128 bits, as it always
+    was: a seed's ids stay the same from one release to the next."""
+    ids, bits = IdSource(random.Random(seed)), random.Random(seed)
+    for _ in range(5000):
+        assert ids.uuid() == str(uuid.UUID(int=bits.getrandbits(128), version=4))
