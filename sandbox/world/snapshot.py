@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -54,19 +54,43 @@ def unique(ids: list[Any], path: Path, what: str) -> None:
 def plain(value: Any) -> Any:
     """`value` as JSON-ready data: dataclasses as objects of their init fields, decimals as
     strings, times in ISO 8601, enums as their values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    make = _MAKERS.get(kind)
+    if make is None:
+        make = _MAKERS[kind] = _maker(kind)
+    return make(value)
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+"""What JSON holds as it is (the most of a state: ids, names, counts)."""
+
+_MAKERS: dict[type, Callable[[Any], Any]] = {}
+"""How a value of each type other than those is made plain, worked out at its first."""
+
+
+def _maker(kind: type) -> Callable[[Any], Any]:
+    # a field, item or entry is looked at here before `plain` is called for it: most need nothing
+    as_is = _AS_IS
+    if dataclasses.is_dataclass(kind):
+        names = tuple(f.name for f in dataclasses.fields(kind) if f.init)
+        return lambda value: {
+            name: field if type(field) in as_is else plain(field)
+            for name in names
+            for field in (getattr(value, name),)
+        }
+    if issubclass(kind, Enum):
+        return lambda value: value.value
+    if issubclass(kind, Decimal):
+        return str
+    if issubclass(kind, datetime | date):
+        return lambda value: value.isoformat()
+    if issubclass(kind, dict):
+        return lambda value: {str(k): v if type(v) in as_is else plain(v) for k, v in value.items()}
+    if issubclass(kind, list | tuple):
+        return lambda value: [v if type(v) in as_is else plain(v) for v in value]
+    return lambda value: value
 
 
 def at(text: str) -> datetime:
