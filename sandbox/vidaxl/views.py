@@ -9,6 +9,7 @@ from typing import Any
 
 from sandbox.vidaxl import documents
 from sandbox.vidaxl.world import SHIPPING_OPTIONS, Addressbook, Customer, Line, Order, Product
+from sandbox.world.money import vat
 
 ZERO = "0.0"
 
@@ -59,11 +60,22 @@ def _sum(values: list[Decimal]) -> Decimal:
     return sum(values, Decimal(0))
 
 
-def order_fields(order: Order) -> dict[str, Any]:
-    """Every field of the docs' create sample, in its order."""
-    before_vat = _sum([line.total_before_vat for line in order.lines])
+Money = tuple[Decimal, Decimal]
+"""A line's total before VAT and its VAT."""
+
+
+def money(line: Line) -> Money:
+    """A line's totals, worked out once for a view (the order's fields and the line's show them)."""
+    before = line.total_before_vat
+    return before, vat(before, line.vat_percentage)
+
+
+def order_fields(order: Order, moneys: list[Money] | None = None) -> dict[str, Any]:
+    """Every field of the docs' create sample, in its order (`moneys`: each line's `money`)."""
+    moneys = moneys if moneys is not None else [money(line) for line in order.lines]
+    before_vat = _sum([before for before, _ in moneys])
     arrivals = [estimate[1] for line in order.lines if (estimate := order.estimates(line))]
-    total_vat = _sum([line.total_vat for line in order.lines])
+    total_vat = _sum([line_vat for _, line_vat in moneys])
     after_vat = before_vat + total_vat
     before, after = dec(before_vat), dec(after_vat)
     address = order.address
@@ -147,9 +159,11 @@ def order_fields(order: Order) -> dict[str, Any]:
     }
 
 
-def line_fields(order: Order, line: Line) -> dict[str, Any]:
-    """Every field of an order product in the docs' create sample, in its order."""
+def line_fields(order: Order, line: Line, totals: Money | None = None) -> dict[str, Any]:
+    """Every field of an order product in the docs' create sample, in its order (`totals`: the
+    line's `money`)."""
     dispatch, delivery = order.estimates(line) or (None, None)
+    before, line_vat = totals if totals is not None else money(line)
     return {
         "id": line.id,
         "order_id": order.id,
@@ -159,11 +173,11 @@ def line_fields(order: Order, line: Line) -> dict[str, Any]:
         "final_price": dec(line.price),
         "discount_percentage": ZERO,
         "vat_percentage": dec(line.vat_percentage),
-        "total_before_vat": dec(line.total_before_vat),
+        "total_before_vat": dec(before),
         "comments_customer": None,
         "comments_wholesaler": None,
-        "total_vat": dec(line.total_vat),
-        "total_after_vat": dec(line.total_after_vat),
+        "total_vat": dec(line_vat),
+        "total_after_vat": dec(before + line_vat),
         "option_value_ids": None,
         "created_at": time(line.created_at),
         "updated_at": time(order.updated_at),
@@ -181,9 +195,10 @@ def line_fields(order: Order, line: Line) -> dict[str, Any]:
 
 def created(order: Order) -> dict[str, Any]:
     """The answer to a create: `{"order": {...}, "order_products": [...]}`."""
+    moneys = [money(line) for line in order.lines]
     return {
-        "order": order_fields(order),
-        "order_products": [line_fields(order, line) for line in order.lines],
+        "order": order_fields(order, moneys),
+        "order_products": [line_fields(order, line, m) for line, m in zip(order.lines, moneys, strict=True)],
     }
 
 
@@ -200,7 +215,8 @@ def customer_fields(customer: Customer) -> dict[str, Any]:
 
 def listed(order: Order) -> dict[str, Any]:
     """One element of the order list: `{"order": {..., "order_products": [{"order_product": ...}]}}`."""
-    fields = order_fields(order)
+    moneys = [money(line) for line in order.lines]
+    fields = order_fields(order, moneys)
     fields.update(
         {
             "status_order_name": order.status.label,
@@ -213,16 +229,18 @@ def listed(order: Order) -> dict[str, Any]:
             "addressbook_reference_code": order.addressbook.reference_code if order.addressbook else None,
             "replacement_tracking_number": order.replacement_tracking_number,
             **customer_fields(order.customer),
-            "order_products": [listed_line(order, line) for line in order.lines],
+            "order_products": [
+                listed_line(order, line, m) for line, m in zip(order.lines, moneys, strict=True)
+            ],
         }
     )
     return {"order": fields}
 
 
-def listed_line(order: Order, line: Line) -> dict[str, Any]:
+def listed_line(order: Order, line: Line, totals: Money | None = None) -> dict[str, Any]:
     """A line of a listed order: `{"order_product": {...}}`, with what integrations read beyond the
     create sample (the estimates again as `*_date`: timestamps, despite the name)."""
-    fields = line_fields(order, line)
+    fields = line_fields(order, line, totals)
     return {
         "order_product": {
             **fields,
