@@ -58,7 +58,7 @@ def _address(
     if "addressbook" in data:
         entry = _entry(data["addressbook"])
         where = f"{path}addressbook"
-        if not entry.missing() and not any(ch.isdigit() for ch in f"{entry.address}{entry.address2 or ''}"):
+        if not entry.missing() and not any(map(str.isdigit, f"{entry.address}{entry.address2 or ''}")):
             invalid.add(f"{where}.address", HOUSE_NUMBER)
         if entry.country:
             _country(entry.country, data["addressbook"]["country"], f"{where}.country", refusal)

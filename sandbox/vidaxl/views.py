@@ -16,7 +16,9 @@ ZERO = "0.0"
 
 def dec(amount: Decimal | int) -> str:
     """A decimal as Ruby's BigDecimal prints it: `95.97`, `1.0`, `9.5`."""
-    text = f"{Decimal(amount):f}"
+    if type(amount) is int:
+        return f"{amount}.0"
+    text = f"{amount:f}"
     if "." not in text:
         return text + ".0"
     text = text.rstrip("0")

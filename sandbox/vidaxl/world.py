@@ -102,7 +102,8 @@ class Addressbook:
 
     def missing(self) -> list[str]:
         """The fields a delivery needs that this address lacks."""
-        return [name for name in DELIVERY if not (getattr(self, name) or "").strip()]
+        given = (self.address, self.city, self.postal_code, self.country, self.name, self.phone)
+        return [name for name, value in zip(DELIVERY, given, strict=True) if not (value or "").strip()]
 
 
 @dataclass
