@@ -187,6 +187,14 @@ def test_a_probability_is_seeded() -> None:
     assert chances(7) != first
 
 
+def test_a_tiny_probability_is_kept_and_shown(demo: Partner) -> None:
+    """orjson writes 1e-05 as 0.00001: the same number, which the response check lets through."""
+    rule = add(demo.client, api="vidaxl", status=503, probability=0.00001)
+    assert rule["probability"] == 1e-05
+    listed = demo.client.get("/_sandbox/faults").json()["faults"]
+    assert [r["probability"] for r in listed if r["id"] == rule["id"]] == [1e-05]
+
+
 def test_latency_delays_a_normal_answer(demo: Partner) -> None:
     add(demo.client, api="fixje", path="/api/v1/storefronts", latencyMs=300)
     started = time.monotonic()
