@@ -18,7 +18,7 @@ def dec(amount: Decimal | int) -> str:
     """A decimal as Ruby's BigDecimal prints it: `95.97`, `1.0`, `9.5`."""
     if type(amount) is int:
         return f"{amount}.0"
-    text = f"{amount:f}"
+    text = f"{amount if type(amount) is Decimal else Decimal(amount):f}"
     if "." not in text:
         return text + ".0"
     text = text.rstrip("0")
