@@ -17,6 +17,7 @@ from starlette.requests import Request
 from sandbox.errors import BadRequest, Unauthorized
 from sandbox.fixje.world import FixjeWorld, Partner
 from sandbox.spec.router import Call, Reply
+from sandbox.world import entropy
 
 TOKEN_LIFETIME = 3600
 TOKENS_PER_CLIENT = 100
@@ -60,7 +61,7 @@ class Tokens:
         held = self.by_client.get(partner.client_id, OrderedDict())
         while len(held) >= TOKENS_PER_CLIENT:
             self.revoke(next(iter(held)))
-        key = secrets.token_urlsafe(32)
+        key = entropy.token_urlsafe(32)
         self._put(key, Token(partner, now + timedelta(seconds=TOKEN_LIFETIME)))
         self.by_client.setdefault(partner.client_id, OrderedDict())[key] = None
         return key

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -22,6 +21,7 @@ from sandbox.spec.loader import Spec
 from sandbox.spec.router import SpecApi
 from sandbox.spec.xmlcodec import xml_writer
 from sandbox.supplier import Account, Field, OrderPage, Rendering, Shipped, money, pretty_json, pretty_xml
+from sandbox.world import entropy
 from sandbox.world.carriers import tracking_url
 from sandbox.world.clock import Clock, rfc3339
 from sandbox.world.fake import seeded_faker
@@ -122,7 +122,7 @@ class Fixje:
         return len(world.partners) - len(fixture.partners)
 
     def add_tenant(self, world: FixjeWorld, name: str, key: str) -> dict[str, Any]:
-        partner = world.add_partner(name, key, secrets.token_urlsafe(24))
+        partner = world.add_partner(name, key, entropy.token_urlsafe(24))
         return {
             "api": self.name,
             "name": name,

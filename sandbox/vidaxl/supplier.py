@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -29,6 +28,7 @@ from sandbox.vidaxl.world import (
     Order,
     VidaxlWorld,
 )
+from sandbox.world import entropy
 from sandbox.world.clock import Clock, rfc3339
 from sandbox.world.fake import seeded_faker
 from sandbox.world.orders import OrderBook
@@ -121,7 +121,7 @@ class Vidaxl:
         return len(world.customers) - len(fixture.customers)
 
     def add_tenant(self, world: VidaxlWorld, name: str, key: str) -> dict[str, Any]:
-        customer = world.add_customer(name, f"{key}@vidaxl.sandbox", secrets.token_urlsafe(24))
+        customer = world.add_customer(name, f"{key}@vidaxl.sandbox", entropy.token_urlsafe(24))
         return {"api": self.name, "name": name, "email": customer.email, "token": customer.token}
 
     def place(

@@ -30,11 +30,24 @@ class Clock:
         self._mark = monotonic()
         self.frozen = frozen
         self.scale = scale
+        self.pinned: datetime | None = None
+        """While set (`pin`), the time `now` gives, however the clock runs meanwhile."""
 
     def now(self) -> datetime:
+        if self.pinned is not None:
+            return self.pinned
         if self.frozen:
             return self._base
         return self._base + timedelta(seconds=(self._monotonic() - self._mark) * self.scale)
+
+    def pin(self, instant: datetime) -> None:
+        """Give `instant` as the time until `unpin`: a change to the state sees one time from start
+        to end, the one its record keeps, so that replaying it gives the same. The clock itself
+        runs on meanwhile (or is set, frozen, resumed: `set` moves the pin too)."""
+        self.pinned = instant
+
+    def unpin(self) -> None:
+        self.pinned = None
 
     def freeze(self) -> None:
         """Stop the clock where it is."""
@@ -50,6 +63,8 @@ class Clock:
     def set(self, instant: datetime) -> None:
         self._base = instant.astimezone(UTC)
         self._mark = self._monotonic()
+        if self.pinned is not None:
+            self.pinned = self._base
 
     def advance(self, delta: timedelta) -> None:
         self.set(self.now() + delta)
