@@ -4,7 +4,9 @@ front of its handlers), then the control API, the docs and the dashboard."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -20,15 +22,16 @@ from sandbox.control.api import ControlApi
 from sandbox.control.scenarios import Scenarios
 from sandbox.docs import docs_routes
 from sandbox.errors import ApiError, InternalError, from_status
-from sandbox.fixtures import FixtureError, load_fixtures
+from sandbox.fixtures import FixtureError, Fixtures, load_fixtures
 from sandbox.guard import Guard, Hosts
 from sandbox.resources import data_dir
-from sandbox.runtime import Runtime, Seeded
+from sandbox.runtime import Runtime, Seeded, seed_of
 from sandbox.settings import Settings
 from sandbox.spec.http import negotiate
 from sandbox.spec.loader import Spec
-from sandbox.spec.router import ResponseContractError, SpecApi, build_routes, offers_xml, respond
+from sandbox.spec.router import Operation, ResponseContractError, SpecApi, build_routes, offers_xml, respond
 from sandbox.spec.xmlcodec import xml_writer
+from sandbox.store import Identity, Recorder, Store
 from sandbox.supplier import Supplier
 from sandbox.suppliers import SUPPLIERS
 from sandbox.ui.dashboard import Dashboard
@@ -152,13 +155,46 @@ class SandboxApp(Starlette):
         return stack if self.lane is None else self.lane(stack)
 
 
+def closing(runtime: Runtime) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """The app's lifespan (an in-process server, a test client): the store is closed at its end.
+    `sandbox serve` runs without one and closes it itself."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if runtime.store is not None:
+            runtime.store.close(runtime.clock, runtime.settings.journal_size)
+
+    return lifespan
+
+
+CONTROL = "sandbox"
+"""The control API's name in a durable sandbox's records."""
+
+
+def open_store(settings: Settings, fixtures: Fixtures, suppliers: Sequence[Supplier]) -> Store | None:
+    """The database of a durable sandbox (`--data`), checked against what makes the seeded world;
+    None in memory. StoreError when it cannot be used."""
+    if settings.data is None:
+        return None
+    digest = hashlib.sha256(settings.fixtures.read_bytes()).hexdigest()[:16]
+    identity = Identity(
+        seed_of(settings, fixtures),
+        f"{settings.fixtures.name} (sha256 {digest})",
+        settings.scenario,
+        tuple(supplier.name for supplier in suppliers),
+    )
+    return Store(settings.data, identity, reset=settings.data_reset)
+
+
 def create_app(
     settings: Settings, suppliers: Sequence[Supplier] = SUPPLIERS, *, seeded: Seeded | None = None
 ) -> Starlette:
     """A sandbox app of `suppliers` with its own state, built from `settings`. `seeded`: worlds
     already built from the same fixtures and seed (tests build them once), copied, not shared."""
     fixtures = load_fixtures(settings.fixtures, suppliers)
-    runtime = Runtime(settings, fixtures, suppliers, seeded=seeded)
+    store = open_store(settings, fixtures, suppliers)
+    runtime = Runtime(settings, fixtures, suppliers, seeded=seeded, store=store)
     scenarios = Scenarios(data_dir("fixtures") / "scenarios", runtime)
     if settings.scenario:
         try:
@@ -171,6 +207,9 @@ def create_app(
     routes: list[BaseRoute] = []
     operations: list[Route] = []
     owners: list[tuple[tuple[str, ...], SpecApi, Spec, str]] = []
+    recorder = Recorder(store, runtime.clock, lambda: runtime.schedule) if store is not None else None
+    by_id: dict[str, dict[str, Operation]] = {}
+    """Each API's operations by operationId, for the changes a durable sandbox replays."""
     for supplier in suppliers:
         name, api, spec = supplier.name, runtime.apis[supplier.name], runtime.specs[supplier.name]
         operations += build_routes(
@@ -181,6 +220,8 @@ def create_app(
             observe=runtime.journal.observer(name, supplier.credential),
             limiter=runtime.rate_limits.limiter(name, supplier.credential),
             gate=runtime.faults.gate(name, supplier.credential),
+            recorder=recorder.bound(name) if recorder is not None else None,
+            operations=by_id.setdefault(name, {}),
         )
         owners.append((supplier.prefixes, api, spec, supplier.error_schema))
     routes += operations
@@ -190,12 +231,20 @@ def create_app(
         control,
         body_limit=settings.body_limit,
         check_responses=settings.check_responses,
+        recorder=recorder.bound(CONTROL) if recorder is not None else None,
+        operations=by_id.setdefault(CONTROL, {}),
     )
+    if store is not None and recorder is not None:
+        recorder.replay(by_id, settings.time_scale)
+        runtime.journal.load(store.journal(settings.journal_size))
+        runtime.journal.kept, runtime.journal.cleared = store.journaled, store.clear_journal
+        store.flush(runtime.clock, settings.journal_size)
     # routes are tried in order: the APIs' first, so that their requests match soonest
     routes += docs_routes(runtime) + dashboard.routes()
     pages = ErrorPages([*owners, ((control.prefix,), control, runtime.control_spec, "Error")])
     hosts = Hosts(settings.host, settings.allowed_hosts)
     app = SandboxApp(
+        lifespan=closing(runtime),
         routes=routes,
         middleware=[Middleware(Guard, hosts=hosts), Middleware(CatchUp, schedule=runtime.schedule)],
         exception_handlers={HTTPException: pages.http_error, Exception: pages.server_error},

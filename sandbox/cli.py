@@ -9,8 +9,9 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -24,6 +25,7 @@ from sandbox.limits import Limits, default_connections, limited
 from sandbox.runtime import Runtime
 from sandbox.settings import Settings, add_serve_arguments, settings_from
 from sandbox.spec.router import DroppedConnection
+from sandbox.store import StoreError
 
 
 def parser() -> argparse.ArgumentParser:
@@ -120,20 +122,28 @@ class Server(uvicorn.Server):
     waits for every open response, and a stream stays open until its browser goes), and runs the
     garbage collector's timetable (`Collector.sweep_when_idle`) while it serves."""
 
-    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None], collector: Collector) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        on_stop: Callable[[], None],
+        collector: Collector,
+        chores: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
+    ) -> None:
         super().__init__(config)
         self.on_stop = on_stop
         self.collector = collector
-        self.sweeper: asyncio.Task[None] | None = None
+        self.chores = [collector.sweep_when_idle, *chores]
+        """What runs beside the requests while the server serves (and is cancelled at its stop)."""
+        self.running: list[asyncio.Task[None]] = []
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
-        self.sweeper = asyncio.create_task(self.collector.sweep_when_idle())
+        self.running = [asyncio.create_task(chore()) for chore in self.chores]
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.on_stop()
-        if self.sweeper is not None:
-            self.sweeper.cancel()
+        for task in self.running:
+            task.cancel()
         await super().shutdown(sockets)
 
 
@@ -143,7 +153,7 @@ def serve(settings: Settings) -> int:
     gc.disable()
     try:
         app = create_app(settings)
-    except FixtureError as error:
+    except (FixtureError, StoreError) as error:
         gc.enable()
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
@@ -172,11 +182,17 @@ def serve(settings: Settings) -> int:
     if access is None:
         logging.getLogger("uvicorn.access").addFilter(mask_tokens)
     config.http = limited(limits, access, collector)
+    store = runtime.store
+    chores = []
+    if store is not None:  # the journal of requests that changed nothing, and the clock's place
+        chores.append(lambda: store.flush_every(runtime.clock, settings.journal_size))
     collector.start()
     try:
-        Server(config, app.state.dashboard.close, collector).run(sockets=[sock])
+        Server(config, app.state.dashboard.close, collector, chores).run(sockets=[sock])
     finally:
         collector.stop()
+        if store is not None:
+            store.close(runtime.clock, settings.journal_size)
     return 0
 
 

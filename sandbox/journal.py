@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -40,6 +41,10 @@ class Journal:
         self.count = 0
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
         """Told of each entry as it comes (the dashboard's live feed); none, no cost."""
+        self.kept: Callable[[int, list[Any]], None] | None = None
+        """Given each entry as JSON holds it, by a durable sandbox's store."""
+        self.cleared: Callable[[], None] | None = None
+        """Told when the journal is cleared, by a durable sandbox's store."""
 
     def observer(self, api: str, credential: Callable[[Any], str | None]) -> Observer:
         """What the router calls after each request to `api`; `credential` names the principal."""
@@ -59,6 +64,8 @@ class Journal:
                 masked(body[:BODY_SHOWN]),
             )
             self.entries.append(entry)
+            if self.kept is not None:
+                self.kept(self.count, stored(entry))
             if self.listeners:
                 shown = view(entry)
                 for listener in self.listeners:
@@ -78,6 +85,45 @@ class Journal:
 
     def clear(self) -> None:
         self.entries.clear()
+        if self.cleared is not None:
+            self.cleared()
+
+    def load(self, kept: list[list[Any]]) -> None:
+        """Entries a durable sandbox kept (`stored`), oldest first; numbering goes on after them."""
+        self.entries.extend(loaded(entry) for entry in kept)
+        if self.entries:
+            self.count = max(self.count, self.entries[-1][0])
+
+
+def stored(entry: tuple[Any, ...]) -> list[Any]:
+    """An entry as JSON holds it."""
+    number, time, name, method, where, query, code, who, body = entry
+    return [
+        number,
+        time.isoformat(),
+        name,
+        method,
+        where,
+        query.decode("latin-1"),
+        code,
+        who,
+        body.decode("latin-1"),
+    ]
+
+
+def loaded(kept: list[Any]) -> tuple[Any, ...]:
+    number, time, name, method, where, query, code, who, body = kept
+    return (
+        number,
+        datetime.fromisoformat(time),
+        name,
+        method,
+        where,
+        query.encode("latin-1"),
+        code,
+        who,
+        body.encode("latin-1"),
+    )
 
 
 def view(entry: tuple[Any, ...]) -> dict[str, Any]:

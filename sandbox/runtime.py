@@ -26,6 +26,7 @@ from sandbox.settings import Settings
 from sandbox.spec.loader import Spec, load_spec
 from sandbox.spec.messages import field_path
 from sandbox.spec.router import SpecApi
+from sandbox.store import Store
 from sandbox.supplier import Supplier, World
 from sandbox.world.clock import Clock, within_range
 from sandbox.world.schedule import Schedule, Track
@@ -103,6 +104,10 @@ class Thaw(pickle.Unpickler):
         return self.clock
 
 
+def seed_of(settings: Settings, fixtures: Fixtures) -> int:
+    return fixtures.seed if settings.seed is None else settings.seed
+
+
 class Runtime:
     def __init__(
         self,
@@ -111,12 +116,17 @@ class Runtime:
         suppliers: Sequence[Supplier],
         *,
         seeded: Seeded | None = None,
+        store: Store | None = None,
     ) -> None:
         self.settings = settings
         self.fixtures = fixtures
         self.suppliers = {supplier.name: supplier for supplier in suppliers}
-        self.seed = fixtures.seed if settings.seed is None else settings.seed
+        self.seed = seed_of(settings, fixtures)
+        self.store = store
+        """Where a durable sandbox (`--data`) keeps its changes; None in memory."""
         start = fixtures.clock_start or datetime.now(UTC).replace(microsecond=0)
+        if store is not None:
+            start = store.started(start)  # "now" is the first start's
         self.clock = Clock(start, frozen=settings.freeze, scale=settings.time_scale)
         self.specs: dict[str, Spec] = {s.name: load_spec(s.spec) for s in suppliers}
         events = tuple(dict.fromkeys(event for s in suppliers for event in s.transitions))

@@ -45,6 +45,10 @@ class Settings:
     """Open connections at most (None: well below the open-file limit); 503 past it."""
     max_header_size: int = 32 * 1024
     """Bytes of a request line and headers together; 431 past it."""
+    data: Path | None = None
+    """The SQLite database a durable sandbox keeps its state in (`--data`); None: in memory."""
+    data_reset: bool = False
+    """Begin the database at `data` afresh, whatever it holds."""
 
 
 ENVIRONMENT = {
@@ -56,6 +60,7 @@ ENVIRONMENT = {
     "admin_token": "SANDBOX_ADMIN_TOKEN",
     "admin_token_file": "SANDBOX_ADMIN_TOKEN_FILE",
     "allowed_hosts": "SANDBOX_ALLOWED_HOSTS",
+    "data": "SANDBOX_DATA",
 }
 JOURNAL_MAX = 10_000
 
@@ -152,6 +157,19 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         "Fixje: 10; both set in the fixtures' rate_limits)",
     )
     parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(env["data"]) if env["data"] else None,
+        metavar="PATH",
+        help="keep the state in the SQLite database PATH, made when missing: it survives restarts "
+        "and crashes (default: in memory; env SANDBOX_DATA)",
+    )
+    parser.add_argument(
+        "--data-reset",
+        action="store_true",
+        help="begin the database of --data afresh, even one made by another seed or fixtures",
+    )
+    parser.add_argument(
         "--scenario",
         metavar="NAME",
         help="play fixtures/scenarios/NAME.yaml at start (see GET /_sandbox/scenarios)",
@@ -220,6 +238,8 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         rate_limits=arguments.rate_limits,
         time_scale=arguments.time_scale,
         journal_size=arguments.journal_size,
+        data=arguments.data,
+        data_reset=arguments.data_reset,
     )
 
 

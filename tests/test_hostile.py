@@ -1476,7 +1476,10 @@ def test_a_body_cut_short_is_no_crash(server: Server, token: bytes) -> None:
         )
         sock.shutdown(socket.SHUT_WR)
         assert sock.recv(65_536) == b""
-    assert requests.get(f"{server.url}/_sandbox/health", timeout=5).json() == {"status": "ok"}
+    assert requests.get(f"{server.url}/_sandbox/health", timeout=5).json() == {
+        "status": "ok",
+        "durable": False,
+    }
     assert exported(server) == before
     time.sleep(0.2)  # the log is read by a thread of its own
     assert not tracebacks(server, logged), "".join(server.log[logged:])

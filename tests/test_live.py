@@ -26,7 +26,7 @@ def base_url() -> Iterator[str]:
 def test_health(base_url: str) -> None:
     response = requests.get(f"{base_url}/_sandbox/health", timeout=5)
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "durable": False}
 
 
 def test_a_standard_oauth_client_gets_a_token_and_walks_an_order(

@@ -52,7 +52,10 @@ def test_a_sandbox_is_ready_when_started_and_gone_when_stopped() -> None:
         assert server.banner.startswith("supplier-sandbox ")
         assert server.banner.rstrip().endswith(f"{server.url}/_sandbox/health")
         assert server.log == []
-        assert requests.get(f"{server.url}/_sandbox/health", timeout=5).json() == {"status": "ok"}
+        assert requests.get(f"{server.url}/_sandbox/health", timeout=5).json() == {
+            "status": "ok",
+            "durable": False,
+        }
         pid = server.pid
         assert server.returncode is None
     assert server.returncode is not None

@@ -3,7 +3,6 @@ request journal and tenants, behind the admin token off loopback."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +14,7 @@ from sandbox.control.scenarios import Scenarios
 from sandbox.errors import ApiError, Conflict, NotFound
 from sandbox.runtime import Runtime
 from sandbox.spec.router import Call, Handler, Reply
-from sandbox.world import lifecycle
+from sandbox.world import entropy, lifecycle
 from sandbox.world.clock import duration, duration_text, rfc3339, within_range
 
 TENANT_LIMIT = 10_000
@@ -84,7 +83,10 @@ class ControlApi:
         return Reply(body, error.status, dict(error.headers))
 
     def health(self, call: Call) -> Reply:
-        return Reply({"status": "ok"})
+        store = self.runtime.store
+        if store is None:
+            return Reply({"status": "ok", "durable": False})
+        return Reply({"status": "ok", "durable": True, "data": str(store.path)})
 
     def apply_event(self, call: Call) -> Reply:
         name, order_id, event = call.params["api"], call.params["orderId"], call.body["event"]
@@ -130,7 +132,7 @@ class ControlApi:
             )
         self.tenants += 1
         label = call.body.get("name") or f"Tenant {self.tenants}"
-        key = f"tenant-{self.tenants}-{secrets.token_hex(4)}"
+        key = f"tenant-{self.tenants}-{entropy.token_hex(4)}"
         return Reply(supplier.add_tenant(world, label, key), 201)
 
     def list_scenarios(self, call: Call) -> Reply:

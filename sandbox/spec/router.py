@@ -97,9 +97,17 @@ Limiter = Callable[[Any], dict[str, str]]
 Gate = Callable[[Request, Any], Awaitable[None]]
 """Looks at a request of a principal before anything is read: returns to let it through, or
 raises an ApiError to answer it, or DroppedConnection to leave it unanswered."""
+Recorder = Callable[[str, Request, bytes, Callable[[], Reply]], Reply]
+"""Runs the handler of an operation that changes the state (given its operationId, the request and
+its body), and keeps the change for a durable sandbox."""
 Observer = Callable[[Request, Any, bytes, Response], None]
 """Told of every request an operation answered: the request, its principal (None when refused
 before), the body it sent, and the response."""
+
+
+REPLAY = "sandbox.replay"
+"""Set in the scope of a request a durable sandbox replays at start: a change that was allowed when
+it was made (no client can set a scope's keys)."""
 
 
 class SpecApi(Protocol):
@@ -178,6 +186,7 @@ class Operation:
         observe: Observer | None = None,
         limiter: Limiter | None = None,
         gate: Gate | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self.spec = spec
         self.op = op
@@ -188,6 +197,7 @@ class Operation:
         self.observe = observe
         self.limiter = limiter
         self.gate = gate
+        self.recorder = recorder if op.method not in ("GET", "HEAD") else None
         self.xml = xml_writer(spec)
         self.declared = tuple(op.bodies)
         self.query = [p for p in op.parameters if p.location == "query"]
@@ -212,12 +222,8 @@ class Operation:
                 limits = self.limiter(principal)
             if self.gate is not None:
                 await self.gate(request, principal)
-            params = self.read_params(request) if self.op.parameters else {}
-            body = None
-            if self.declared:
-                raw = await http.read_body(request, self.body_limit)
-                body = await self.parse_body(request, raw)
-            reply = self.handler(Call(request, principal, params, body))
+            params, raw = await self.read(request)
+            reply = await self.answer(request, principal, params, raw)
         except ApiError as error:
             reply = self.api.error_reply(self.op.operation_id, error)
         except DroppedConnection:
@@ -231,6 +237,29 @@ class Operation:
         if self.observe is not None:
             self.observe(request, principal, raw, response)
         return response
+
+    async def read(self, request: Request) -> tuple[dict[str, Any], bytes]:
+        """The request's parameters, and its body as sent."""
+        params = self.read_params(request) if self.op.parameters else {}
+        return params, (await http.read_body(request, self.body_limit) if self.declared else b"")
+
+    async def answer(self, request: Request, principal: Any, params: dict[str, Any], raw: bytes) -> Reply:
+        """The handler's reply, once the body is parsed and checked."""
+        body = await self.parse_body(request, raw) if self.declared else None
+        call = Call(request, principal, params, body)
+        if self.recorder is None:
+            return self.handler(call)
+        return self.recorder(self.op.operation_id, request, raw, lambda: self.handler(call))
+
+    async def replay(self, request: Request) -> Reply:
+        """The reply to a recorded change made again (`store.Recorder.replaying`): as `endpoint`,
+        without the fault rules, rate limits and journal, which had their say when it was made."""
+        try:
+            principal = self.api.authenticate(self.op.security, request) if self.op.security else None
+            params, raw = await self.read(request)
+            return await self.answer(request, principal, params, raw)
+        except ApiError as error:
+            return self.api.error_reply(self.op.operation_id, error)
 
     def read_params(self, request: Request) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -598,15 +627,18 @@ def build_routes(
     observe: Observer | None = None,
     limiter: Limiter | None = None,
     gate: Gate | None = None,
+    recorder: Recorder | None = None,
+    operations: dict[str, Operation] | None = None,
 ) -> list[Route]:
-    """One route per path of `spec`; every operationId must have a handler."""
+    """One route per path of `spec`; every operationId must have a handler. `operations`, when
+    given, gets each operation by its operationId."""
     handlers = api.handlers()
     missing = [op.operation_id for op in spec.operations if op.operation_id not in handlers]
     if missing:
         raise InternalError(f"no handler for operations: {', '.join(missing)}")
     by_path: dict[str, dict[str, Operation]] = {}
     for op in spec.operations:
-        by_path.setdefault(op.path, {})[op.method] = Operation(
+        operation = by_path.setdefault(op.path, {})[op.method] = Operation(
             spec,
             op,
             api,
@@ -616,7 +648,10 @@ def build_routes(
             observe=observe,
             limiter=limiter,
             gate=gate,
+            recorder=recorder,
         )
+        if operations is not None:
+            operations[op.operation_id] = operation
     return [
         Route(path, PathEndpoint(operations).__call__, methods=list(operations))
         for path, operations in by_path.items()

@@ -1,0 +1,415 @@
+"""Durable state (`sandbox serve --data PATH`): the changes a sandbox made, kept in SQLite.
+
+The seed makes the same world every time, so the state is the seeded world and the changes made
+to it since, in order. Each request that changes the state (an order placed, a login, a control
+call) is written down (`changes`) before its answer is sent: what it asked, the virtual time it ran
+at, and the secrets it drew. A restart builds the seeded world and replays every change through the
+same operation, at the same time, with the same secrets: the same state again. The journal (the
+request log the control API shows) is kept beside it, and the clock's place against the wall
+clock, so that virtual time goes on as if the server had kept running.
+
+SQLite in WAL mode with `synchronous=NORMAL`: a commit is in the operating system's hands before the
+answer goes, so a killed server (`kill -9`) loses nothing it answered; a power cut may lose the
+last moments, as the WAL documentation says."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+
+from sandbox.spec.router import REPLAY, Operation, Reply
+from sandbox.world.clock import Clock
+from sandbox.world.entropy import Tape, taped
+from sandbox.world.schedule import Schedule
+
+FORMAT = 1
+"""The layout of the database; a database of a newer one is refused, an older one migrated."""
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+"""For each format before FORMAT, what brings a database of it to the next."""
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, entry TEXT NOT NULL);
+"""
+LEFT_OUT_HEADERS = frozenset({"cookie", "host", "connection", "keep-alive", "user-agent"})
+"""Headers a change's record leaves out: none of them changes what a request does."""
+FLUSH_SECONDS = 1.0
+"""How often the journal of requests that changed nothing is written (a change writes it too)."""
+
+
+class StoreError(Exception):
+    """A database the sandbox cannot use, with the reason (the CLI shows it and exits with 2)."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What made the seeded world a database's changes apply to."""
+
+    seed: int
+    fixtures: str
+    """The fixtures file's name and digest."""
+    scenario: str | None
+    apis: tuple[str, ...]
+
+    def as_meta(self) -> dict[str, str]:
+        return {
+            "seed": str(self.seed),
+            "fixtures": self.fixtures,
+            "scenario": self.scenario or "",
+            "apis": ",".join(self.apis),
+        }
+
+    def text(self, meta: dict[str, str]) -> str:
+        scenario = meta.get("scenario") or "none"
+        fixtures, apis = meta.get("fixtures"), meta.get("apis")
+        return f"seed {meta.get('seed')}, fixtures {fixtures}, scenario {scenario}, APIs {apis}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One recorded change as a restart replays it."""
+
+    seq: int
+    at: datetime
+    api: str
+    operation: str
+    method: str
+    path: str
+    query: bytes
+    path_params: dict[str, Any]
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    tape: list[str]
+
+    @classmethod
+    def read(cls, seq: int, text: str) -> Change:
+        data = json.loads(text)
+        return cls(
+            seq,
+            datetime.fromisoformat(data["at"]),
+            data["api"],
+            data["operation"],
+            data["method"],
+            data["path"],
+            data["query"].encode("latin-1"),
+            data["path_params"],
+            [(name.encode("latin-1"), value.encode("latin-1")) for name, value in data["headers"]],
+            data["body"].encode("latin-1"),
+            data["tape"],
+        )
+
+    def scope(self) -> dict[str, Any]:
+        """The request as the operation sees it again, marked as a replay (`REPLAY`)."""
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": self.method,
+            "scheme": "http",
+            "path": self.path,
+            "raw_path": self.path.encode(),
+            "root_path": "",
+            "query_string": self.query,
+            "headers": self.headers,
+            "client": ("127.0.0.1", 0),
+            "server": ("127.0.0.1", 0),
+            "path_params": self.path_params,
+            REPLAY: True,
+        }
+
+
+class Store:
+    """The database at `path`: opened, checked against `identity`, migrated, ready."""
+
+    def __init__(self, path: Path, identity: Identity, *, reset: bool = False) -> None:
+        self.path = path
+        self.pending: list[tuple[int, str]] = []
+        """Journal entries not yet written."""
+        self.closed = False
+        self.db = connect(path)
+        try:
+            self.meta = self.prepare(identity, reset)
+        except sqlite3.DatabaseError as error:
+            self.db.close()
+            raise StoreError(f"{path} cannot be used: {error}") from None
+        except StoreError:
+            self.db.close()
+            raise
+
+    def prepare(self, identity: Identity, reset: bool) -> dict[str, str]:
+        db = self.db
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "meta" not in tables:
+            raise StoreError(f"{self.path} is an SQLite database, but not a sandbox's")
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall()) if tables else {}
+        wanted = identity.as_meta()
+        if meta and not reset:
+            found = int(meta.get("format", "0"))
+            if found > FORMAT:
+                raise StoreError(
+                    f"{self.path} has format {found}, newer than this sandbox's {FORMAT}: "
+                    "run a newer sandbox on it"
+                )
+            self.migrate(found)
+            differs = {key for key, value in wanted.items() if meta.get(key) != value}
+            if differs:
+                raise StoreError(
+                    f"{self.path} holds the state of {identity.text(meta)}; this sandbox runs "
+                    f"{identity.text(wanted)}. Start with --data-reset to begin it afresh (its "
+                    "changes are lost), or give another --data path."
+                )
+            meta["format"] = str(FORMAT)
+            return meta
+        with db:
+            db.executescript(
+                "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS changes; DROP TABLE IF EXISTS journal;"
+            )
+            db.executescript(SCHEMA)
+            db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [*wanted.items(), ("format", str(FORMAT))],
+            )
+        return {**wanted, "format": str(FORMAT)}
+
+    def migrate(self, found: int) -> None:
+        for version in range(found, FORMAT):
+            step = MIGRATIONS.get(version)
+            if step is None:
+                raise StoreError(f"{self.path} has format {version}, which this sandbox cannot read")
+            with self.db:
+                step(self.db)
+                self.db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (str(version + 1),))
+
+    @property
+    def fresh(self) -> bool:
+        """Whether the database holds no change yet (nothing to replay)."""
+        return self.db.execute("SELECT 1 FROM changes LIMIT 1").fetchone() is None
+
+    def started(self, now: datetime) -> datetime:
+        """The clock's start the database was made with: the first start's `now` unless fixed."""
+        kept = self.meta.get("clock_start")
+        if kept is not None:
+            return datetime.fromisoformat(kept)
+        self.put_meta("clock_start", now.isoformat())
+        return now
+
+    def put_meta(self, key: str, value: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        self.meta[key] = value
+
+    def changes(self) -> Iterator[Change]:
+        for seq, text in self.db.execute("SELECT seq, entry FROM changes ORDER BY seq"):
+            yield Change.read(seq, text)
+
+    def record(self, entry: dict[str, Any], clock: Clock) -> None:
+        """Write a change (and the journal so far) before its answer goes."""
+        with self.db:
+            self.write_journal()
+            self.db.execute("INSERT INTO changes (entry) VALUES (?)", (json.dumps(entry),))
+            self.write_clock(clock)
+
+    # the journal
+
+    def journal(self, size: int) -> list[list[Any]]:
+        rows = self.db.execute("SELECT entry FROM journal ORDER BY id DESC LIMIT ?", (size,)).fetchall()
+        return [json.loads(text) for (text,) in reversed(rows)]
+
+    def journaled(self, number: int, entry: list[Any]) -> None:
+        self.pending.append((number, json.dumps(entry)))
+
+    def clear_journal(self) -> None:
+        self.pending.clear()
+        with self.db:
+            self.db.execute("DELETE FROM journal")
+
+    def write_journal(self) -> None:
+        if self.pending:
+            self.db.executemany("INSERT OR REPLACE INTO journal (id, entry) VALUES (?, ?)", self.pending)
+            self.pending.clear()
+
+    def trim_journal(self, size: int) -> None:
+        self.db.execute(
+            "DELETE FROM journal WHERE id <= (SELECT id FROM journal ORDER BY id DESC LIMIT 1 OFFSET ?)",
+            (size,),
+        )
+
+    # the clock
+
+    def write_clock(self, clock: Clock) -> None:
+        """The clock's place: its time, and the wall clock's at that time (and whether frozen)."""
+        place = {
+            "now": clock.now().isoformat(),
+            "wall": datetime.now(UTC).isoformat(),
+            "frozen": clock.frozen,
+        }
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('clock', ?)", (json.dumps(place),))
+
+    def clock_now(self, scale: float) -> tuple[datetime, bool] | None:
+        """Where the clock stands now, as if it had run on since it was last written; and whether
+        it is frozen. None when it was never written."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'clock'").fetchone()
+        if row is None:
+            return None
+        place = json.loads(row[0])
+        now = datetime.fromisoformat(place["now"])
+        if place["frozen"]:
+            return now, True
+        passed = max(datetime.now(UTC) - datetime.fromisoformat(place["wall"]), timedelta(0))
+        return now + passed * scale, False
+
+    def flush(self, clock: Clock, journal_size: int) -> None:
+        with self.db:
+            self.write_journal()
+            self.trim_journal(journal_size)
+            self.write_clock(clock)
+
+    async def flush_every(self, clock: Clock, journal_size: int, seconds: float = FLUSH_SECONDS) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            self.flush(clock, journal_size)
+
+    def close(self, clock: Clock, journal_size: int) -> None:
+        """Write what waits, and close (once: the server and an app's lifespan both may ask)."""
+        if self.closed:
+            return
+        self.flush(clock, journal_size)
+        self.db.close()
+        self.closed = True
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """The database at `path`, made (readable by its owner only) when missing; StoreError when it
+    cannot be opened or written, or is no SQLite database."""
+    try:
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except OSError as error:
+        raise StoreError(f"cannot create {path}: {error.strerror}") from None
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot open {path}: {error}") from None
+    if not os.access(path, os.W_OK):
+        db.close()
+        raise StoreError(f"cannot write {path}: permission denied")
+    return db
+
+
+class Recorder:
+    """Runs each change to the state pinned to one virtual time, with its secrets on a tape, and
+    writes it to the store when it succeeded; or replays a recorded one the same way."""
+
+    def __init__(self, store: Store, clock: Clock, schedule: Callable[[], Schedule]) -> None:
+        self.store = store
+        self.clock = clock
+        self.schedule = schedule
+        self.replaying: Change | None = None
+
+    def bound(self, api: str) -> Callable[[str, Request, bytes, Callable[[], Reply]], Reply]:
+        """What the router of `api` calls around each handler that changes the state."""
+        return lambda operation, request, raw, handle: self.change(api, operation, request, raw, handle)
+
+    def change(
+        self, api: str, operation: str, request: Request, raw: bytes, handle: Callable[[], Reply]
+    ) -> Reply:
+        replaying = self.replaying
+        at = replaying.at if replaying is not None else self.clock.now()
+        tape = Tape(replaying.tape if replaying is not None else None)
+        self.clock.pin(at)
+        try:
+            with taped(tape):
+                self.schedule().catch_up()  # every move due by `at`, as a replay makes them
+                reply = handle()
+        finally:
+            self.clock.unpin()
+        if replaying is None and 200 <= reply.status < 300:
+            self.store.record(entry(at, api, operation, request, raw, tape), self.clock)
+        return reply
+
+    def replay(self, operations: Mapping[str, Mapping[str, Operation]], scale: float) -> int:
+        """Make every recorded change again, in order, then put the clock where it would be had the
+        server run on; how many changes. StoreError when one no longer applies."""
+        count = 0
+        for change in self.store.changes():
+            operation = operations.get(change.api, {}).get(change.operation)
+            if operation is None:
+                raise StoreError(
+                    f"{self.store.path}: change {change.seq} names an operation this sandbox lacks "
+                    f"({change.api} {change.operation})"
+                )
+            self.replaying = change
+            try:
+                reply = drive(operation.replay(Request(change.scope(), body_of(change.body))))
+            except Exception as error:  # whatever a change that no longer fits does: a message, no traceback
+                raise StoreError(
+                    f"{self.store.path}: change {change.seq} ({change.method} {change.path}) cannot be "
+                    f"made again: {error!r}. Start with --data-reset to begin afresh (its changes are lost)."
+                ) from None
+            finally:
+                self.replaying = None
+            if not 200 <= reply.status < 300:
+                raise StoreError(
+                    f"{self.store.path}: change {change.seq} ({change.method} {change.path}) no longer "
+                    f"applies: it was answered {reply.status} on replay. Start with --data-reset to "
+                    "begin afresh (its changes are lost)."
+                )
+            count += 1
+        place = self.store.clock_now(scale)
+        if place is not None:
+            self.clock.set(place[0])
+            if place[1]:
+                self.clock.freeze()
+            else:
+                self.clock.resume()
+        return count
+
+
+def body_of(body: bytes) -> Callable[[], Awaitable[dict[str, Any]]]:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+def drive(coroutine: Coroutine[Any, Any, Reply]) -> Reply:
+    """The result of a coroutine that never waits (a replayed change reads a body already here)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        result: Reply = done.value
+        return result
+    coroutine.close()
+    raise RuntimeError("a replayed change waited for something")
+
+
+def entry(at: datetime, api: str, operation: str, request: Request, raw: bytes, tape: Tape) -> dict[str, Any]:
+    scope = request.scope
+    secret = {"cookie", "authorization"} if api == "sandbox" else {"cookie"}
+    return {
+        "at": at.isoformat(),
+        "api": api,
+        "operation": operation,
+        "method": scope["method"],
+        "path": scope["path"],
+        "query": scope["query_string"].decode("latin-1"),
+        "path_params": scope.get("path_params", {}),
+        "headers": [
+            [name.decode("latin-1"), value.decode("latin-1")]
+            for name, value in scope["headers"]
+            if name.decode("latin-1") not in LEFT_OUT_HEADERS | secret
+        ],
+        "body": raw.decode("latin-1"),
+        "tape": tape.drawn,
+    }

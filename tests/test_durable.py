@@ -1,0 +1,220 @@
+"""A durable sandbox (`sandbox serve --data PATH`): the state survives a restart, the same byte for
+byte; a database made by another seed or fixtures, of a newer format, unwritable or damaged is
+refused with a message and exit code 2. The crash test (`kill -9` under load) is in
+test_durable_crash.py."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from sandbox import cli
+from sandbox.store import FORMAT
+from tests.helpers import (
+    VIDAXL_ORDERS,
+    Customer,
+    Partner,
+    basic,
+    make_app,
+    vidaxl_order_body,
+)
+
+
+@contextmanager
+def sandbox(data: Path, **changes: Any) -> Iterator[TestClient]:
+    """A durable sandbox on `data`, stopped (its store closed) when the block ends."""
+    with TestClient(make_app(data=data, **changes), raise_server_exceptions=False) as client:
+        yield client
+
+
+def changed(client: TestClient) -> dict[str, Any]:
+    """Make one of each change: a login, orders on both APIs, an event, a clock move, a tenant,
+    a fault rule, rate limits; what a client would keep of them."""
+    partner = Partner.login(client)
+    placed = partner.post("/api/v1/orders", json=partner.order_body())
+    assert placed.status_code == 200, placed.text
+    order_id = placed.json()["orderId"]
+    shipped = client.post(f"/_sandbox/fixje/orders/{order_id}/events", json={"event": "ship"})
+    assert shipped.status_code == 200, shipped.text
+    created = Customer(client).create(vidaxl_order_body(("146400", 2)))
+    assert client.post("/_sandbox/clock", json={"advance": "PT30M"}).status_code == 200
+    tenant = client.post("/_sandbox/tenants", json={"api": "vidaxl", "name": "Kept"})
+    assert tenant.status_code == 201, tenant.text
+    fault = client.post("/_sandbox/faults", json={"api": "fixje", "path": "/api/v1/products", "status": 503})
+    assert fault.status_code == 201, fault.text
+    limits = client.put("/_sandbox/rate-limits", json={"vidaxl": {"requests": 7, "per": "PT1M"}})
+    assert limits.status_code == 200, limits.text
+    return {
+        "token": partner.headers,
+        "fixje_order": order_id,
+        "vidaxl_order": created["order"]["id"],
+        "tenant": (tenant.json()["email"], tenant.json()["token"]),
+    }
+
+
+def looks(client: TestClient, kept: dict[str, Any]) -> dict[str, Any]:
+    """What a client sees of the sandbox: the whole state and the answers to a few GETs, as bytes."""
+    partner = Partner(client, kept["token"])
+    email, token = kept["tenant"]
+    return {
+        "state": client.get("/_sandbox/state").content,
+        "fixje_order": partner.get(f"/api/v1/orders/{kept['fixje_order']}").content,
+        "fixje_orders": partner.get("/api/v1/orders?page=1&pageSize=100").content,
+        "vidaxl_order": Customer(client).get(f"/api_customer/orders?id_eq={kept['vidaxl_order']}").content,
+        "tenant_orders": client.get(
+            VIDAXL_ORDERS, headers={"Authorization": basic(email, token)}
+        ).status_code,
+        "faults": client.get("/_sandbox/faults").content,
+        "rate_limits": client.get("/_sandbox/rate-limits").content,
+        "clock": client.get("/_sandbox/clock").content,
+    }
+
+
+def test_a_restart_gives_the_same_sandbox(tmp_path: Path) -> None:
+    data = tmp_path / "sandbox.db"
+    with sandbox(data) as client:
+        kept = changed(client)
+        before = looks(client, kept)
+        journal = client.get("/_sandbox/requests").json()
+    with sandbox(data) as client:
+        after = looks(client, kept)
+        again = client.get("/_sandbox/requests").json()
+    assert after == before
+    assert before["tenant_orders"] == 200
+    # the journal goes on where it was: the first run's entries, then the second's four API requests
+    assert again["requests"][4:] == journal["requests"]
+    assert again["total"] == journal["total"] + 4
+
+
+def test_health_says_where_the_state_is_kept(tmp_path: Path) -> None:
+    data = tmp_path / "kept.db"
+    with sandbox(data) as client:
+        assert client.get("/_sandbox/health").json() == {"status": "ok", "durable": True, "data": str(data)}
+    with TestClient(make_app(), raise_server_exceptions=False) as client:
+        assert client.get("/_sandbox/health").json() == {"status": "ok", "durable": False}
+
+
+def test_what_was_refused_is_not_kept(tmp_path: Path) -> None:
+    data = tmp_path / "sandbox.db"
+    with sandbox(data) as client:
+        partner = Partner.login(client)
+        refused = partner.post("/api/v1/orders", json=partner.order_body(orderItems=[]))
+        assert refused.status_code == 400
+        rejected = client.post("/api/v1/login", data={"grant_type": "client_credentials", "client_id": "x"})
+        assert rejected.status_code in (400, 401)
+    rows = sqlite3.connect(data).execute("SELECT entry FROM changes").fetchall()
+    assert len(rows) == 1  # the login alone
+    assert '"operation": "login"' in rows[0][0]
+
+
+def test_a_token_and_a_reset_survive_a_restart(tmp_path: Path) -> None:
+    data = tmp_path / "sandbox.db"
+    with sandbox(data) as client:
+        partner = Partner.login(client)
+        placed = partner.post("/api/v1/orders", json=partner.order_body())
+        assert client.post("/_sandbox/reset").status_code == 200
+        after_reset = partner.get("/api/v1/orders?page=1&pageSize=1")
+        assert after_reset.status_code == 401  # a reset ends every token
+        second = Partner.login(client)
+    with sandbox(data) as client:
+        assert Partner(client, second.headers).get("/api/v1/orders?page=1&pageSize=1").status_code == 200
+        order = Partner(client, second.headers).get(f"/api/v1/orders/{placed.json()['orderId']}")
+        assert order.status_code == 404  # placed before the reset
+
+
+def test_the_clock_runs_on_across_a_restart_unless_frozen(tmp_path: Path) -> None:
+    data = tmp_path / "sandbox.db"
+    with sandbox(data, freeze=False) as client:
+        moved = client.post("/_sandbox/clock", json={"set": "2030-01-01T00:00:00Z"}).json()
+    with sandbox(data, freeze=False) as client:
+        now = client.get("/_sandbox/clock").json()
+        assert now["frozen"] is False
+        assert moved["now"] <= now["now"] < "2030-01-01T00:01:00Z"
+        frozen = client.post("/_sandbox/clock", json={"frozen": True, "advance": "P1D"}).json()
+    with sandbox(data, freeze=False) as client:
+        assert client.get("/_sandbox/clock").json() == {"now": frozen["now"], "frozen": True}
+
+
+def refused(capsys: pytest.CaptureFixture[str], *options: str) -> str:
+    """What `sandbox serve` says when it refuses to start with `options` (exit code 2)."""
+    assert cli.main(["serve", "--port", "0", *options]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err
+
+
+def test_a_database_of_another_seed_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "sandbox.db"
+    with sandbox(data) as client:
+        Partner.login(client)
+    err = refused(capsys, "--data", str(data), "--seed", "7")
+    assert err.startswith(f"sandbox: {data} holds the state of seed 42, fixtures default.yaml (sha256 ")
+    assert "this sandbox runs seed 7, fixtures default.yaml" in err
+    assert "--data-reset" in err
+    # what is refused stays as it was
+    assert len(sqlite3.connect(data).execute("SELECT * FROM changes").fetchall()) == 1
+
+
+def test_data_reset_begins_afresh(tmp_path: Path) -> None:
+    data = tmp_path / "sandbox.db"
+    with sandbox(data) as client:
+        Partner.login(client)
+    with sandbox(data, seed=7, data_reset=True) as client:
+        assert client.get("/_sandbox/state").json()["seed"] == 7
+    assert sqlite3.connect(data).execute("SELECT * FROM changes").fetchall() == []
+
+
+def test_a_database_of_a_newer_format_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "sandbox.db"
+    with sandbox(data):
+        pass
+    with sqlite3.connect(data) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (str(FORMAT + 1),))
+    err = refused(capsys, "--data", str(data))
+    newer = f"format {FORMAT + 1}, newer than this sandbox's {FORMAT}"
+    assert err == f"sandbox: {data} has {newer}: run a newer sandbox on it\n"
+
+
+def test_a_damaged_or_foreign_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"not a database at all, " * 100)
+    assert refused(capsys, "--data", str(damaged)) == (
+        f"sandbox: {damaged} cannot be used: file is not a database\n"
+    )
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+    assert refused(capsys, "--data", str(foreign)) == (
+        f"sandbox: {foreign} is an SQLite database, but not a sandbox's\n"
+    )
+
+
+def test_an_unwritable_path_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "no-such-directory" / "sandbox.db"
+    assert refused(capsys, "--data", str(missing)) == (
+        f"sandbox: cannot create {missing}: No such file or directory\n"
+    )
+    assert refused(capsys, "--data", str(tmp_path)).startswith(f"sandbox: cannot open {tmp_path}: ")
+
+
+def test_changes_made_on_a_running_clock_replay_at_their_own_times(tmp_path: Path) -> None:
+    """Each change runs at one virtual time, its record's: replayed, an order's times (to the
+    microsecond) and the schedule's moves come out the same."""
+    data = tmp_path / "sandbox.db"
+    with sandbox(data, freeze=False, time_scale=3600.0) as client:  # an hour a second: the schedule moves
+        body = Partner.login(client).order_body()
+        changed(client)  # which adds a fault rule on the products
+        for _ in range(5):
+            partner = Partner.login(client)
+            assert partner.post("/api/v1/orders", json=body).status_code == 200
+            Customer(client).create(vidaxl_order_body(("146400", 1)))
+        assert client.post("/_sandbox/clock", json={"frozen": True}).status_code == 200
+        before = client.get("/_sandbox/state").content
+    with sandbox(data, freeze=False, time_scale=3600.0) as client:
+        assert client.get("/_sandbox/state").content == before
