@@ -1,4 +1,5 @@
 # A slim image of the sandbox: docker build -t supplier-sandbox . && docker run -p 8000:8000 supplier-sandbox
+# (add -v sandbox-data:/data to keep the state in a named volume)
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,7 +13,13 @@ COPY sandbox ./sandbox
 COPY specs ./specs
 COPY fixtures ./fixtures
 # A regular (non-editable) install: the specs and default fixtures travel inside the package.
-RUN pip install . && rm -rf /src && useradd --system --no-create-home sandbox
+RUN pip install . && rm -rf /src && useradd --system --no-create-home sandbox \
+    && mkdir /data && chown sandbox /data
+
+# The state lives in /data/sandbox.db and survives a restart of the container (and a new one on the
+# same volume: docker run -v sandbox-data:/data ...). SANDBOX_DATA= (empty) keeps it in memory.
+ENV SANDBOX_DATA=/data/sandbox.db
+VOLUME /data
 
 WORKDIR /
 USER sandbox

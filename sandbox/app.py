@@ -207,7 +207,9 @@ def create_app(
     routes: list[BaseRoute] = []
     operations: list[Route] = []
     owners: list[tuple[tuple[str, ...], SpecApi, Spec, str]] = []
-    recorder = Recorder(store, runtime.clock, lambda: runtime.schedule) if store is not None else None
+    recorder = None
+    if store is not None:
+        recorder = Recorder(store, runtime.clock, lambda: runtime.schedule, runtime.faults.check)
     by_id: dict[str, dict[str, Operation]] = {}
     """Each API's operations by operationId, for the changes a durable sandbox replays."""
     for supplier in suppliers:
@@ -236,6 +238,7 @@ def create_app(
     )
     if store is not None and recorder is not None:
         recorder.replay(by_id, settings.time_scale)
+        runtime.faults.consulted = recorder.consulted
         runtime.journal.load(store.journal(settings.journal_size))
         runtime.journal.kept, runtime.journal.cleared = store.journaled, store.clear_journal
         store.flush(runtime.clock, settings.journal_size)

@@ -111,6 +111,9 @@ class Faults:
     """The control API's FaultRequest schema: rules from the fixtures and scenarios meet it too."""
     rules: list[Rule] = field(default_factory=list)
     count: int = 0
+    consulted: Callable[[str, str, str, str | None], None] | None = None
+    """Told of each request a rule drew a chance for or fired on (api, method, path, credential),
+    by a durable sandbox's store, which checks it again on replay: the same counts and draws."""
 
     def add(self, fields: Mapping[str, Any], source: str = "api") -> Rule:
         """A rule that meets the schema; a Conflict when RULE_LIMIT rules are in force."""
@@ -144,7 +147,7 @@ class Faults:
         or drop of the first rule that has one (later ones with an error do not fire). A rule
         fires when it matches, its chance comes up, and it is not spent."""
         fault: Fault | None = None
-        spent = False
+        spent = consulted = False
         for rule in self.rules:
             if rule.remaining == 0 or not rule.matches(api, method, path, credential):
                 continue
@@ -152,6 +155,7 @@ class Faults:
             fails = "status" in wanted or wanted.get("drop") is True
             if fails and fault is not None and (fault.error is not None or fault.drop):
                 continue
+            consulted = True
             if "probability" in wanted and rule.rng.random() >= wanted["probability"]:
                 continue
             rule.fired += 1
@@ -167,6 +171,8 @@ class Faults:
             fault.drop = fault.drop or wanted.get("drop") is True
         if spent:
             self._forget_spent()
+        if consulted and self.consulted is not None:
+            self.consulted(api, method, path, credential)
         return fault
 
     def _forget_spent(self) -> None:

@@ -76,8 +76,19 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class Consulted:
+    """A request that fault rules drew a chance for or fired on (a change to their counts)."""
+
+    seq: int
+    api: str
+    method: str
+    path: str
+    credential: str | None
+
+
+@dataclass(frozen=True)
 class Change:
-    """One recorded change as a restart replays it."""
+    """One recorded change as a restart replays it: a request an operation answered with a 2xx."""
 
     seq: int
     at: datetime
@@ -92,8 +103,10 @@ class Change:
     tape: list[str]
 
     @classmethod
-    def read(cls, seq: int, text: str) -> Change:
+    def read(cls, seq: int, text: str) -> Change | Consulted:
         data = json.loads(text)
+        if data.get("kind") == "faults":
+            return Consulted(seq, data["api"], data["method"], data["path"], data["credential"])
         return cls(
             seq,
             datetime.fromisoformat(data["at"]),
@@ -210,7 +223,7 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
         self.meta[key] = value
 
-    def changes(self) -> Iterator[Change]:
+    def changes(self) -> Iterator[Change | Consulted]:
         for seq, text in self.db.execute("SELECT seq, entry FROM changes ORDER BY seq"):
             yield Change.read(seq, text)
 
@@ -311,11 +324,25 @@ class Recorder:
     """Runs each change to the state pinned to one virtual time, with its secrets on a tape, and
     writes it to the store when it succeeded; or replays a recorded one the same way."""
 
-    def __init__(self, store: Store, clock: Clock, schedule: Callable[[], Schedule]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        schedule: Callable[[], Schedule],
+        faults: Callable[[str, str, str, str | None], object],
+    ) -> None:
         self.store = store
         self.clock = clock
         self.schedule = schedule
+        self.faults = faults
+        """Checks a request against the fault rules (`Faults.check`), as a `Consulted` replays."""
         self.replaying: Change | None = None
+
+    def consulted(self, api: str, method: str, path: str, credential: str | None) -> None:
+        """Keep a request the fault rules looked at (`Faults.consulted`)."""
+        if self.replaying is None:
+            entry = {"kind": "faults", "api": api, "method": method, "path": path, "credential": credential}
+            self.store.record(entry, self.clock)
 
     def bound(self, api: str) -> Callable[[str, Request, bytes, Callable[[], Reply]], Reply]:
         """What the router of `api` calls around each handler that changes the state."""
@@ -343,6 +370,9 @@ class Recorder:
         server run on; how many changes. StoreError when one no longer applies."""
         count = 0
         for change in self.store.changes():
+            if isinstance(change, Consulted):
+                self.faults(change.api, change.method, change.path, change.credential)
+                continue
             operation = operations.get(change.api, {}).get(change.operation)
             if operation is None:
                 raise StoreError(

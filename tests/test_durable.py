@@ -218,3 +218,30 @@ def test_changes_made_on_a_running_clock_replay_at_their_own_times(tmp_path: Pat
         before = client.get("/_sandbox/state").content
     with sandbox(data, freeze=False, time_scale=3600.0) as client:
         assert client.get("/_sandbox/state").content == before
+
+
+def test_fault_rules_go_on_counting_and_drawing_across_a_restart(tmp_path: Path) -> None:
+    """A rule's fired count and its chance's draws continue where they were: a sandbox restarted
+    halfway answers the same sequence as one that ran on."""
+    rule = {"api": "fixje", "path": "/api/v1/products", "status": 503, "probability": 0.5, "times": 4}
+
+    def ask(client: TestClient, partner: Partner) -> list[int]:
+        return [partner.get("/api/v1/products?page=1&pageSize=1").status_code for _ in range(6)]
+
+    with TestClient(make_app(), raise_server_exceptions=False) as client:
+        partner = Partner.login(client)
+        assert client.post("/_sandbox/faults", json=rule).status_code == 201
+        uninterrupted = ask(client, partner) + ask(client, partner)
+        counted = client.get("/_sandbox/faults").json()
+    data = tmp_path / "sandbox.db"
+    with sandbox(data) as client:
+        partner = Partner.login(client)
+        assert client.post("/_sandbox/faults", json=rule).status_code == 201
+        first = ask(client, partner)
+        halfway = client.get("/_sandbox/faults").json()
+    with sandbox(data) as client:
+        assert client.get("/_sandbox/faults").json() == halfway
+        restarted = first + ask(client, Partner(client, partner.headers))
+        assert client.get("/_sandbox/faults").json() == counted
+    assert restarted == uninterrupted
+    assert 0 < halfway["faults"][0]["fired"] < 4 and uninterrupted.count(503) == 4
