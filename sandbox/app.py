@@ -240,7 +240,8 @@ def create_app(
         recorder.replay(by_id, settings.time_scale)
         runtime.faults.consulted = recorder.consulted
         runtime.journal.load(store.journal(settings.journal_size))
-        runtime.journal.kept, runtime.journal.cleared = store.journaled, store.clear_journal
+        store.journal_written = runtime.journal.count
+        store.journal_since, runtime.journal.cleared = runtime.journal.since, store.clear_journal
         store.flush(runtime.clock, settings.journal_size)
     # routes are tried in order: the APIs' first, so that their requests match soonest
     routes += docs_routes(runtime) + dashboard.routes()

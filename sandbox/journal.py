@@ -41,8 +41,6 @@ class Journal:
         self.count = 0
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
         """Told of each entry as it comes (the dashboard's live feed); none, no cost."""
-        self.kept: Callable[[int, list[Any]], None] | None = None
-        """Given each entry as JSON holds it, by a durable sandbox's store."""
         self.cleared: Callable[[], None] | None = None
         """Told when the journal is cleared, by a durable sandbox's store."""
 
@@ -64,8 +62,6 @@ class Journal:
                 masked(body[:BODY_SHOWN]),
             )
             self.entries.append(entry)
-            if self.kept is not None:
-                self.kept(self.count, stored(entry))
             if self.listeners:
                 shown = view(entry)
                 for listener in self.listeners:
@@ -87,6 +83,17 @@ class Journal:
         self.entries.clear()
         if self.cleared is not None:
             self.cleared()
+
+    def since(self, number: int) -> list[list[Any]]:
+        """The entries numbered after `number` that it still holds, oldest first, as JSON holds them
+        (`stored`): what a durable sandbox's store has yet to write."""
+        newer = []
+        for entry in reversed(self.entries):
+            if entry[0] <= number:
+                break
+            newer.append(stored(entry))
+        newer.reverse()
+        return newer
 
     def load(self, kept: list[list[Any]]) -> None:
         """Entries a durable sandbox kept (`stored`), oldest first; numbering goes on after them."""

@@ -24,8 +24,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 
+from sandbox.errors import InternalError
 from sandbox.spec.router import REPLAY, Operation, Reply
 from sandbox.world.clock import Clock
 from sandbox.world.entropy import Tape, taped
@@ -38,11 +40,12 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, entry BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, entry TEXT NOT NULL);
 """
-LEFT_OUT_HEADERS = frozenset({"cookie", "host", "connection", "keep-alive", "user-agent"})
-"""Headers a change's record leaves out: none of them changes what a request does."""
+LEFT_OUT_HEADERS = frozenset({b"cookie", b"host", b"connection", b"keep-alive", b"user-agent"})
+"""Headers a change's record leaves out: none of them changes what a request does (and the control
+API's `Authorization`, the admin token, is left out too: a replay needs none)."""
 FLUSH_SECONDS = 1.0
 """How often the journal of requests that changed nothing is written (a change writes it too)."""
 
@@ -103,8 +106,8 @@ class Change:
     tape: list[str]
 
     @classmethod
-    def read(cls, seq: int, text: str) -> Change | Consulted:
-        data = json.loads(text)
+    def read(cls, seq: int, text: bytes) -> Change | Consulted:
+        data = orjson.loads(text)
         if data.get("kind") == "faults":
             return Consulted(seq, data["api"], data["method"], data["path"], data["credential"])
         return cls(
@@ -146,8 +149,14 @@ class Store:
 
     def __init__(self, path: Path, identity: Identity, *, reset: bool = False) -> None:
         self.path = path
-        self.pending: list[tuple[int, str]] = []
-        """Journal entries not yet written."""
+        self.journal_written = 0
+        """The number of the last journal entry written."""
+        self.journal_since: Callable[[int], list[list[Any]]] = lambda number: []
+        """The journal's entries after a number (`Journal.since`), once the journal is loaded."""
+        self.clock_written = -1
+        """The clock's `moves` when its place was last written."""
+        self.committed: asyncio.Future[None] | None = None
+        """Done when the changes written since the last commit are committed."""
         self.closed = False
         self.db = connect(path)
         try:
@@ -227,12 +236,33 @@ class Store:
         for seq, text in self.db.execute("SELECT seq, entry FROM changes ORDER BY seq"):
             yield Change.read(seq, text)
 
-    def record(self, entry: dict[str, Any], clock: Clock) -> None:
-        """Write a change (and the journal so far) before its answer goes."""
-        with self.db:
-            self.write_journal()
-            self.db.execute("INSERT INTO changes (entry) VALUES (?)", (json.dumps(entry),))
+    def record(self, entry: dict[str, Any], clock: Clock) -> asyncio.Future[None]:
+        """Write a change (and the clock's place, when it moved); what is done once it is committed,
+        which its answer waits for. The changes of one turn of the event loop are committed together
+        at its end (a commit costs about as much as twenty writes)."""
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
+        self.db.execute("INSERT INTO changes (entry) VALUES (?)", (orjson.dumps(entry),))
+        if clock.moves != self.clock_written:
             self.write_clock(clock)
+        if self.committed is None:
+            loop = asyncio.get_running_loop()
+            self.committed = loop.create_future()
+            loop.call_soon(self.commit)
+        return self.committed
+
+    def commit(self) -> None:
+        committed, self.committed = self.committed, None
+        try:
+            if self.db.in_transaction:  # a flush may have committed it already
+                self.db.execute("COMMIT")
+        except sqlite3.Error as error:
+            self.db.rollback()
+            if committed is not None:
+                committed.set_exception(StoreError(f"{self.path}: the change could not be kept: {error}"))
+            return
+        if committed is not None:
+            committed.set_result(None)
 
     # the journal
 
@@ -240,18 +270,17 @@ class Store:
         rows = self.db.execute("SELECT entry FROM journal ORDER BY id DESC LIMIT ?", (size,)).fetchall()
         return [json.loads(text) for (text,) in reversed(rows)]
 
-    def journaled(self, number: int, entry: list[Any]) -> None:
-        self.pending.append((number, json.dumps(entry)))
-
     def clear_journal(self) -> None:
-        self.pending.clear()
         with self.db:
             self.db.execute("DELETE FROM journal")
 
     def write_journal(self) -> None:
-        if self.pending:
-            self.db.executemany("INSERT OR REPLACE INTO journal (id, entry) VALUES (?, ?)", self.pending)
-            self.pending.clear()
+        """The journal's entries since the last written (at most those it still holds)."""
+        newer = self.journal_since(self.journal_written)
+        if newer:
+            rows = [(entry[0], json.dumps(entry)) for entry in newer]
+            self.db.executemany("INSERT OR REPLACE INTO journal (id, entry) VALUES (?, ?)", rows)
+            self.journal_written = newer[-1][0]
 
     def trim_journal(self, size: int) -> None:
         self.db.execute(
@@ -269,6 +298,7 @@ class Store:
             "frozen": clock.frozen,
         }
         self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('clock', ?)", (json.dumps(place),))
+        self.clock_written = clock.moves
 
     def clock_now(self, scale: float) -> tuple[datetime, bool] | None:
         """Where the clock stands now, as if it had run on since it was last written; and whether
@@ -284,10 +314,13 @@ class Store:
         return now + passed * scale, False
 
     def flush(self, clock: Clock, journal_size: int) -> None:
+        """Write the journal's newer entries (dropping those past its bound), and the clock's place
+        when it moved. A running clock's place, once written, stays true: it runs with real time."""
         with self.db:
             self.write_journal()
             self.trim_journal(journal_size)
-            self.write_clock(clock)
+            if clock.moves != self.clock_written:
+                self.write_clock(clock)
 
     async def flush_every(self, clock: Clock, journal_size: int, seconds: float = FLUSH_SECONDS) -> None:
         while True:
@@ -342,13 +375,13 @@ class Recorder:
         """Keep a request the fault rules looked at (`Faults.consulted`)."""
         if self.replaying is None:
             entry = {"kind": "faults", "api": api, "method": method, "path": path, "credential": credential}
-            self.store.record(entry, self.clock)
+            self.store.record(entry, self.clock)  # committed with this turn's changes
 
-    def bound(self, api: str) -> Callable[[str, Request, bytes, Callable[[], Reply]], Reply]:
+    def bound(self, api: str) -> Callable[[str, Request, bytes, Callable[[], Reply]], Awaitable[Reply]]:
         """What the router of `api` calls around each handler that changes the state."""
         return lambda operation, request, raw, handle: self.change(api, operation, request, raw, handle)
 
-    def change(
+    async def change(
         self, api: str, operation: str, request: Request, raw: bytes, handle: Callable[[], Reply]
     ) -> Reply:
         replaying = self.replaying
@@ -362,7 +395,10 @@ class Recorder:
         finally:
             self.clock.unpin()
         if replaying is None and 200 <= reply.status < 300:
-            self.store.record(entry(at, api, operation, request, raw, tape), self.clock)
+            try:
+                await self.store.record(entry(at, api, operation, request, raw, tape), self.clock)
+            except StoreError as error:
+                raise InternalError(str(error)) from None
         return reply
 
     def replay(self, operations: Mapping[str, Mapping[str, Operation]], scale: float) -> int:
@@ -426,7 +462,7 @@ def drive(coroutine: Coroutine[Any, Any, Reply]) -> Reply:
 
 def entry(at: datetime, api: str, operation: str, request: Request, raw: bytes, tape: Tape) -> dict[str, Any]:
     scope = request.scope
-    secret = {"cookie", "authorization"} if api == "sandbox" else {"cookie"}
+    left_out = LEFT_OUT_HEADERS | {b"authorization"} if api == "sandbox" else LEFT_OUT_HEADERS
     return {
         "at": at.isoformat(),
         "api": api,
@@ -438,7 +474,7 @@ def entry(at: datetime, api: str, operation: str, request: Request, raw: bytes, 
         "headers": [
             [name.decode("latin-1"), value.decode("latin-1")]
             for name, value in scope["headers"]
-            if name.decode("latin-1") not in LEFT_OUT_HEADERS | secret
+            if name not in left_out
         ],
         "body": raw.decode("latin-1"),
         "tape": tape.drawn,

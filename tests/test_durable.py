@@ -5,8 +5,10 @@ test_durable_crash.py."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -110,7 +112,7 @@ def test_what_was_refused_is_not_kept(tmp_path: Path) -> None:
         assert rejected.status_code in (400, 401)
     rows = sqlite3.connect(data).execute("SELECT entry FROM changes").fetchall()
     assert len(rows) == 1  # the login alone
-    assert '"operation": "login"' in rows[0][0]
+    assert b'"operation":"login"' in rows[0][0]
 
 
 def test_a_token_and_a_reset_survive_a_restart(tmp_path: Path) -> None:
@@ -245,3 +247,64 @@ def test_fault_rules_go_on_counting_and_drawing_across_a_restart(tmp_path: Path)
         assert client.get("/_sandbox/faults").json() == counted
     assert restarted == uninterrupted
     assert 0 < halfway["faults"][0]["fired"] < 4 and uninterrupted.count(503) == 4
+
+
+def test_an_answer_goes_only_once_its_change_is_committed(tmp_path: Path) -> None:
+    """When a change's answer starts, another connection to the database already sees the change;
+    several changes made in one turn of the event loop are committed together."""
+    data = tmp_path / "sandbox.db"
+    app = make_app(data=data)
+    seen: list[int] = []
+
+    async def place(number: int) -> int:
+        body = json.dumps(vidaxl_order_body(("146400", 1), customer_order_reference=f"PO-{number}")).encode()
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": VIDAXL_ORDERS,
+            "raw_path": VIDAXL_ORDERS.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [
+                (b"host", b"testserver"),
+                (b"content-type", b"application/json"),
+                (b"authorization", basic("demo@vidaxl.sandbox", "vidaxl-demo-token").encode()),
+            ],
+            "client": ("127.0.0.1", 5000),
+            "server": ("127.0.0.1", 8000),
+        }
+        status = 0
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                with sqlite3.connect(data) as other:
+                    rows = other.execute("SELECT entry FROM changes").fetchall()
+                bodies = [json.loads(json.loads(row[0])["body"]) for row in rows]
+                seen.append(sum(kept["customer_order_reference"] == f"PO-{number}" for kept in bodies))
+
+        await app(scope, receive, send)
+        return status
+
+    store = app.state.sandbox.store
+    commit, commits = store.commit, []
+
+    def counted() -> None:
+        commits.append(1)
+        commit()
+
+    store.commit = counted
+
+    async def main() -> list[int]:
+        return list(await asyncio.gather(*(place(number) for number in range(5))))
+
+    assert asyncio.run(main()) == [200] * 5
+    assert seen == [1] * 5
+    assert len(commits) == 1

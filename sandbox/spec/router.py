@@ -97,9 +97,9 @@ Limiter = Callable[[Any], dict[str, str]]
 Gate = Callable[[Request, Any], Awaitable[None]]
 """Looks at a request of a principal before anything is read: returns to let it through, or
 raises an ApiError to answer it, or DroppedConnection to leave it unanswered."""
-Recorder = Callable[[str, Request, bytes, Callable[[], Reply]], Reply]
+Recorder = Callable[[str, Request, bytes, Callable[[], Reply]], Awaitable[Reply]]
 """Runs the handler of an operation that changes the state (given its operationId, the request and
-its body), and keeps the change for a durable sandbox."""
+its body), and keeps the change for a durable sandbox: the reply once the change is kept."""
 Observer = Callable[[Request, Any, bytes, Response], None]
 """Told of every request an operation answered: the request, its principal (None when refused
 before), the body it sent, and the response."""
@@ -249,7 +249,7 @@ class Operation:
         call = Call(request, principal, params, body)
         if self.recorder is None:
             return self.handler(call)
-        return self.recorder(self.op.operation_id, request, raw, lambda: self.handler(call))
+        return await self.recorder(self.op.operation_id, request, raw, lambda: self.handler(call))
 
     async def replay(self, request: Request) -> Reply:
         """The reply to a recorded change made again (`store.Recorder.replaying`): as `endpoint`,

@@ -32,6 +32,8 @@ class Clock:
         self.scale = scale
         self.pinned: datetime | None = None
         """While set (`pin`), the time `now` gives, however the clock runs meanwhile."""
+        self.moves = 0
+        """How many times the clock was set, frozen or resumed: its place against real time changed."""
 
     def now(self) -> datetime:
         if self.pinned is not None:
@@ -53,16 +55,19 @@ class Clock:
         """Stop the clock where it is."""
         self._base = self.now()
         self.frozen = True
+        self.moves += 1
 
     def resume(self) -> None:
         """Let a frozen clock run again from where it stands."""
         if self.frozen:
             self._mark = self._monotonic()
             self.frozen = False
+            self.moves += 1
 
     def set(self, instant: datetime) -> None:
         self._base = instant.astimezone(UTC)
         self._mark = self._monotonic()
+        self.moves += 1
         if self.pinned is not None:
             self.pinned = self._base
 
