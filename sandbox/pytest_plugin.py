@@ -144,7 +144,8 @@ class SandboxServer:
 
     def healthy(self) -> bool:
         try:
-            return bool(call("GET", f"{self.url}/_sandbox/health") == {"status": "ok"})
+            answer = call("GET", f"{self.url}/_sandbox/health")
+            return isinstance(answer, dict) and answer.get("status") == "ok"
         except (OSError, SandboxControlError):
             return False
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sqlite3
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
@@ -308,3 +309,37 @@ def test_an_answer_goes_only_once_its_change_is_committed(tmp_path: Path) -> Non
     assert asyncio.run(main()) == [200] * 5
     assert seen == [1] * 5
     assert len(commits) == 1
+
+
+DURABLE = Path(__file__).parent / "data" / "durable"
+"""A database of format 1, made by make_format_1.py there, with its fixtures."""
+
+
+def test_a_database_of_format_1_opens_with_its_changes(tmp_path: Path) -> None:
+    data = tmp_path / "format-1.db"
+    shutil.copyfile(DURABLE / "format-1.db", data)
+    with sandbox(data, fixtures=DURABLE / "fixtures.yaml") as client:
+        partner = Partner(client, {"Authorization": "Bearer G_oVxwlN5a9sA3lTr7ZGZdF4wgh-PUByKG35BNNcfDk"})
+        order = partner.get("/api/v1/orders/cb4bde96-9db7-4162-beea-28b4ae288e70").json()
+        assert (order["reference"], order["orderStatus"]) == ("PO-FORMAT-1", "Shipped")
+        found = Customer(client).get("/api_customer/orders?id_eq=70005").json()
+        assert [item["order"]["customer_order_reference"] for item in found] == ["PO-FORMAT-1"]
+        tenant = basic("tenant-1-3b1579be@vidaxl.sandbox", "txytH_6DRpxpuQvMmyRwskLTveR9gTMx")
+        assert client.get(VIDAXL_ORDERS, headers={"Authorization": tenant}).status_code == 200
+        faults = client.get("/_sandbox/faults").json()["faults"]
+        assert [(rule["path"], rule["remaining"]) for rule in faults] == [("/api/v1/storefronts", 1)]
+        assert client.get("/_sandbox/clock").json() == {"now": "2026-11-02T09:10:00Z", "frozen": True}
+    assert sqlite3.connect(data).execute("SELECT value FROM meta WHERE key = 'format'").fetchone() == (
+        str(FORMAT),
+    )
+
+
+def test_a_database_of_an_unknown_older_format_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "old.db"
+    shutil.copyfile(DURABLE / "format-1.db", data)
+    with sqlite3.connect(data) as db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'format'")
+    err = refused(capsys, "--data", str(data), "--fixtures", str(DURABLE / "fixtures.yaml"))
+    assert err == f"sandbox: {data} has format 0, which this sandbox cannot read\n"
