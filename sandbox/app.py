@@ -5,6 +5,7 @@ front of its handlers), then the control API, the docs and the dashboard."""
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -31,7 +32,7 @@ from sandbox.spec.http import negotiate
 from sandbox.spec.loader import Spec
 from sandbox.spec.router import Operation, ResponseContractError, SpecApi, build_routes, offers_xml, respond
 from sandbox.spec.xmlcodec import xml_writer
-from sandbox.store import Identity, Recorder, Store
+from sandbox.store import Identity, Recorder, Store, StoreError
 from sandbox.supplier import Supplier
 from sandbox.suppliers import SUPPLIERS
 from sandbox.ui.dashboard import Dashboard
@@ -187,6 +188,23 @@ def open_store(settings: Settings, fixtures: Fixtures, suppliers: Sequence[Suppl
     return Store(settings.data, identity, reset=settings.data_reset)
 
 
+def resume(
+    runtime: Runtime, store: Store, recorder: Recorder, by_id: dict[str, dict[str, Operation]]
+) -> None:
+    """Make a durable sandbox's changes again and take up its journal; from now on its fault rules
+    and journal are kept too. StoreError when the database's content cannot be read."""
+    settings = runtime.settings
+    try:
+        recorder.replay(by_id, settings.time_scale)
+        runtime.journal.load(store.journal(settings.journal_size))
+        store.flush(runtime.clock, settings.journal_size)
+    except (sqlite3.Error, ValueError, KeyError, TypeError, IndexError) as error:
+        raise StoreError(f"{store.path} cannot be read: {error}") from None
+    runtime.faults.consulted = recorder.consulted
+    store.journal_written = runtime.journal.count
+    store.journal_since, runtime.journal.cleared = runtime.journal.since, store.clear_journal
+
+
 def create_app(
     settings: Settings, suppliers: Sequence[Supplier] = SUPPLIERS, *, seeded: Seeded | None = None
 ) -> Starlette:
@@ -237,12 +255,7 @@ def create_app(
         operations=by_id.setdefault(CONTROL, {}),
     )
     if store is not None and recorder is not None:
-        recorder.replay(by_id, settings.time_scale)
-        runtime.faults.consulted = recorder.consulted
-        runtime.journal.load(store.journal(settings.journal_size))
-        store.journal_written = runtime.journal.count
-        store.journal_since, runtime.journal.cleared = runtime.journal.since, store.clear_journal
-        store.flush(runtime.clock, settings.journal_size)
+        resume(runtime, store, recorder, by_id)
     # routes are tried in order: the APIs' first, so that their requests match soonest
     routes += docs_routes(runtime) + dashboard.routes()
     pages = ErrorPages([*owners, ((control.prefix,), control, runtime.control_spec, "Error")])

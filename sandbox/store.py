@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,16 +39,16 @@ FORMAT = 1
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
 """For each format before FORMAT, what brings a database of it to the next."""
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, entry BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, entry TEXT NOT NULL);
-"""
+SCHEMA = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE changes (seq INTEGER PRIMARY KEY, entry BLOB NOT NULL)",
+    "CREATE TABLE journal (id INTEGER PRIMARY KEY, entry TEXT NOT NULL)",
+)
 LEFT_OUT_HEADERS = frozenset({b"cookie", b"host", b"connection", b"keep-alive", b"user-agent"})
 """Headers a change's record leaves out: none of them changes what a request does (and the control
 API's `Authorization`, the admin token, is left out too: a replay needs none)."""
 FLUSH_SECONDS = 1.0
-"""How often the journal of requests that changed nothing is written (a change writes it too)."""
+"""How often the journal's newer entries are written (and the clock's place, when it moved)."""
 
 
 class StoreError(Exception):
@@ -194,23 +195,39 @@ class Store:
                 )
             meta["format"] = str(FORMAT)
             return meta
-        with db:
-            db.executescript(
-                "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS changes; DROP TABLE IF EXISTS journal;"
-            )
-            db.executescript(SCHEMA)
+        with self.transaction():
+            for table in ("meta", "changes", "journal"):
+                db.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in SCHEMA:
+                db.execute(statement)
             db.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
                 [*wanted.items(), ("format", str(FORMAT))],
             )
         return {**wanted, "format": str(FORMAT)}
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction around the block (the connection commits each statement on its own
+        otherwise); inside the batch of changes of this turn of the event loop, when one is open,
+        whose commit is on its way."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.db.rollback()
+            raise
+        self.db.execute("COMMIT")
+
     def migrate(self, found: int) -> None:
         for version in range(found, FORMAT):
             step = MIGRATIONS.get(version)
             if step is None:
                 raise StoreError(f"{self.path} has format {version}, which this sandbox cannot read")
-            with self.db:
+            with self.transaction():
                 step(self.db)
                 self.db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (str(version + 1),))
 
@@ -228,7 +245,7 @@ class Store:
         return now
 
     def put_meta(self, key: str, value: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
         self.meta[key] = value
 
@@ -271,7 +288,7 @@ class Store:
         return [json.loads(text) for (text,) in reversed(rows)]
 
     def clear_journal(self) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute("DELETE FROM journal")
 
     def write_journal(self) -> None:
@@ -316,13 +333,14 @@ class Store:
     def flush(self, clock: Clock, journal_size: int) -> None:
         """Write the journal's newer entries (dropping those past its bound), and the clock's place
         when it moved. A running clock's place, once written, stays true: it runs with real time."""
-        with self.db:
+        with self.transaction():
             self.write_journal()
             self.trim_journal(journal_size)
             if clock.moves != self.clock_written:
                 self.write_clock(clock)
 
     async def flush_every(self, clock: Clock, journal_size: int, seconds: float = FLUSH_SECONDS) -> None:
+        """`flush` every `seconds` while the server serves."""
         while True:
             await asyncio.sleep(seconds)
             self.flush(clock, journal_size)

@@ -107,6 +107,12 @@ def test_options_default_to_the_environment() -> None:
     assert settings_from_environment({}).seed is None
 
 
+def test_the_database_comes_from_the_environment_and_empty_means_in_memory() -> None:
+    assert settings_from_environment({"SANDBOX_DATA": "/data/sandbox.db"}).data == Path("/data/sandbox.db")
+    assert settings_from_environment({"SANDBOX_DATA": ""}).data is None
+    assert settings_from_environment({}).data is None
+
+
 def test_the_admin_token_from_a_file_and_the_allowed_hosts_from_the_environment(tmp_path: Path) -> None:
     token = tmp_path / "token"
     token.write_text("from-the-file\nignored second line\n")

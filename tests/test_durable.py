@@ -343,3 +343,13 @@ def test_a_database_of_an_unknown_older_format_is_refused(
         db.execute("UPDATE meta SET value = '0' WHERE key = 'format'")
     err = refused(capsys, "--data", str(data), "--fixtures", str(DURABLE / "fixtures.yaml"))
     assert err == f"sandbox: {data} has format 0, which this sandbox cannot read\n"
+
+
+def test_a_change_that_cannot_be_read_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "sandbox.db"
+    with sandbox(data) as client:
+        Partner.login(client)
+    with sqlite3.connect(data) as db:
+        db.execute("UPDATE changes SET entry = ?", (b"\x00not json",))
+    err = refused(capsys, "--data", str(data))
+    assert err.startswith(f"sandbox: {data} cannot be read: ")
