@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sqlite3
 import sys
 import tempfile
 import time
@@ -156,7 +157,7 @@ def fill(data: Path, orders: int) -> float:
     started = time.perf_counter()
     asyncio.run(place())
     took = time.perf_counter() - started
-    runtime.store.close(runtime.clock, runtime.settings.journal_size)
+    runtime.store.close(runtime.clock, runtime.settings.journal_size, runtime.snapshot)  # as a clean stop
     return took
 
 
@@ -200,9 +201,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             times = startup(data, arguments.startup_runs)
             verdict = "PASS" if max(times) < STARTUP_TARGET_S else "FAIL"
             print(
-                f"\nstart-up with {arguments.orders:,} orders ({size / 1e6:.0f} MB, filled in {took:.0f} s): "
-                f"{', '.join(f'{t:.2f}' for t in times)} s (target < {STARTUP_TARGET_S:g} s: {verdict})"
+                f"\nstart-up with {arguments.orders:,} orders ({size / 1e6:.0f} MB, filled in {took:.0f} s), "
+                f"from the snapshot of a clean stop: {', '.join(f'{t:.2f}' for t in times)} s "
+                f"(target < {STARTUP_TARGET_S:g} s: {verdict})"
             )
+            with sqlite3.connect(data) as db:
+                db.execute("DELETE FROM snapshot")  # as after kill -9 with no clean stop before
+            crashed = startup(data, 1)
+            print(f"the same after a crash with no snapshot, every change replayed: {crashed[0]:.2f} s")
     return 1 if any(row["result"] == "INVALID" for row in rows) else 0
 
 

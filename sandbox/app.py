@@ -164,7 +164,7 @@ def closing(runtime: Runtime) -> Callable[[Starlette], AbstractAsyncContextManag
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         if runtime.store is not None:
-            runtime.store.close(runtime.clock, runtime.settings.journal_size)
+            runtime.store.close(runtime.clock, runtime.settings.journal_size, runtime.snapshot)
 
     return lifespan
 
@@ -194,8 +194,10 @@ def resume(
     """Make a durable sandbox's changes again and take up its journal; from now on its fault rules
     and journal are kept too. StoreError when the database's content cannot be read."""
     settings = runtime.settings
+    after = runtime.resumed  # 0 when there was no snapshot, or it could not be read
     try:
-        recorder.replay(by_id, settings.time_scale)
+        store.snapshot_wanted = after == 0
+        recorder.replay(by_id, settings.time_scale, after)
         runtime.journal.load(store.journal(settings.journal_size))
         store.flush(runtime.clock, settings.journal_size)
     except (sqlite3.Error, ValueError, KeyError, TypeError, IndexError) as error:
@@ -212,9 +214,13 @@ def create_app(
     already built from the same fixtures and seed (tests build them once), copied, not shared."""
     fixtures = load_fixtures(settings.fixtures, suppliers)
     store = open_store(settings, fixtures, suppliers)
-    runtime = Runtime(settings, fixtures, suppliers, seeded=seeded, store=store)
+    try:
+        snapshot = store.snapshot() if store is not None else None
+    except sqlite3.Error as error:
+        raise StoreError(f"{settings.data} cannot be read: {error}") from None
+    runtime = Runtime(settings, fixtures, suppliers, seeded=seeded, store=store, snapshot=snapshot)
     scenarios = Scenarios(data_dir("fixtures") / "scenarios", runtime)
-    if settings.scenario:
+    if settings.scenario and not runtime.resumed:  # a snapshot holds what it did
         try:
             scenarios.play(settings.scenario)
         except ApiError as error:

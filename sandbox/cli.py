@@ -184,8 +184,10 @@ def quiet_drops(record: logging.LogRecord) -> bool:
 
 class Server(uvicorn.Server):
     """uvicorn's server, which ends the dashboard's live streams first when it stops (uvicorn
-    waits for every open response, and a stream stays open until its browser goes), and runs the
-    garbage collector's timetable (`Collector.sweep_when_idle`) while it serves."""
+    waits for every open response, and a stream stays open until its browser goes), runs the
+    garbage collector's timetable (`Collector.sweep_when_idle`) and other `chores` while it
+    serves, and calls `stopped` once the last response went: before uvicorn hands a SIGTERM back
+    to the process, which then ends at once."""
 
     def __init__(
         self,
@@ -193,9 +195,11 @@ class Server(uvicorn.Server):
         on_stop: Callable[[], None],
         collector: Collector,
         chores: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
+        stopped: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__(config)
         self.on_stop = on_stop
+        self.stopped = stopped
         self.collector = collector
         self.chores = [collector.sweep_when_idle, *chores]
         """What runs beside the requests while the server serves (and is cancelled at its stop)."""
@@ -210,6 +214,7 @@ class Server(uvicorn.Server):
         for task in self.running:
             task.cancel()
         await super().shutdown(sockets)
+        self.stopped()
 
 
 def serve(settings: Settings) -> int:
@@ -251,13 +256,17 @@ def serve(settings: Settings) -> int:
     chores = []
     if store is not None:  # the journal of requests that changed nothing, and the clock's place
         chores.append(lambda: store.flush_every(runtime.clock, settings.journal_size))
+
+    def stopped() -> None:
+        if store is not None:  # with a snapshot of the state, which the next start begins from
+            store.close(runtime.clock, settings.journal_size, runtime.snapshot)
+
     collector.start()
     try:
-        Server(config, app.state.dashboard.close, collector, chores).run(sockets=[sock])
+        Server(config, app.state.dashboard.close, collector, chores, stopped).run(sockets=[sock])
     finally:
         collector.stop()
-        if store is not None:
-            store.close(runtime.clock, settings.journal_size)
+        stopped()
     return 0
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 from sandbox.errors import ApiError, BadRequest, Conflict
 from sandbox.faults import Faults
@@ -108,6 +108,34 @@ def seed_of(settings: Settings, fixtures: Fixtures) -> int:
     return fixtures.seed if settings.seed is None else settings.seed
 
 
+class Kept(Thaw):
+    """Reads a snapshot from a durable sandbox's database: only the classes of the sandbox's
+    state (of the shared world, the fault rules, each supplier's package, `packages`, and a few of
+    the standard library's) may be named in it, so that a database from elsewhere cannot make the
+    unpickling run other code."""
+
+    STANDARD: ClassVar[dict[str, set[str]]] = {
+        "builtins": {"list", "dict", "set", "frozenset", "tuple"},
+        "collections": {"defaultdict", "OrderedDict", "deque"},
+        "datetime": {"datetime", "date", "timedelta", "timezone"},
+        "decimal": {"Decimal"},
+        "random": {"Random"},
+    }
+
+    def __init__(self, file: IO[bytes], clock: Clock, packages: set[str]) -> None:
+        super().__init__(file, clock)
+        self.packages = {"sandbox.world", *packages}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if name in self.STANDARD.get(module, ()):
+            return super().find_class(module, name)
+        if module == "sandbox.faults" or module.rpartition(".")[0] in self.packages:
+            found = super().find_class(module, name)
+            if isinstance(found, type):
+                return found
+        raise pickle.UnpicklingError(f"a snapshot may not name {module}.{name}")
+
+
 class Runtime:
     def __init__(
         self,
@@ -117,7 +145,10 @@ class Runtime:
         *,
         seeded: Seeded | None = None,
         store: Store | None = None,
+        snapshot: tuple[int, bytes] | None = None,
     ) -> None:
+        """`snapshot`: a durable sandbox's last snapshot (`Store.snapshot`), to begin from when it
+        can be read; then the seeded worlds are built only when a reset or an import needs them."""
         self.settings = settings
         self.fixtures = fixtures
         self.suppliers = {supplier.name: supplier for supplier in suppliers}
@@ -135,8 +166,11 @@ class Runtime:
             raise ValueError(
                 "the seeded worlds given were made of other suppliers, fixtures, seed or clock start"
             )
-        self.seeded = seeded or Seeded.build(suppliers, fixtures, self.seed, self.clock)
-        self.worlds = self.seeded.copy(self.clock)
+        self.given = seeded
+        kept = self.thaw(snapshot[1]) if snapshot is not None else None
+        self.resumed = snapshot[0] if kept is not None and snapshot is not None else 0
+        """The number of the last change the snapshot the sandbox began from holds; 0 for none."""
+        self.worlds = kept["worlds"] if kept is not None else self.seeded.copy(self.clock)
         self.apis: dict[str, SpecApi] = {
             s.name: s.api(self.live(s.name), self.specs[s.name]) for s in suppliers
         }
@@ -148,6 +182,16 @@ class Runtime:
         self.check_schedule()
         self.schedule = Schedule(self.clock, self.seed, self.tracks())
         self.start_faults()
+        self.tenants = 0
+        """Tenants made so far (their keys are numbered); a reset does not start it again."""
+        if kept is not None:
+            self.take_up(kept)
+
+    @cached_property
+    def seeded(self) -> Seeded:
+        """The worlds as the seed makes them (given, or built when first asked for)."""
+        suppliers = list(self.suppliers.values())
+        return self.given or Seeded.build(suppliers, self.fixtures, self.seed, self.clock)
 
     def live(self, name: str) -> Callable[[], World]:
         """What gives the live world of `name` at the moment it is called."""
@@ -203,6 +247,46 @@ class Runtime:
         self.journal.clear()
         self.start_faults()
         self.rate_limits.restore()
+
+    def snapshot(self) -> bytes:
+        """What replaying a durable sandbox's changes builds, pickled: the worlds (with the clock
+        by reference), what each API holds beside its world, the fault rules, the rate limits and
+        the tenants' count. `thaw` and `take_up` read it back."""
+        state = {
+            "worlds": self.worlds,
+            "apis": {name: supplier.api_state(self.apis[name]) for name, supplier in self.suppliers.items()},
+            "faults": (self.faults.rules, self.faults.count),
+            "rate_limits": (self.rate_limits.enabled, self.rate_limits.limits),
+            "tenants": self.tenants,
+        }
+        buffer = io.BytesIO()
+        Freeze(buffer, self.clock).dump(state)
+        return buffer.getvalue()
+
+    def thaw(self, snapshot: bytes) -> dict[str, Any] | None:
+        """The state a snapshot holds; None when it cannot be read (damaged, or of other APIs).
+        It is read as the sandbox's own data only: a class from elsewhere is refused (`Kept`)."""
+        packages = {type(supplier).__module__.rpartition(".")[0] for supplier in self.suppliers.values()}
+        try:
+            state: dict[str, Any] = Kept(io.BytesIO(snapshot), self.clock, packages).load()
+            if sorted(state["worlds"]) != sorted(self.suppliers):
+                return None
+            state["apis"], state["faults"], state["rate_limits"], state["tenants"]
+        except Exception:  # whatever a damaged or foreign pickle raises: begin without it
+            return None
+        return state
+
+    def take_up(self, state: dict[str, Any]) -> None:
+        """Put in place, beside the worlds, what `thaw` read: each API's own state, the fault
+        rules, the rate limits, the tenants' count."""
+        for name, supplier in self.suppliers.items():
+            supplier.resume_api(self.apis[name], state["apis"][name])
+        rules, count = state["faults"]
+        self.faults.rules[:] = rules
+        self.faults.count = count
+        enabled, limits = state["rate_limits"]
+        self.rate_limits.set(enabled, limits)
+        self.tenants = state["tenants"]
 
     def export(self) -> dict[str, Any]:
         return {

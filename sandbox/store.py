@@ -15,9 +15,11 @@ last moments, as the WAL documentation says."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import sqlite3
+import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,21 +36,41 @@ from sandbox.world.clock import Clock
 from sandbox.world.entropy import Tape, taped
 from sandbox.world.schedule import Schedule
 
-FORMAT = 1
+FORMAT = 2
 """The layout of the database; a database of a newer one is refused, an older one migrated."""
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+SNAPSHOT_TABLE = (
+    "CREATE TABLE snapshot (one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL,"
+    " code TEXT NOT NULL, data BLOB NOT NULL)"
+)
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], object]] = {
+    1: lambda db: db.execute(SNAPSHOT_TABLE),  # format 2 adds the snapshot
+}
 """For each format before FORMAT, what brings a database of it to the next."""
 
 SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE changes (seq INTEGER PRIMARY KEY, entry BLOB NOT NULL)",
     "CREATE TABLE journal (id INTEGER PRIMARY KEY, entry TEXT NOT NULL)",
+    SNAPSHOT_TABLE,
 )
 LEFT_OUT_HEADERS = frozenset({b"cookie", b"host", b"connection", b"keep-alive", b"user-agent"})
 """Headers a change's record leaves out: none of them changes what a request does (and the control
 API's `Authorization`, the admin token, is left out too: a replay needs none)."""
 FLUSH_SECONDS = 1.0
 """How often the journal's newer entries are written (and the clock's place, when it moved)."""
+
+
+def code_digest() -> str:
+    """What tells one version of the sandbox from another: the digest of its Python files, and
+    Python's version. A snapshot is read only by the code that wrote it."""
+    digest = hashlib.sha256(sys.version.encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+CODE = code_digest()
 
 
 class StoreError(Exception):
@@ -158,6 +180,8 @@ class Store:
         """The clock's `moves` when its place was last written."""
         self.committed: asyncio.Future[None] | None = None
         """Done when the changes written since the last commit are committed."""
+        self.snapshot_wanted = False
+        """Whether changes were made, or replayed, since the snapshot (or there is none)."""
         self.closed = False
         self.db = connect(path)
         try:
@@ -196,7 +220,7 @@ class Store:
             meta["format"] = str(FORMAT)
             return meta
         with self.transaction():
-            for table in ("meta", "changes", "journal"):
+            for table in ("meta", "changes", "journal", "snapshot"):
                 db.execute(f"DROP TABLE IF EXISTS {table}")
             for statement in SCHEMA:
                 db.execute(statement)
@@ -249,9 +273,28 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
         self.meta[key] = value
 
-    def changes(self) -> Iterator[Change | Consulted]:
-        for seq, text in self.db.execute("SELECT seq, entry FROM changes ORDER BY seq"):
+    def changes(self, after: int = 0) -> Iterator[Change | Consulted]:
+        """The changes recorded after the `after`th, in order."""
+        for seq, text in self.db.execute(
+            "SELECT seq, entry FROM changes WHERE seq > ? ORDER BY seq", (after,)
+        ):
             yield Change.read(seq, text)
+
+    # the snapshot
+
+    def snapshot(self) -> tuple[int, bytes] | None:
+        """The state after the change it names, as a sandbox of this very code wrote it (`CODE`);
+        None when there is none, or another version of the sandbox wrote it."""
+        row = self.db.execute("SELECT seq, code, data FROM snapshot").fetchone()
+        if row is None or row[1] != CODE:
+            return None
+        return row[0], row[2]
+
+    def save_snapshot(self, data: bytes) -> None:
+        """`data` as the state after the last change recorded."""
+        with self.transaction():
+            seq = self.db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+            self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, ?)", (seq, CODE, data))
 
     def record(self, entry: dict[str, Any], clock: Clock) -> asyncio.Future[None]:
         """Write a change (and the clock's place, when it moved); what is done once it is committed,
@@ -260,6 +303,7 @@ class Store:
         if not self.db.in_transaction:
             self.db.execute("BEGIN")
         self.db.execute("INSERT INTO changes (entry) VALUES (?)", (orjson.dumps(entry),))
+        self.snapshot_wanted = True
         if clock.moves != self.clock_written:
             self.write_clock(clock)
         if self.committed is None:
@@ -345,11 +389,14 @@ class Store:
             await asyncio.sleep(seconds)
             self.flush(clock, journal_size)
 
-    def close(self, clock: Clock, journal_size: int) -> None:
-        """Write what waits, and close (once: the server and an app's lifespan both may ask)."""
+    def close(self, clock: Clock, journal_size: int, snapshot: Callable[[], bytes] | None = None) -> None:
+        """Write what waits, and a `snapshot` of the state when given; then close (once: the
+        server and an app's lifespan both may ask)."""
         if self.closed:
             return
         self.flush(clock, journal_size)
+        if snapshot is not None and self.snapshot_wanted:
+            self.save_snapshot(snapshot())
         self.db.close()
         self.closed = True
 
@@ -419,11 +466,11 @@ class Recorder:
                 raise InternalError(str(error)) from None
         return reply
 
-    def replay(self, operations: Mapping[str, Mapping[str, Operation]], scale: float) -> int:
-        """Make every recorded change again, in order, then put the clock where it would be had the
-        server run on; how many changes. StoreError when one no longer applies."""
+    def replay(self, operations: Mapping[str, Mapping[str, Operation]], scale: float, after: int = 0) -> int:
+        """Make every change recorded after the `after`th again, in order, then put the clock where
+        it would be had the server run on; how many changes. StoreError when one no longer applies."""
         count = 0
-        for change in self.store.changes():
+        for change in self.store.changes(after):
             if isinstance(change, Consulted):
                 self.faults(change.api, change.method, change.path, change.credential)
                 continue
@@ -450,12 +497,15 @@ class Recorder:
                     "begin afresh (its changes are lost)."
                 )
             count += 1
+        self.store.snapshot_wanted = self.store.snapshot_wanted or count > 0
         place = self.store.clock_now(scale)
         if place is not None:
-            self.clock.set(place[0])
-            if place[1]:
-                self.clock.freeze()
+            instant, frozen = place
+            if frozen:
+                self.clock.freeze()  # first: a running clock would move on between the two
+                self.clock.set(instant)
             else:
+                self.clock.set(instant)
                 self.clock.resume()
         return count
 

@@ -259,3 +259,12 @@ class Supplier(Protocol):
         """Revoke or expire (`action`) a token, or all of a client's: how many; None when the
         supplier has no tokens."""
         ...
+
+    def api_state(self, api: SpecApi) -> Any:
+        """What the API holds beside its world (the live tokens), as data that JSON could hold,
+        for a durable sandbox's snapshot; None when it holds nothing."""
+        ...
+
+    def resume_api(self, api: SpecApi, state: Any) -> None:
+        """Put back on the live world what `api_state` gave."""
+        ...

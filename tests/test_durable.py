@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import pickle
 import shutil
 import sqlite3
 from collections.abc import Iterator, MutableMapping
@@ -30,10 +31,22 @@ from tests.helpers import (
 
 
 @contextmanager
-def sandbox(data: Path, **changes: Any) -> Iterator[TestClient]:
-    """A durable sandbox on `data`, stopped (its store closed) when the block ends."""
+def sandbox(data: Path, begin: str = "snapshot", **changes: Any) -> Iterator[TestClient]:
+    """A durable sandbox on `data`, stopped (its store closed, a snapshot written) when the block
+    ends. `begin`: "snapshot" starts from the snapshot the last stop wrote and replays what came
+    after it; "replay" drops the snapshot first, so that every change is replayed."""
+    if begin == "replay" and data.exists():
+        with sqlite3.connect(data) as db:
+            db.execute("DELETE FROM snapshot")
     with TestClient(make_app(data=data, **changes), raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture(params=["snapshot", "replay"])
+def begin(request: pytest.FixtureRequest) -> str:
+    """How a restarted sandbox takes up its state (see `sandbox`): both must give the same."""
+    value: str = request.param
+    return value
 
 
 def changed(client: TestClient) -> dict[str, Any]:
@@ -79,15 +92,17 @@ def looks(client: TestClient, kept: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def test_a_restart_gives_the_same_sandbox(tmp_path: Path) -> None:
+def test_a_restart_gives_the_same_sandbox(tmp_path: Path, begin: str) -> None:
     data = tmp_path / "sandbox.db"
-    with sandbox(data) as client:
+    with sandbox(data, begin) as client:
         kept = changed(client)
         before = looks(client, kept)
         journal = client.get("/_sandbox/requests").json()
-    with sandbox(data) as client:
+    with sandbox(data, begin) as client:
         after = looks(client, kept)
         again = client.get("/_sandbox/requests").json()
+        numbered = client.post("/_sandbox/tenants", json={"api": "fixje"}).json()["clientId"]
+        assert numbered.startswith("tenant-2-")  # tenants go on being counted
     assert after == before
     assert before["tenant_orders"] == 200
     # the journal goes on where it was: the first run's entries, then the second's four API requests
@@ -116,31 +131,31 @@ def test_what_was_refused_is_not_kept(tmp_path: Path) -> None:
     assert b'"operation":"login"' in rows[0][0]
 
 
-def test_a_token_and_a_reset_survive_a_restart(tmp_path: Path) -> None:
+def test_a_token_and_a_reset_survive_a_restart(tmp_path: Path, begin: str) -> None:
     data = tmp_path / "sandbox.db"
-    with sandbox(data) as client:
+    with sandbox(data, begin) as client:
         partner = Partner.login(client)
         placed = partner.post("/api/v1/orders", json=partner.order_body())
         assert client.post("/_sandbox/reset").status_code == 200
         after_reset = partner.get("/api/v1/orders?page=1&pageSize=1")
         assert after_reset.status_code == 401  # a reset ends every token
         second = Partner.login(client)
-    with sandbox(data) as client:
+    with sandbox(data, begin) as client:
         assert Partner(client, second.headers).get("/api/v1/orders?page=1&pageSize=1").status_code == 200
         order = Partner(client, second.headers).get(f"/api/v1/orders/{placed.json()['orderId']}")
         assert order.status_code == 404  # placed before the reset
 
 
-def test_the_clock_runs_on_across_a_restart_unless_frozen(tmp_path: Path) -> None:
+def test_the_clock_runs_on_across_a_restart_unless_frozen(tmp_path: Path, begin: str) -> None:
     data = tmp_path / "sandbox.db"
-    with sandbox(data, freeze=False) as client:
+    with sandbox(data, begin, freeze=False) as client:
         moved = client.post("/_sandbox/clock", json={"set": "2030-01-01T00:00:00Z"}).json()
-    with sandbox(data, freeze=False) as client:
+    with sandbox(data, begin, freeze=False) as client:
         now = client.get("/_sandbox/clock").json()
         assert now["frozen"] is False
         assert moved["now"] <= now["now"] < "2030-01-01T00:01:00Z"
         frozen = client.post("/_sandbox/clock", json={"frozen": True, "advance": "P1D"}).json()
-    with sandbox(data, freeze=False) as client:
+    with sandbox(data, begin, freeze=False) as client:
         assert client.get("/_sandbox/clock").json() == {"now": frozen["now"], "frozen": True}
 
 
@@ -206,11 +221,13 @@ def test_an_unwritable_path_is_refused(tmp_path: Path, capsys: pytest.CaptureFix
     assert refused(capsys, "--data", str(tmp_path)).startswith(f"sandbox: cannot open {tmp_path}: ")
 
 
-def test_changes_made_on_a_running_clock_replay_at_their_own_times(tmp_path: Path) -> None:
+def test_changes_made_on_a_running_clock_replay_at_their_own_times(tmp_path: Path, begin: str) -> None:
     """Each change runs at one virtual time, its record's: replayed, an order's times (to the
     microsecond) and the schedule's moves come out the same."""
     data = tmp_path / "sandbox.db"
-    with sandbox(data, freeze=False, time_scale=3600.0) as client:  # an hour a second: the schedule moves
+    with sandbox(
+        data, begin, freeze=False, time_scale=3600.0
+    ) as client:  # an hour a second: the schedule moves
         body = Partner.login(client).order_body()
         changed(client)  # which adds a fault rule on the products
         for _ in range(5):
@@ -219,11 +236,11 @@ def test_changes_made_on_a_running_clock_replay_at_their_own_times(tmp_path: Pat
             Customer(client).create(vidaxl_order_body(("146400", 1)))
         assert client.post("/_sandbox/clock", json={"frozen": True}).status_code == 200
         before = client.get("/_sandbox/state").content
-    with sandbox(data, freeze=False, time_scale=3600.0) as client:
+    with sandbox(data, begin, freeze=False, time_scale=3600.0) as client:
         assert client.get("/_sandbox/state").content == before
 
 
-def test_fault_rules_go_on_counting_and_drawing_across_a_restart(tmp_path: Path) -> None:
+def test_fault_rules_go_on_counting_and_drawing_across_a_restart(tmp_path: Path, begin: str) -> None:
     """A rule's fired count and its chance's draws continue where they were: a sandbox restarted
     halfway answers the same sequence as one that ran on."""
     rule = {"api": "fixje", "path": "/api/v1/products", "status": 503, "probability": 0.5, "times": 4}
@@ -237,12 +254,12 @@ def test_fault_rules_go_on_counting_and_drawing_across_a_restart(tmp_path: Path)
         uninterrupted = ask(client, partner) + ask(client, partner)
         counted = client.get("/_sandbox/faults").json()
     data = tmp_path / "sandbox.db"
-    with sandbox(data) as client:
+    with sandbox(data, begin) as client:
         partner = Partner.login(client)
         assert client.post("/_sandbox/faults", json=rule).status_code == 201
         first = ask(client, partner)
         halfway = client.get("/_sandbox/faults").json()
-    with sandbox(data) as client:
+    with sandbox(data, begin) as client:
         assert client.get("/_sandbox/faults").json() == halfway
         restarted = first + ask(client, Partner(client, partner.headers))
         assert client.get("/_sandbox/faults").json() == counted
@@ -351,5 +368,48 @@ def test_a_change_that_cannot_be_read_is_reported(tmp_path: Path, capsys: pytest
         Partner.login(client)
     with sqlite3.connect(data) as db:
         db.execute("UPDATE changes SET entry = ?", (b"\x00not json",))
+        db.execute("DELETE FROM snapshot")  # else the start begins after it, and reads no change
     err = refused(capsys, "--data", str(data))
     assert err.startswith(f"sandbox: {data} cannot be read: ")
+
+
+class Planted:
+    """What a snapshot from elsewhere might hold: unpickled, it would write a file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.write_text, (self.path, "ran"))
+
+
+@pytest.mark.parametrize("planted", ["another version", "damaged", "a foreign class"])
+def test_a_snapshot_that_cannot_be_used_is_passed_over(tmp_path: Path, planted: str) -> None:
+    """A snapshot written by other code, damaged, or naming a class from outside the sandbox's
+    state is not used (nor run): every change is replayed, and the state is the same."""
+    data = tmp_path / "sandbox.db"
+    with sandbox(data) as client:
+        kept = changed(client)
+        before = looks(client, kept)
+    ran = tmp_path / "ran"
+    with sqlite3.connect(data) as db:
+        if planted == "another version":
+            db.execute("UPDATE snapshot SET code = 'another version'")
+        elif planted == "damaged":
+            db.execute("UPDATE snapshot SET data = substr(data, 1, 1000)")
+        else:
+            db.execute("UPDATE snapshot SET data = ?", (pickle.dumps({"worlds": Planted(ran)}),))
+    with sandbox(data) as client:
+        assert looks(client, kept) == before
+    assert not ran.exists()
+
+
+def test_a_scenario_played_at_start_is_played_once(tmp_path: Path, begin: str) -> None:
+    """`--scenario` with `--data`: the scenario is part of what the database's changes apply to;
+    a restart from the snapshot does not play it again, one without replays after it."""
+    data = tmp_path / "sandbox.db"
+    with sandbox(data, scenario="two-parcels") as client:
+        Customer(client).create(vidaxl_order_body(("146400", 1)))
+        before = client.get("/_sandbox/state").content
+    with sandbox(data, begin, scenario="two-parcels") as client:
+        assert client.get("/_sandbox/state").content == before

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import signal
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -111,20 +112,39 @@ def whole_timeline(order: dict[str, Any]) -> bool:
     return history[0]["event"] == "place" and previous[1:] == statuses[:-1]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_acknowledged_change_survives_kill_9(tmp_path: Path, seed: int) -> None:
-    data = tmp_path / "sandbox.db"
+def load_until_stopped(data: Path, seconds: float, stop: signal.Signals, into: Load | None = None) -> Load:
+    """Clients changing a sandbox on `data` for `seconds`, then the server stopped by `stop`
+    (SIGTERM: a clean stop, which writes a snapshot; SIGKILL: a crash); what was acknowledged,
+    added to `into`'s."""
     server = ServerProcess.sandbox("--data", str(data)).start()
     try:
         load = Load(server.url)
+        if into is not None:
+            load.fixje, load.shipped, load.vidaxl, load.tenants = (
+                into.fixje,
+                into.shipped,
+                into.vidaxl,
+                into.tenants,
+            )
         workers = [load.run(load.fixje_orders), load.run(load.vidaxl_orders), load.run(load.control)]
-        time.sleep(random.Random(seed).uniform(0.5, 2.0))
-        server.send_signal(signal.SIGKILL)
-        server.wait(10)
+        time.sleep(seconds)
+        server.send_signal(stop)
+        server.wait(20)
         for worker in workers:
             worker.join(10)
     finally:
         server.stop()
+    return load
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_acknowledged_change_survives_kill_9(tmp_path: Path, seed: int) -> None:
+    """A first run stopped cleanly (its snapshot written), a second killed at a random moment:
+    the restart begins from the snapshot and replays what came after it."""
+    data = tmp_path / "sandbox.db"
+    first = load_until_stopped(data, 0.5, signal.SIGTERM)
+    assert sqlite3.connect(data).execute("SELECT count(*) FROM snapshot").fetchone() == (1,)
+    load = load_until_stopped(data, random.Random(seed).uniform(0.5, 2.0), signal.SIGKILL, into=first)
     assert load.fixje and load.vidaxl and load.tenants, "the load made too little to check"
 
     with ServerProcess.sandbox("--data", str(data)) as again:

@@ -40,7 +40,6 @@ class ControlApi:
         self.runtime = runtime
         self.scenarios = scenarios
         self.access = access
-        self.tenants = 0
 
     def handlers(self) -> Mapping[str, Handler]:
         return {
@@ -130,9 +129,10 @@ class ControlApi:
                 f"This sandbox holds {TENANT_LIMIT:,} {supplier.label} tenants, the most it can; "
                 "a reset (POST /_sandbox/reset) removes them."
             )
-        self.tenants += 1
-        label = call.body.get("name") or f"Tenant {self.tenants}"
-        key = f"tenant-{self.tenants}-{entropy.token_hex(4)}"
+        self.runtime.tenants += 1
+        number = self.runtime.tenants
+        label = call.body.get("name") or f"Tenant {number}"
+        key = f"tenant-{number}-{entropy.token_hex(4)}"
         return Reply(supplier.add_tenant(world, label, key), 201)
 
     def list_scenarios(self, call: Call) -> Reply:

@@ -87,6 +87,22 @@ class Tokens:
             if self.by_key.get(key) is token:
                 self.revoke(key)
 
+    def kept(self) -> list[list[str]]:
+        """The live tokens in the order they were issued: [key, client id, expiry], for a durable
+        sandbox's snapshot."""
+        return [
+            [key, token.partner.client_id, token.expires_at.isoformat()] for key, token in self.by_key.items()
+        ]
+
+    def resume(self, kept: list[list[str]], world: FixjeWorld) -> None:
+        """The tokens `kept` gave, of `world`'s partners, in place of these."""
+        self.clear()
+        for key, client_id, expires_at in kept:
+            partner = world.partner_by_client(client_id)
+            if partner is not None:
+                self._put(key, Token(partner, datetime.fromisoformat(expires_at)))
+                self.by_client.setdefault(client_id, OrderedDict())[key] = None
+
     def _put(self, key: str, token: Token) -> None:
         self.by_key[key] = token
         heapq.heappush(self.expiry, (token.expires_at, next(self.numbers), key, token))
@@ -139,6 +155,7 @@ class OAuth:
 
     @property
     def tokens(self) -> Tokens:
+        """The live world's tokens: a new world (a reset, an import) starts with none."""
         world = self.world()
         if world is not self._seen:
             self._tokens, self._seen = Tokens(), world

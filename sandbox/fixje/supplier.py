@@ -244,5 +244,13 @@ class Fixje:
             oauth.expire(keys)
         return len(keys)
 
+    def api_state(self, api: SpecApi) -> Any:
+        assert isinstance(api, FixjeApi)
+        return api.oauth.tokens.kept()
+
+    def resume_api(self, api: SpecApi, state: Any) -> None:
+        assert isinstance(api, FixjeApi)
+        api.oauth.tokens.resume(state, api.oauth.world())
+
 
 FIXJE = Fixje()

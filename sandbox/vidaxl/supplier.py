@@ -240,5 +240,11 @@ class Vidaxl:
     def token_fault(self, api: SpecApi, action: str, token: str | None, client: str | None) -> int | None:
         return None  # HTTP Basic on every call: no tokens to revoke or expire
 
+    def api_state(self, api: SpecApi) -> Any:
+        return None
+
+    def resume_api(self, api: SpecApi, state: Any) -> None:
+        pass
+
 
 VIDAXL = Vidaxl()

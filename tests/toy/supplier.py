@@ -144,5 +144,11 @@ class Toy:
     def token_fault(self, api: SpecApi, action: str, token: str | None, client: str | None) -> int | None:
         return None
 
+    def api_state(self, api: SpecApi) -> Any:
+        return None
+
+    def resume_api(self, api: SpecApi, state: Any) -> None:
+        pass
+
 
 TOY = Toy()
