@@ -254,8 +254,8 @@ def serve(settings: Settings) -> int:
     config.http = limited(limits, access, collector)
     store = runtime.store
     chores = []
-    if store is not None:  # the journal of requests that changed nothing, and the clock's place
-        chores.append(lambda: store.flush_every(runtime.clock, settings.journal_size))
+    if store is not None:  # the journal, the clock's place, and a snapshot now and then
+        chores.append(lambda: store.flush_every(runtime.clock, settings.journal_size, runtime.snapshot))
 
     def stopped() -> None:
         if store is not None:  # with a snapshot of the state, which the next start begins from

@@ -15,9 +15,11 @@ last moments, as the WAL documentation says."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
@@ -56,6 +58,9 @@ SCHEMA = (
 LEFT_OUT_HEADERS = frozenset({b"cookie", b"host", b"connection", b"keep-alive", b"user-agent"})
 """Headers a change's record leaves out: none of them changes what a request does (and the control
 API's `Authorization`, the admin token, is left out too: a replay needs none)."""
+SNAPSHOT_CHANGES = 5_000
+"""Changes after which a serving durable sandbox writes a snapshot in the background, so that a
+start after a crash replays at most about this many (plus those of the last moments)."""
 FLUSH_SECONDS = 1.0
 """How often the journal's newer entries are written (and the clock's place, when it moved)."""
 
@@ -182,10 +187,17 @@ class Store:
         """Done when the changes written since the last commit are committed."""
         self.snapshot_wanted = False
         """Whether changes were made, or replayed, since the snapshot (or there is none)."""
+        self.last_seq = 0
+        """The number of the last change recorded."""
+        self.snapshot_seq = 0
+        """The number of the last change the latest snapshot holds (0: none, or not of this code)."""
+        self.writing: tuple[int, int] | None = None
+        """The process writing a snapshot in the background, and the change it holds up to."""
         self.closed = False
         self.db = connect(path)
         try:
             self.meta = self.prepare(identity, reset)
+            self.last_seq = self.db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
         except sqlite3.DatabaseError as error:
             self.db.close()
             raise StoreError(f"{path} cannot be used: {error}") from None
@@ -295,6 +307,48 @@ class Store:
         with self.transaction():
             seq = self.db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
             self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, ?)", (seq, CODE, data))
+        self.snapshot_seq = seq
+
+    def snapshot_in_background(self, snapshot: Callable[[], bytes]) -> None:
+        """When SNAPSHOT_CHANGES changes came since the last snapshot, none is being written and
+        no batch of changes waits for its commit: a child process (a fork, which sees the state
+        as it stands, copy-on-write) pickles it and writes it with a connection of its own, while
+        the server goes on. Nothing where processes cannot fork."""
+        self.reap()
+        due = self.last_seq - self.snapshot_seq >= SNAPSHOT_CHANGES
+        if not due or self.writing is not None or self.db.in_transaction or not hasattr(os, "fork"):
+            return
+        seq = self.last_seq
+        pid = os.fork()
+        if pid == 0:  # the child: write the snapshot and go, touching nothing of the parent's
+            code = 1
+            try:
+                data = snapshot()
+                db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, ?)", (seq, CODE, data))
+                db.execute("COMMIT")
+                db.close()
+                code = 0
+            finally:
+                os._exit(code)
+        self.writing = (pid, seq)
+
+    def reap(self, wait: bool = False) -> None:
+        """Take note of a background snapshot that ended (or, `wait`, stop one still writing:
+        the stop writes a newer one)."""
+        if self.writing is None:
+            return
+        pid, seq = self.writing
+        if wait:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        ended, status = os.waitpid(pid, 0 if wait else os.WNOHANG)
+        if ended == 0:
+            return
+        self.writing = None
+        if not wait and os.waitstatus_to_exitcode(status) == 0:
+            self.snapshot_seq = max(self.snapshot_seq, seq)
 
     def record(self, entry: dict[str, Any], clock: Clock) -> asyncio.Future[None]:
         """Write a change (and the clock's place, when it moved); what is done once it is committed,
@@ -302,7 +356,8 @@ class Store:
         at its end (a commit costs about as much as twenty writes)."""
         if not self.db.in_transaction:
             self.db.execute("BEGIN")
-        self.db.execute("INSERT INTO changes (entry) VALUES (?)", (orjson.dumps(entry),))
+        added = self.db.execute("INSERT INTO changes (entry) VALUES (?)", (orjson.dumps(entry),))
+        self.last_seq = added.lastrowid or self.last_seq
         self.snapshot_wanted = True
         if clock.moves != self.clock_written:
             self.write_clock(clock)
@@ -383,17 +438,27 @@ class Store:
             if clock.moves != self.clock_written:
                 self.write_clock(clock)
 
-    async def flush_every(self, clock: Clock, journal_size: int, seconds: float = FLUSH_SECONDS) -> None:
-        """`flush` every `seconds` while the server serves."""
+    async def flush_every(
+        self,
+        clock: Clock,
+        journal_size: int,
+        snapshot: Callable[[], bytes] | None = None,
+        seconds: float = FLUSH_SECONDS,
+    ) -> None:
+        """`flush` every `seconds` while the server serves, and write a `snapshot` in the
+        background when one is due."""
         while True:
             await asyncio.sleep(seconds)
             self.flush(clock, journal_size)
+            if snapshot is not None:
+                self.snapshot_in_background(snapshot)
 
     def close(self, clock: Clock, journal_size: int, snapshot: Callable[[], bytes] | None = None) -> None:
         """Write what waits, and a `snapshot` of the state when given; then close (once: the
         server and an app's lifespan both may ask)."""
         if self.closed:
             return
+        self.reap(wait=True)
         self.flush(clock, journal_size)
         if snapshot is not None and self.snapshot_wanted:
             self.save_snapshot(snapshot())

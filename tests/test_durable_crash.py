@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from sandbox.process import ServerProcess
+from sandbox.store import SNAPSHOT_CHANGES
 from tests.helpers import FIXJE_DEMO, VIDAXL_DEMO, vidaxl_order_body
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
@@ -185,3 +186,42 @@ def test_every_acknowledged_change_survives_kill_9(tmp_path: Path, seed: int) ->
         # the sandbox's own import checks the rest (each vidaXL product's stock covers its lines)
         restored = requests.put(f"{url}/_sandbox/state", json=state, timeout=30)
         assert restored.status_code == 200, restored.text
+
+
+def test_a_serving_sandbox_writes_snapshots_in_the_background(tmp_path: Path) -> None:
+    """After SNAPSHOT_CHANGES changes a serving sandbox writes a snapshot from a child process;
+    killed then, it starts from that snapshot and replays what came after."""
+    data = tmp_path / "sandbox.db"
+    acknowledged = 0
+    lock = threading.Lock()
+    with ServerProcess.sandbox("--data", str(data), "--freeze") as server:
+
+        def advance() -> None:
+            nonlocal acknowledged
+            session = requests.Session()
+            while acknowledged < SNAPSHOT_CHANGES + 200:
+                made = session.post(f"{server.url}/_sandbox/tenants", json={"api": "vidaxl"}, timeout=5)
+                assert made.status_code == 201
+                with lock:
+                    acknowledged += 1
+
+        workers = [threading.Thread(target=advance) for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(120)
+        deadline = time.monotonic() + 20
+        held = None
+        while time.monotonic() < deadline:
+            held = sqlite3.connect(data).execute("SELECT seq FROM snapshot").fetchone()
+            if held is not None:
+                break
+            time.sleep(0.2)
+        assert held is not None and held[0] >= SNAPSHOT_CHANGES
+        server.send_signal(signal.SIGKILL)
+        server.wait(10)
+    with ServerProcess.sandbox("--data", str(data), "--freeze") as again:
+        customers = requests.get(f"{again.url}/_sandbox/state", timeout=30).json()["vidaxl"]["customers"]
+        made = requests.post(f"{again.url}/_sandbox/tenants", json={"api": "vidaxl"}, timeout=5).json()
+    assert len(customers) == 3 + acknowledged  # the seeded three, and each tenant once
+    assert made["email"].startswith(f"tenant-{acknowledged + 1}-")
