@@ -248,7 +248,7 @@ def create_app(
             limiter=runtime.rate_limits.limiter(name, supplier.credential),
             gate=runtime.faults.gate(name, supplier.credential),
             recorder=recorder.bound(name) if recorder is not None else None,
-            operations=by_id.setdefault(name, {}),
+            by_id=by_id.setdefault(name, {}),
         )
         owners.append((supplier.prefixes, api, spec, supplier.error_schema))
     routes += operations
@@ -259,7 +259,7 @@ def create_app(
         body_limit=settings.body_limit,
         check_responses=settings.check_responses,
         recorder=recorder.bound(CONTROL) if recorder is not None else None,
-        operations=by_id.setdefault(CONTROL, {}),
+        by_id=by_id.setdefault(CONTROL, {}),
     )
     if store is not None and recorder is not None:
         resume(runtime, store, recorder, by_id)

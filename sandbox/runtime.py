@@ -268,13 +268,21 @@ class Runtime:
         It is read as the sandbox's own data only: a class from elsewhere is refused (`Kept`)."""
         packages = {type(supplier).__module__.rpartition(".")[0] for supplier in self.suppliers.values()}
         try:
-            state: dict[str, Any] = Kept(io.BytesIO(snapshot), self.clock, packages).load()
-            if sorted(state["worlds"]) != sorted(self.suppliers):
-                return None
-            state["apis"], state["faults"], state["rate_limits"], state["tenants"]
+            state = Kept(io.BytesIO(snapshot), self.clock, packages).load()
         except Exception:  # whatever a damaged or foreign pickle raises: begin without it
             return None
-        return state
+        if not isinstance(state, dict) or set(state) != {
+            "worlds",
+            "apis",
+            "faults",
+            "rate_limits",
+            "tenants",
+        }:
+            return None
+        if not isinstance(state["worlds"], dict) or sorted(state["worlds"]) != sorted(self.suppliers):
+            return None
+        kept: dict[str, Any] = state
+        return kept
 
     def take_up(self, state: dict[str, Any]) -> None:
         """Put in place, beside the worlds, what `thaw` read: each API's own state, the fault

@@ -267,11 +267,6 @@ class Store:
                 step(self.db)
                 self.db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (str(version + 1),))
 
-    @property
-    def fresh(self) -> bool:
-        """Whether the database holds no change yet (nothing to replay)."""
-        return self.db.execute("SELECT 1 FROM changes LIMIT 1").fetchone() is None
-
     def started(self, now: datetime) -> datetime:
         """The clock's start the database was made with: the first start's `now` unless fixed."""
         kept = self.meta.get("clock_start")

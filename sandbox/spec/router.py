@@ -628,10 +628,10 @@ def build_routes(
     limiter: Limiter | None = None,
     gate: Gate | None = None,
     recorder: Recorder | None = None,
-    operations: dict[str, Operation] | None = None,
+    by_id: dict[str, Operation] | None = None,
 ) -> list[Route]:
-    """One route per path of `spec`; every operationId must have a handler. `operations`, when
-    given, gets each operation by its operationId."""
+    """One route per path of `spec`; every operationId must have a handler. `by_id`, when given,
+    gets each operation by its operationId."""
     handlers = api.handlers()
     missing = [op.operation_id for op in spec.operations if op.operation_id not in handlers]
     if missing:
@@ -650,8 +650,8 @@ def build_routes(
             gate=gate,
             recorder=recorder,
         )
-        if operations is not None:
-            operations[op.operation_id] = operation
+        if by_id is not None:
+            by_id[op.operation_id] = operation
     return [
         Route(path, PathEndpoint(operations).__call__, methods=list(operations))
         for path, operations in by_path.items()
