@@ -264,6 +264,8 @@ def serve(settings: Settings) -> int:
     collector.start()
     try:
         Server(config, app.state.dashboard.close, collector, chores, stopped).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn hands Ctrl-C back once it has stopped: nothing to tell
+        pass
     finally:
         collector.stop()
         stopped()

@@ -225,3 +225,18 @@ def test_a_serving_sandbox_writes_snapshots_in_the_background(tmp_path: Path) ->
         made = requests.post(f"{again.url}/_sandbox/tenants", json={"api": "vidaxl"}, timeout=5).json()
     assert len(customers) == 3 + acknowledged  # the seeded three, and each tenant once
     assert made["email"].startswith(f"tenant-{acknowledged + 1}-")
+
+
+def test_ctrl_c_stops_a_durable_sandbox_cleanly(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT): the stop writes the snapshot and exits without a traceback."""
+    data = tmp_path / "sandbox.db"
+    server = ServerProcess.sandbox("--data", str(data)).start()
+    try:
+        made = requests.post(f"{server.url}/_sandbox/tenants", json={"api": "vidaxl"}, timeout=5)
+        assert made.status_code == 201
+        server.send_signal(signal.SIGINT)
+        assert server.wait(20) == 0
+    finally:
+        server.stop()
+    assert "Traceback" not in server.output()
+    assert sqlite3.connect(data).execute("SELECT seq FROM snapshot").fetchone() == (1,)
