@@ -413,3 +413,22 @@ def test_a_scenario_played_at_start_is_played_once(tmp_path: Path, begin: str) -
         before = client.get("/_sandbox/state").content
     with sandbox(data, begin, scenario="two-parcels") as client:
         assert client.get("/_sandbox/state").content == before
+
+
+def test_a_change_that_no_longer_applies_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A recorded change that is refused on replay (here: an order of a product made unknown)
+    stops the start with its number and request, rather than a state that differs."""
+    data = tmp_path / "sandbox.db"
+    with sandbox(data) as client:
+        Customer(client).create(vidaxl_order_body(("146400", 1)))
+    with sqlite3.connect(data) as db:
+        (entry,) = db.execute("SELECT entry FROM changes").fetchone()
+        db.execute("UPDATE changes SET entry = ?", (entry.replace(b"146400", b"999999"),))
+        db.execute("DELETE FROM snapshot")
+    err = refused(capsys, "--data", str(data))
+    assert err.startswith(
+        f"sandbox: {data}: change 1 (POST /api_customer/orders.json) no longer applies: it was answered 4"
+    )
+    assert err.endswith("Start with --data-reset to begin afresh (its changes are lost).\n")
