@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import socket
+import sqlite3
 import sys
 import urllib.error
 import urllib.request
@@ -258,8 +259,13 @@ def serve(settings: Settings) -> int:
         chores.append(lambda: store.flush_every(runtime.clock, settings.journal_size, runtime.snapshot))
 
     def stopped() -> None:
-        if store is not None:  # with a snapshot of the state, which the next start begins from
+        if store is None:
+            return
+        try:  # with a snapshot of the state, which the next start begins from
             store.close(runtime.clock, settings.journal_size, runtime.snapshot)
+        except (sqlite3.Error, OSError) as error:  # every change is kept already: the next start replays them
+            store.closed = True
+            print(f"sandbox: {store.path}: the stop could not write its snapshot: {error}", file=sys.stderr)
 
     collector.start()
     try:
