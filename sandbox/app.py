@@ -196,7 +196,6 @@ def resume(
     settings = runtime.settings
     after = runtime.resumed  # 0 when there was no snapshot, or it could not be read
     try:
-        store.snapshot_wanted = after == 0
         store.snapshot_seq = after
         recorder.replay(by_id, settings.time_scale, after)
         runtime.journal.load(store.journal(settings.journal_size))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -65,17 +66,16 @@ FLUSH_SECONDS = 1.0
 """How often the journal's newer entries are written (and the clock's place, when it moved)."""
 
 
-def code_digest() -> str:
+@functools.cache
+def code() -> str:
     """What tells one version of the sandbox from another: the digest of its Python files, and
-    Python's version. A snapshot is read only by the code that wrote it."""
+    Python's version (worked out when a snapshot is first read or written, not at every start).
+    A snapshot is read only by the code that wrote it."""
     digest = hashlib.sha256(sys.version.encode())
     package = Path(__file__).parent
     for path in sorted(package.rglob("*.py")):
         digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:32]
-
-
-CODE = code_digest()
 
 
 class StoreError(Exception):
@@ -185,8 +185,6 @@ class Store:
         """The clock's `moves` when its place was last written."""
         self.committed: asyncio.Future[None] | None = None
         """Done when the changes written since the last commit are committed."""
-        self.snapshot_wanted = False
-        """Whether changes were made, or replayed, since the snapshot (or there is none)."""
         self.last_seq = 0
         """The number of the last change recorded."""
         self.snapshot_seq = 0
@@ -290,18 +288,23 @@ class Store:
     # the snapshot
 
     def snapshot(self) -> tuple[int, bytes] | None:
-        """The state after the change it names, as a sandbox of this very code wrote it (`CODE`);
+        """The state after the change it names, as a sandbox of this very code wrote it (`code`);
         None when there is none, or another version of the sandbox wrote it."""
         row = self.db.execute("SELECT seq, code, data FROM snapshot").fetchone()
-        if row is None or row[1] != CODE:
+        if row is None or row[1] != code():
             return None
         return row[0], row[2]
+
+    @property
+    def snapshot_wanted(self) -> bool:
+        """Whether there are changes the latest snapshot does not hold."""
+        return self.last_seq > self.snapshot_seq
 
     def save_snapshot(self, data: bytes) -> None:
         """`data` as the state after the last change recorded."""
         with self.transaction():
             seq = self.db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
-            self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, ?)", (seq, CODE, data))
+            self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, ?)", (seq, code(), data))
         self.snapshot_seq = seq
 
     def snapshot_in_background(self, snapshot: Callable[[], bytes]) -> None:
@@ -313,20 +316,20 @@ class Store:
         due = self.last_seq - self.snapshot_seq >= SNAPSHOT_CHANGES
         if not due or self.writing is not None or self.db.in_transaction or not hasattr(os, "fork"):
             return
-        seq = self.last_seq
+        seq, digest = self.last_seq, code()
         pid = os.fork()
         if pid == 0:  # the child: write the snapshot and go, touching nothing of the parent's
-            code = 1
+            status = 1
             try:
                 data = snapshot()
                 db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
                 db.execute("BEGIN IMMEDIATE")
-                db.execute("INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, ?)", (seq, CODE, data))
+                db.execute("INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, ?)", (seq, digest, data))
                 db.execute("COMMIT")
                 db.close()
-                code = 0
+                status = 0
             finally:
-                os._exit(code)
+                os._exit(status)
         self.writing = (pid, seq)
 
     def reap(self, wait: bool = False) -> None:
@@ -353,7 +356,6 @@ class Store:
             self.db.execute("BEGIN")
         added = self.db.execute("INSERT INTO changes (entry) VALUES (?)", (orjson.dumps(entry),))
         self.last_seq = added.lastrowid or self.last_seq
-        self.snapshot_wanted = True
         if clock.moves != self.clock_written:
             self.write_clock(clock)
         if self.committed is None:
@@ -557,7 +559,6 @@ class Recorder:
                     "begin afresh (its changes are lost)."
                 )
             count += 1
-        self.store.snapshot_wanted = self.store.snapshot_wanted or count > 0
         place = self.store.clock_now(scale)
         if place is not None:
             instant, frozen = place

@@ -87,6 +87,26 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
+def http_scope(method: str, path: str, *headers: tuple[bytes, bytes]) -> dict[str, Any]:
+    """The ASGI scope of a request to an app called directly (not through a test client), with
+    `Host: testserver` and `headers`."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -113,6 +133,17 @@ def login(client: TestClient, credentials: Credentials = FIXJE_DEMO) -> str:
 
 PROBLEM_JSON = "application/problem+json; charset=utf-8"
 TRACE_ID = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-00$")
+FIXJE_ADDRESS: Json = {
+    "firstName": "Sanne",
+    "lastName": "de Vries",
+    "street": "Stationsstraat",
+    "houseNumber": "12",
+    "zipCode": "5038 EA",
+    "city": "Tilburg",
+    "countryCode": "NL",
+    "shipmentEmailAddress": "sanne@example.com",
+}
+"""A Dutch shipping address that every shipping method serving NL takes."""
 
 
 @dataclass
@@ -157,16 +188,7 @@ class Partner:
             "reference": "PO-TEST-1",
             "shippingMethodId": method["shippingMethodId"],
             "storeFrontId": self.first("/api/v1/storefronts")["storeFrontId"],
-            "shippingAddress": {
-                "firstName": "Sanne",
-                "lastName": "de Vries",
-                "street": "Stationsstraat",
-                "houseNumber": "12",
-                "zipCode": "5038 EA",
-                "city": "Tilburg",
-                "countryCode": "NL",
-                "shipmentEmailAddress": "sanne@example.com",
-            },
+            "shippingAddress": dict(FIXJE_ADDRESS),
             "orderItems": [{"sku": self.first("/api/v1/products")["sku"], "quantity": 1}],
         }
         body.update(changes)

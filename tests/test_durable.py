@@ -6,6 +6,7 @@ test_durable_crash.py."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import pickle
 import shutil
@@ -25,6 +26,7 @@ from tests.helpers import (
     Customer,
     Partner,
     basic,
+    http_scope,
     make_app,
     vidaxl_order_body,
 )
@@ -33,12 +35,22 @@ from tests.helpers import (
 @contextmanager
 def sandbox(data: Path, begin: str = "snapshot", **changes: Any) -> Iterator[TestClient]:
     """A durable sandbox on `data`, stopped (its store closed, a snapshot written) when the block
-    ends. `begin`: "snapshot" starts from the snapshot the last stop wrote and replays what came
-    after it; "replay" drops the snapshot first, so that every change is replayed."""
-    if begin == "replay" and data.exists():
-        with sqlite3.connect(data) as db:
-            db.execute("DELETE FROM snapshot")
-    with TestClient(make_app(data=data, **changes), raise_server_exceptions=False) as client:
+    ends. `begin`, for a database that holds changes: "snapshot" must start from the snapshot the
+    last stop wrote (and replay what came after it); "replay" drops the snapshot first (a database
+    of format 1 has none), so that every change is replayed; "passed over" must find the snapshot
+    unusable (or gone with --data-reset), and replay every change."""
+    kept, changed = None, False
+    if data.exists():
+        with sqlite3.connect(data) as db, contextlib.suppress(sqlite3.OperationalError):
+            changed = db.execute("SELECT count(*) FROM changes").fetchone() != (0,)
+            if begin == "replay":
+                db.execute("DELETE FROM snapshot")
+            kept = db.execute("SELECT seq FROM snapshot").fetchone()
+    app = make_app(data=data, **changes)
+    if changed:
+        assert app.state.sandbox.resumed == (kept[0] if begin == "snapshot" and kept else 0)
+        assert begin != "snapshot" or kept is not None, "the last stop wrote no snapshot"
+    with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
 
@@ -183,7 +195,7 @@ def test_data_reset_begins_afresh(tmp_path: Path) -> None:
     data = tmp_path / "sandbox.db"
     with sandbox(data) as client:
         Partner.login(client)
-    with sandbox(data, seed=7, data_reset=True) as client:
+    with sandbox(data, "passed over", seed=7, data_reset=True) as client:
         assert client.get("/_sandbox/state").json()["seed"] == 7
     assert sqlite3.connect(data).execute("SELECT * FROM changes").fetchall() == []
 
@@ -276,24 +288,12 @@ def test_an_answer_goes_only_once_its_change_is_committed(tmp_path: Path) -> Non
 
     async def place(number: int) -> int:
         body = json.dumps(vidaxl_order_body(("146400", 1), customer_order_reference=f"PO-{number}")).encode()
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": VIDAXL_ORDERS,
-            "raw_path": VIDAXL_ORDERS.encode(),
-            "root_path": "",
-            "query_string": b"",
-            "headers": [
-                (b"host", b"testserver"),
-                (b"content-type", b"application/json"),
-                (b"authorization", basic("demo@vidaxl.sandbox", "vidaxl-demo-token").encode()),
-            ],
-            "client": ("127.0.0.1", 5000),
-            "server": ("127.0.0.1", 8000),
-        }
+        scope = http_scope(
+            "POST",
+            VIDAXL_ORDERS,
+            (b"content-type", b"application/json"),
+            (b"authorization", basic("demo@vidaxl.sandbox", "vidaxl-demo-token").encode()),
+        )
         status = 0
 
         async def receive() -> dict[str, Any]:
@@ -335,7 +335,7 @@ DURABLE = Path(__file__).parent / "data" / "durable"
 def test_a_database_of_format_1_opens_with_its_changes(tmp_path: Path) -> None:
     data = tmp_path / "format-1.db"
     shutil.copyfile(DURABLE / "format-1.db", data)
-    with sandbox(data, fixtures=DURABLE / "fixtures.yaml") as client:
+    with sandbox(data, "replay", fixtures=DURABLE / "fixtures.yaml") as client:
         partner = Partner(client, {"Authorization": "Bearer G_oVxwlN5a9sA3lTr7ZGZdF4wgh-PUByKG35BNNcfDk"})
         order = partner.get("/api/v1/orders/cb4bde96-9db7-4162-beea-28b4ae288e70").json()
         assert (order["reference"], order["orderStatus"]) == ("PO-FORMAT-1", "Shipped")
@@ -399,7 +399,7 @@ def test_a_snapshot_that_cannot_be_used_is_passed_over(tmp_path: Path, planted: 
             db.execute("UPDATE snapshot SET data = substr(data, 1, 1000)")
         else:
             db.execute("UPDATE snapshot SET data = ?", (pickle.dumps({"worlds": Planted(ran)}),))
-    with sandbox(data) as client:
+    with sandbox(data, "passed over") as client:
         assert looks(client, kept) == before
     assert not ran.exists()
 

@@ -32,6 +32,7 @@ from tests.helpers import (
     VIDAXL_DEMO,
     VIDAXL_OTHER,
     Partner,
+    http_scope,
     make_app,
     vidaxl_order_to,
 )
@@ -627,22 +628,7 @@ def run_stream(app: Starlette, until: Any) -> list[bytes]:
             if message["type"] == "http.response.body":
                 sent.append(message.get("body", b""))
 
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": f"{UI}/events",
-            "raw_path": f"{UI}/events".encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"host", b"testserver")],
-            "client": ("127.0.0.1", 50000),
-            "server": ("testserver", 80),
-            "state": {},
-        }
-        task = asyncio.create_task(app(scope, receive, send))
+        task = asyncio.create_task(app(http_scope("GET", f"{UI}/events"), receive, send))
         while not sent:
             await asyncio.sleep(0.01)
         await until(app, sent, inbox)
