@@ -4,6 +4,7 @@ front of its handlers), then the control API, the docs and the dashboard."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -197,7 +198,8 @@ def resume(
     after = runtime.resumed  # 0 when there was no snapshot, or it could not be read
     try:
         store.snapshot_seq = after
-        recorder.replay(by_id, settings.time_scale, after)
+        with runtime.coverage.pause():  # what it counted was counted in the process that made it
+            recorder.replay(by_id, settings.time_scale, after)
         runtime.journal.load(store.journal(settings.journal_size))
         store.flush(runtime.clock, settings.journal_size)
     except (sqlite3.Error, ValueError, KeyError, TypeError, IndexError) as error:
@@ -222,7 +224,8 @@ def create_app(
     scenarios = Scenarios(data_dir("fixtures") / "scenarios", runtime)
     if settings.scenario and not runtime.resumed:  # a snapshot holds what it did
         try:
-            scenarios.play(settings.scenario)
+            with runtime.coverage.pause():  # the start's, not a client's
+                scenarios.play(settings.scenario)
         except ApiError as error:
             raise FixtureError(f"scenario {settings.scenario!r}: {error.detail}") from None
     access = Access(settings)
@@ -248,6 +251,9 @@ def create_app(
             gate=runtime.faults.gate(name, supplier.credential),
             recorder=recorder.bound(name) if recorder is not None else None,
             by_id=by_id.setdefault(name, {}),
+            counting=runtime.coverage.counting(
+                name, supplier.credential, functools.partial(supplier.claimant, api)
+            ),
         )
         owners.append((supplier.prefixes, api, spec, supplier.error_schema))
     routes += operations

@@ -114,6 +114,9 @@ class Faults:
     consulted: Callable[[str, str, str, str | None], None] | None = None
     """Told of each request a rule drew a chance for or fired on (api, method, path, credential),
     by a durable sandbox's store, which checks it again on replay: the same counts and draws."""
+    fired: Callable[[str, str | None, str, str], None] | None = None
+    """Told of each rule that fires (api, credential, rule id, and what it does: a status, "drop" or
+    "delay"), by the coverage."""
 
     def add(self, fields: Mapping[str, Any], source: str = "api") -> Rule:
         """A rule that meets the schema; a Conflict when RULE_LIMIT rules are in force."""
@@ -169,6 +172,11 @@ class Faults:
             if "status" in wanted:
                 fault.error = ServerFault(wanted["status"], wanted.get("retryAfter"))
             fault.drop = fault.drop or wanted.get("drop") is True
+            if self.fired is not None:
+                effect = (
+                    str(wanted["status"]) if "status" in wanted else "drop" if wanted.get("drop") else "delay"
+                )
+                self.fired(api, credential, rule.id, effect)
         if spent:
             self._forget_spent()
         if consulted and self.consulted is not None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import IO, Any, ClassVar
 
+from sandbox.coverage import Coverage, Surface
 from sandbox.errors import ApiError, BadRequest, Conflict
 from sandbox.faults import Faults
 from sandbox.fixtures import FixtureError, Fixtures
@@ -27,7 +28,7 @@ from sandbox.spec.loader import Spec, load_spec
 from sandbox.spec.messages import field_path
 from sandbox.spec.router import SpecApi
 from sandbox.store import Store
-from sandbox.supplier import Supplier, World
+from sandbox.supplier import Order, Supplier, World
 from sandbox.world.clock import Clock, within_range
 from sandbox.world.schedule import Schedule, Track
 from sandbox.world.snapshot import StateError, under
@@ -176,6 +177,11 @@ class Runtime:
         }
         self.journal = Journal(self.clock, settings.journal_size)
         self.faults = Faults(self.seed, self.control_spec.validator("/components/schemas/FaultRequest"))
+        self.coverage = Coverage(
+            [Surface.of(s.name, s.title, self.specs[s.name], s.transitions) for s in suppliers]
+        )
+        """What clients exercised of each API; a reset keeps it."""
+        self.faults.fired = self.coverage.fault
         self.rate_limits = RateLimits(
             settings.rate_limits or fixtures.rate_limits_enabled, fixtures.rate_limits
         )
@@ -209,8 +215,18 @@ class Runtime:
             supplier.orders(world).placed,
             supplier.status,
             supplier.since,
-            lambda order, event, at: supplier.apply(world, order, event, {"_at": at}, "schedule"),
+            lambda order, event, at: self.move(supplier, world, order, event, {"_at": at}, "schedule"),
         )
+
+    def move(
+        self, supplier: Supplier, world: World, order: Order, event: str, payload: Any, cause: str
+    ) -> str:
+        """`supplier.apply`, counted by the coverage for the order's owner: the new status."""
+        before = supplier.status(order)
+        after = supplier.apply(world, order, event, payload, cause)
+        owner = supplier.owner(world, order, self.fixtures.suppliers[supplier.name])
+        self.coverage.transition(supplier.name, owner.key, event, before, after, cause)
+        return after
 
     def check_schedule(self) -> None:
         """A rule of the fixtures' schedule that its supplier's lifecycle does not allow stops the

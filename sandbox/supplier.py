@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from xml.dom import minidom
 
+from starlette.requests import Request
+
 from sandbox.spec.loader import Spec
 from sandbox.spec.router import SpecApi
 from sandbox.world.clock import Clock
@@ -258,6 +260,11 @@ class Supplier(Protocol):
     def token_fault(self, api: SpecApi, action: str, token: str | None, client: str | None) -> int | None:
         """Revoke or expire (`action`) a token, or all of a client's: how many; None when the
         supplier has no tokens."""
+        ...
+
+    def claimant(self, api: SpecApi, request: Request, body: bytes) -> str | None:
+        """The credential (as `credential` names it) that a request without a principal names, a
+        sign-in or one refused, when it names an account that exists; None when it names none."""
         ...
 
     def api_state(self, api: SpecApi) -> Any:

@@ -306,6 +306,12 @@ CASES["sandbox.listRequests"] = [
     ("bad status", lambda p: p.client.get("/_sandbox/requests?status=abc"), 400),
 ]
 CASES["sandbox.clearRequests"] = [("clear", lambda p: p.client.delete("/_sandbox/requests"), 204)]
+CASES["sandbox.getCoverage"] = [
+    ("all", lambda p: p.client.get("/_sandbox/coverage"), 200),
+    ("filtered", lambda p: p.client.get("/_sandbox/coverage?api=vidaxl&tenant=a&tenant=b"), 200),
+    ("unknown api", lambda p: p.client.get("/_sandbox/coverage?api=amazon"), 400),
+]
+CASES["sandbox.clearCoverage"] = [("clear", lambda p: p.client.delete("/_sandbox/coverage"), 204)]
 CASES["sandbox.createTenant"] = [
     ("fixje", lambda p: p.client.post("/_sandbox/tenants", json={"api": "fixje"}), 201),
     ("vidaxl", lambda p: p.client.post("/_sandbox/tenants", json={"api": "vidaxl", "name": "CI"}), 201),

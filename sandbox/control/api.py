@@ -62,6 +62,8 @@ class ControlApi:
             "removeFault": self.remove_fault,
             "getRateLimits": self.get_rate_limits,
             "setRateLimits": self.set_rate_limits,
+            "getCoverage": self.get_coverage,
+            "clearCoverage": self.clear_coverage,
         }
 
     def authenticate(self, schemes: list[str], request: Request) -> Any:
@@ -95,7 +97,7 @@ class ControlApi:
             raise NotFound(f"No {supplier.label} order '{order_id}'.")
         before = supplier.status(order)
         try:
-            after = supplier.apply(world, order, event, call.body, "control")
+            after = self.runtime.move(supplier, world, order, event, call.body, "control")
         except lifecycle.Forbidden as refused:
             raise EventConflict(before, event, refused.allowed) from None
         self.runtime.schedule.touch(name, order)
@@ -192,6 +194,13 @@ class ControlApi:
                 limits[api] = (call.body[api]["requests"], per.total_seconds())
         self.runtime.rate_limits.set(call.body.get("enabled", self.runtime.rate_limits.enabled), limits)
         return self.rate_limits_view()
+
+    def get_coverage(self, call: Call) -> Reply:
+        return Reply(self.runtime.coverage.report(call.params.get("api"), call.params.get("tenant", [])))
+
+    def clear_coverage(self, call: Call) -> Reply:
+        self.runtime.coverage.clear()
+        return Reply(None, 204)
 
     def reset_world(self, call: Call) -> Reply:
         self.runtime.reset()

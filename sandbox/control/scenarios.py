@@ -121,5 +121,7 @@ class Scenarios:
         else:
             event = dict(step["event"])
             name, order = orders[event.pop("order")]
-            runtime.suppliers[name].apply(runtime.worlds[name], order, event["event"], event, "scenario")
+            runtime.move(
+                runtime.suppliers[name], runtime.worlds[name], order, event["event"], event, "scenario"
+            )
             runtime.schedule.touch(name, order)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import heapq
 import itertools
+import json
+import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qs, unquote_plus
 
 from starlette.requests import Request
 
@@ -209,6 +211,23 @@ class OAuth:
         for key in keys:
             self.tokens.expire(key, now)
 
+    def claimant(self, request: Request, body: bytes) -> str | None:
+        """The client a request without a partner names: a sign-in's client id (in its
+        Authorization header or its body), or the partner of a bearer token that expired; None
+        when it names no partner."""
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer":
+            token = self.tokens.get(value.strip())
+            return token.partner.client_id if token is not None else None
+        try:
+            basic = basic_credentials(header)
+        except Unauthorized:
+            return None
+        client_id = basic[0] if basic else client_id_in(body)
+        partner = self.world().partner_by_client(client_id) if client_id else None
+        return partner.client_id if partner is not None else None
+
     def authenticate(self, request: Request) -> Partner:
         """The partner whose bearer token the request carries."""
         header = request.headers.get("authorization", "")
@@ -236,3 +255,24 @@ class OAuth:
                 },
             )
         return token.partner
+
+
+SIGN_IN_BYTES = 4096
+MULTIPART_CLIENT = re.compile(rb'name="client_id"\r\n\r\n([^\r]{1,200})\r\n')
+
+
+def client_id_in(body: bytes) -> str | None:
+    """The `client_id` of a sign-in's body (a form, multipart or JSON), if it has one; a body
+    longer than a sign-in's is not read again."""
+    if len(body) > SIGN_IN_BYTES:
+        return None
+    if body.lstrip()[:1] == b"{":
+        try:
+            found = json.loads(body).get("client_id")
+        except (ValueError, AttributeError, RecursionError):
+            return None
+        return found if isinstance(found, str) else None
+    multipart = MULTIPART_CLIENT.search(body)
+    if multipart is not None:
+        return multipart.group(1).decode("utf-8", "replace")
+    return next(iter(parse_qs(body.decode("utf-8", "replace")).get("client_id", [])), None)

@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from starlette.requests import Request
+
 from sandbox.errors import NotFound
 from sandbox.fixje import fixture, state, views
 from sandbox.fixje.api import FixjeApi
@@ -116,7 +118,7 @@ class Fixje:
         return [self._account(partner, fixture) for partner in world.partners]
 
     def owner(self, world: FixjeWorld, order: Order, fixture: FixjeFixture) -> Account:
-        return self._account(next(p for p in world.partners if p.id == order.owner), fixture)
+        return self._account(world.by_id[order.owner], fixture)
 
     def tenants(self, world: FixjeWorld, fixture: FixjeFixture) -> int:
         return len(world.partners) - len(fixture.partners)
@@ -243,6 +245,10 @@ class Fixje:
         else:
             oauth.expire(keys)
         return len(keys)
+
+    def claimant(self, api: SpecApi, request: Request, body: bytes) -> str | None:
+        assert isinstance(api, FixjeApi)
+        return api.oauth.claimant(request, body)
 
     def api_state(self, api: SpecApi) -> Any:
         assert isinstance(api, FixjeApi)

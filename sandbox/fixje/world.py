@@ -97,6 +97,8 @@ class FixjeWorld:
     """The trace ids of the API's error answers (ProblemDetails `traceId`)."""
     by_client: dict[str, Partner] = field(init=False, repr=False, compare=False)
     """The partners by client id, kept in step with `partners` (see `set_partners`)."""
+    by_id: dict[str, Partner] = field(init=False, repr=False, compare=False)
+    """The partners by id (what an order's `owner` says), kept in step with `partners`."""
     unit_prices: dict[tuple[str, str], Decimal] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
@@ -111,8 +113,10 @@ class FixjeWorld:
         """Make `partners` the world's accounts (the first of a client id wins, as in a list)."""
         self.partners = partners
         self.by_client = {}
+        self.by_id = {}
         for partner in partners:
             self.by_client.setdefault(partner.client_id, partner)
+            self.by_id.setdefault(partner.id, partner)
 
     def add_partner(self, name: str, client_id: str, client_secret: str) -> Partner:
         """A new partner with one storefront and no orders, over the shared catalogue."""
@@ -129,6 +133,7 @@ class FixjeWorld:
         )
         self.partners.append(partner)
         self.by_client.setdefault(client_id, partner)
+        self.by_id.setdefault(partner.id, partner)
         return partner
 
     def partner_by_client(self, client_id: str) -> Partner | None:

@@ -138,6 +138,9 @@ class OperationSpec:
     body_limit: int | None = None
     """The most bytes the request body may have (`x-sandbox-body-limit`), when the operation
     takes more or less than the app's limit."""
+    variant_of: str | None = None
+    """The operation this one is another path or format of (`x-sandbox-variant-of`: a list's
+    `.xml` path); coverage counts them as one."""
 
 
 class Spec:
@@ -245,6 +248,7 @@ class Spec:
             responses=responses,
             headers=headers,
             body_limit=body.get("x-sandbox-body-limit"),
+            variant_of=node.get("x-sandbox-variant-of"),
         )
 
     def _bodies(self, body: dict[str, Any], pointer: str) -> dict[str, MediaType]:

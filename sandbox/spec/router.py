@@ -103,6 +103,13 @@ its body), and keeps the change for a durable sandbox: the reply once the change
 Observer = Callable[[Request, Any, bytes, Response], None]
 """Told of every request an operation answered: the request, its principal (None when refused
 before), the body it sent, and the response."""
+Counted = Callable[[Request, Any, Mapping[str, Any], bytes, Reply, str, ApiError | None], None]
+"""Told of every request an operation answered, for coverage: the request, its principal (None
+when refused before), its parameters (empty when refused before they were read), the body it
+sent, the reply, its format ("json" or "xml"), and the ApiError it answers (None for a
+handler's own reply)."""
+Counting = Callable[[OperationSpec], Counted]
+"""What gives an operation its `Counted`."""
 
 
 REPLAY = "sandbox.replay"
@@ -187,6 +194,7 @@ class Operation:
         limiter: Limiter | None = None,
         gate: Gate | None = None,
         recorder: Recorder | None = None,
+        counted: Counted | None = None,
     ) -> None:
         self.spec = spec
         self.op = op
@@ -198,6 +206,7 @@ class Operation:
         self.limiter = limiter
         self.gate = gate
         self.recorder = recorder if op.method not in ("GET", "HEAD") else None
+        self.counted = counted
         self.xml = xml_writer(spec)
         self.declared = tuple(op.bodies)
         self.query = [p for p in op.parameters if p.location == "query"]
@@ -215,7 +224,8 @@ class Operation:
 
     async def endpoint(self, request: Request) -> Response:
         fmt = http.negotiate(request.headers.get("accept")) if self.offers_xml else "json"
-        principal, raw, limits = None, b"", {}
+        principal, raw, limits, failed = None, b"", {}, None
+        params: dict[str, Any] = {}
         try:
             principal = self.api.authenticate(self.op.security, request) if self.op.security else None
             if self.limiter is not None and principal is not None:
@@ -225,15 +235,18 @@ class Operation:
             params, raw = await self.read(request)
             reply = await self.answer(request, principal, params, raw)
         except ApiError as error:
-            reply = self.api.error_reply(self.op.operation_id, error)
+            reply, failed = self.api.error_reply(self.op.operation_id, error), error
         except DroppedConnection:
             return Dropped()
         if limits:  # a reply of its own: a handler may answer the same one again
             reply = replace(reply, headers={**limits, **reply.headers})
+        fmt = reply.format or fmt
+        if self.counted is not None:
+            self.counted(request, principal, params, raw, reply, fmt, failed)
         if isinstance(reply.body, Listing):
-            response = await self.render_listing(reply, reply.body, reply.format or fmt)
+            response = await self.render_listing(reply, reply.body, fmt)
         else:
-            response = self.render(reply, reply.format or fmt)
+            response = self.render(reply, fmt)
         if self.observe is not None:
             self.observe(request, principal, raw, response)
         return response
@@ -629,9 +642,10 @@ def build_routes(
     gate: Gate | None = None,
     recorder: Recorder | None = None,
     by_id: dict[str, Operation] | None = None,
+    counting: Counting | None = None,
 ) -> list[Route]:
     """One route per path of `spec`; every operationId must have a handler. `by_id`, when given,
-    gets each operation by its operationId."""
+    gets each operation by its operationId; `counting`, when given, counts each request."""
     handlers = api.handlers()
     missing = [op.operation_id for op in spec.operations if op.operation_id not in handlers]
     if missing:
@@ -649,6 +663,7 @@ def build_routes(
             limiter=limiter,
             gate=gate,
             recorder=recorder,
+            counted=counting(op) if counting is not None else None,
         )
         if by_id is not None:
             by_id[op.operation_id] = operation

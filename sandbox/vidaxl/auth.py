@@ -16,6 +16,19 @@ NO_TOKEN = secrets.token_urlsafe(24).encode()
 """What an unknown account's token is compared with, so that it costs what a known one does."""
 
 
+def claimant(world: VidaxlWorld, request: Request) -> str | None:
+    """The e-mail of the customer a refused request names in its credentials, if there is one."""
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() != "basic ":
+        return None
+    try:
+        email = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")[0]
+    except ValueError:
+        return None
+    customer = world.customer_by_email(email)
+    return customer.email if customer is not None else None
+
+
 def authenticate(world: VidaxlWorld, request: Request) -> Customer:
     """The customer whose credentials the request carries; 401 for anything else."""
     header = request.headers.get("authorization", "")

@@ -7,13 +7,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from starlette.requests import Request
+
 from sandbox.errors import NotFound
 from sandbox.resources import spec_path
 from sandbox.spec.loader import Spec
 from sandbox.spec.router import SpecApi
 from sandbox.spec.xmlcodec import xml_writer
 from sandbox.supplier import Account, Field, OrderPage, Rendering, Shipped, money, pretty_json, pretty_xml
-from sandbox.vidaxl import fixture, state, tabular, views
+from sandbox.vidaxl import auth, fixture, state, tabular, views
 from sandbox.vidaxl.api import VidaxlApi
 from sandbox.vidaxl.fixture import VidaxlFixture
 from sandbox.vidaxl.lifecycle import LIFECYCLE, TRANSITIONS, apply_event
@@ -239,6 +241,10 @@ class Vidaxl:
 
     def token_fault(self, api: SpecApi, action: str, token: str | None, client: str | None) -> int | None:
         return None  # HTTP Basic on every call: no tokens to revoke or expire
+
+    def claimant(self, api: SpecApi, request: Request, body: bytes) -> str | None:
+        assert isinstance(api, VidaxlApi)
+        return auth.claimant(api.world, request)
 
     def api_state(self, api: SpecApi) -> Any:
         return None

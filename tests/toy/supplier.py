@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from starlette.requests import Request
+
 from sandbox.errors import NotFound
 from sandbox.spec.loader import Spec
 from sandbox.spec.router import SpecApi
@@ -142,6 +144,9 @@ class Toy:
         return {}
 
     def token_fault(self, api: SpecApi, action: str, token: str | None, client: str | None) -> int | None:
+        return None
+
+    def claimant(self, api: SpecApi, request: Request, body: bytes) -> str | None:
         return None
 
     def api_state(self, api: SpecApi) -> Any:
