@@ -26,19 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from common import AS_USERS_RUN, VIDAXL_AUTH, fixje_order, vidaxl_order
-from run import (
-    POLL_INTERVAL,
-    READY_TIMEOUT,
-    ROOT,
-    Client,
-    WrkResult,
-    duration_seconds,
-    ensure_wrk,
-    lua_script,
-    make_cases,
-    run_wrk,
-    wrk_duration,
-)
+from compare import compare, table
+from run import POLL_INTERVAL, READY_TIMEOUT, ROOT, ensure_wrk, wrk_duration
 
 from sandbox.app import create_app
 from sandbox.process import ServerProcess
@@ -52,7 +41,6 @@ ORDERS = 100_000
 
 def throughput(wrk: str, duration: str, rounds: int, work: Path) -> list[dict[str, Any]]:
     """Each case on the sandbox in memory and on a durable one, in turn; the best of each."""
-    rows = []
     memory = ServerProcess.sandbox(*AS_USERS_RUN, timeout=READY_TIMEOUT, poll=POLL_INTERVAL, cwd=ROOT)
     durable = ServerProcess.sandbox(
         *AS_USERS_RUN,
@@ -63,45 +51,7 @@ def throughput(wrk: str, duration: str, rounds: int, work: Path) -> list[dict[st
         cwd=ROOT,
     )
     with memory, durable:
-        servers = []
-        for server in (memory, durable):
-            client = Client(server.url)
-            token = client.login()
-            servers.append((server, token, {case.key: case for case in make_cases(client)}))
-        for key, share in CASES.items():
-            runs: list[list[WrkResult]] = [[], []]
-            for round_ in range(1, rounds + 1):
-                for (server, token, cases), results in zip(servers, runs, strict=True):
-                    case = cases[key]
-                    kind = "durable" if server is durable else "in memory"
-                    print(
-                        f"  wrk {case.label} @ the sandbox {kind} {round_}/{rounds} ...",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    script = work / f"{key}-{len(results)}-{id(server)}.lua"
-                    script.write_text(lua_script(case, token), encoding="utf-8")
-                    results.append(
-                        run_wrk(wrk, server.url, case, script, duration, duration_seconds(duration))
-                    )
-                    server.check()
-            best = [max(results, key=lambda r: r.requests_per_sec) for results in runs]
-            ratio = best[1].requests_per_sec / best[0].requests_per_sec if best[0].requests_per_sec else 0.0
-            problems = [problem for results in runs for result in results for problem in result.problems()]
-            rows.append(
-                {
-                    "request": servers[0][2][key].label,
-                    "memory_rps": round(best[0].requests_per_sec),
-                    "durable_rps": round(best[1].requests_per_sec),
-                    "ratio": round(ratio, 3),
-                    "memory_p99_ms": best[0].p99_ms,
-                    "durable_p99_ms": best[1].p99_ms,
-                    "target": share,
-                    "result": "INVALID" if problems else ("PASS" if ratio >= share else "FAIL"),
-                    "runs": [[r.requests_per_sec for r in results] for results in runs],
-                }
-            )
-    return rows
+        return compare(wrk, duration, rounds, work, (("in memory", memory), ("durable", durable)), CASES)
 
 
 def fill(data: Path, orders: int) -> float:
@@ -184,16 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wrk = ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="sandbox-durable-") as work:
         rows = throughput(wrk, arguments.duration, arguments.rounds, Path(work))
-        print(
-            "\n| request | in memory req/s | durable req/s | ratio | p99 memory / durable | target | result |"
-        )
-        print("|---|---|---|---|---|---|---|")
-        for row in rows:
-            print(
-                f"| {row['request']} | {row['memory_rps']:,} | {row['durable_rps']:,} | {row['ratio']:.0%} | "
-                f"{row['memory_p99_ms']:.1f} / {row['durable_p99_ms']:.1f} ms | "
-                f">={row['target']:.0%} | {row['result']} |"
-            )
+        print("\n" + table(rows, "in memory", "durable"))
         if arguments.orders:
             data = Path(work) / "startup.db"
             took = fill(data, arguments.orders)
