@@ -41,6 +41,8 @@ INDEX = re.compile(r"\[\d+\]")
 
 Key = tuple[str, str]
 """What one count is of: its area and its name (a documented item, or a detail beside them)."""
+REQUESTS: Key = ("requests", "")
+"""The count of a tenant's requests."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,6 @@ class Coverage:
     def __init__(self, surfaces: Sequence[Surface]) -> None:
         self.surfaces = {surface.api: surface for surface in surfaces}
         self.counts: dict[tuple[str, str | None], Counter[Key]] = {}
-        self.requests: Counter[tuple[str, str | None]] = Counter()
         self.paused = False
 
     def bucket(self, api: str, tenant: str | None) -> Counter[Key]:
@@ -163,11 +164,13 @@ class Coverage:
         return counts
 
     @staticmethod
-    def add(counts: Counter[Key], area: str, name: str) -> None:
-        key = (area, name)
-        if key not in counts and len(counts) >= KEYS_KEPT:
-            key = (area, "(others)")
-        counts[key] += 1
+    def add(counts: Counter[Key], key: Key) -> None:
+        if key in counts:
+            counts[key] += 1
+        elif len(counts) < KEYS_KEPT:
+            counts[key] = 1
+        else:
+            counts[(key[0], "(others)")] += 1
 
     def counting(
         self, api: str, credential: Callable[[Any], str], claimant: Callable[[Request, bytes], str | None]
@@ -182,12 +185,17 @@ class Coverage:
         def operation(op: OperationSpec) -> Counted:
             family = spec_families[op.operation_id]
             name, responses = family.name, op.responses
-            via = f"{name} via {op.method} {op.path}" if len(family.variants) > 1 else None
+            via = ("formats", f"{name} via {op.method} {op.path}") if len(family.variants) > 1 else None
             spellings = [
-                (spelling, f"{name} ?{spelling}") for names in family.query.values() for spelling in names
+                (spelling, ("filters", f"{name} ?{spelling}"))
+                for names in family.query.values()
+                for spelling in names
             ]
-            past = f"{name} past the first page"
+            past = ("pagination", f"{name} past the first page")
             declared = tuple(op.bodies)
+            by_status: dict[int, tuple[Key, Key]] = {}
+            answers: dict[str | None, Key] = {}
+            add, buckets = self.add, self.counts
 
             def counted(
                 request: Request,
@@ -199,36 +207,44 @@ class Coverage:
                 error: ApiError | None,
             ) -> None:
                 tenant = credential(principal) if principal is not None else claimant(request, body)
-                self.requests[(api, tenant)] += 1
-                counts = self.bucket(api, tenant)
+                counts = buckets.get((api, tenant))
+                if counts is None:
+                    counts = buckets[(api, tenant)] = Counter()
+                counts[REQUESTS] += 1
                 status = reply.status
-                key = status_key(status, responses)
-                self.add(counts, "operations", f"{name} {key}")
+                keys = by_status.get(status)
+                if keys is None:
+                    key = status_key(status, responses)
+                    keys = by_status[status] = (("operations", f"{name} {key}"), ("errors", key))
+                add(counts, keys[0])
                 if status >= 400:
-                    self.add(counts, "errors", key)
+                    add(counts, keys[1])
                     if error is not None:
                         self.error_details(counts, status, error)
                     return
                 if via is not None:
-                    self.add(counts, "formats", via)
+                    add(counts, via)
                 if family.answers:
-                    media = reply.media or CONTENT_TYPES[(fmt, reply.problem)]
-                    self.add(counts, "formats", f"{name} answers {media.split(';')[0]}")
+                    answer = answers.get(reply.media or fmt)
+                    if answer is None:
+                        media = (reply.media or CONTENT_TYPES[(fmt, False)]).split(";")[0]
+                        answer = answers[reply.media or fmt] = ("formats", f"{name} answers {media}")
+                    add(counts, answer)
                 if family.sends and declared:
                     sent = http.match_content_type(
                         http.media_type(request.headers.get("content-type"))[0], declared
                     )
                     if sent is not None:
-                        self.add(counts, "formats", f"{name} sends {sent}")
+                        add(counts, ("formats", f"{name} sends {sent}"))
                 if spellings and request.scope["query_string"]:
                     present = parsed_query(request.scope["query_string"]).keys()
                     for spelling, item in spellings:
                         if spelling in present:
-                            self.add(counts, "filters", item)
+                            add(counts, item)
                 for param in family.paged:
                     value = params.get(param)
                     if isinstance(value, int) and value > FIRST_PAGES[param]:
-                        self.add(counts, "pagination", past)
+                        add(counts, past)
 
             return counted
 
@@ -238,9 +254,9 @@ class Coverage:
         """Beside the status: a 400's fields, a 409's or 422's message."""
         if status == 400 and error.errors:
             for name in error.errors:
-                self.add(counts, "errors", f"400 {INDEX.sub('[]', name)}")
+                self.add(counts, ("errors", f"400 {INDEX.sub('[]', name)}"))
         elif status in (409, 422):
-            self.add(counts, "errors", f"{status} {error.detail or error.title}")
+            self.add(counts, ("errors", f"{status} {error.detail or error.title}"))
 
     def transition(
         self, api: str, tenant: str | None, event: str, before: str, after: str, cause: str
@@ -249,13 +265,13 @@ class Coverage:
         if self.paused:
             return
         counts = self.bucket(api, tenant)
-        self.add(counts, "transitions", f"{event} from {before}")
-        self.add(counts, "transitions", f"{event}: {before} → {after} by {cause}")
+        self.add(counts, ("transitions", f"{event} from {before}"))
+        self.add(counts, ("transitions", f"{event}: {before} → {after} by {cause}"))
 
     def fault(self, api: str, tenant: str | None, rule: str, effect: str) -> None:
         """A fault rule fired on a request of `tenant`."""
         if not self.paused:
-            self.add(self.bucket(api, tenant), "errors", f"fault {rule}: {effect}")
+            self.add(self.bucket(api, tenant), ("errors", f"fault {rule}: {effect}"))
 
     @contextmanager
     def pause(self) -> Iterator[None]:
@@ -268,7 +284,6 @@ class Coverage:
 
     def clear(self) -> None:
         self.counts.clear()
-        self.requests.clear()
 
     def report(self, api: str | None = None, tenants: Sequence[str] = ()) -> dict[str, Any]:
         """The coverage of every API (or `api`), of all tenants (or those named)."""
@@ -281,15 +296,15 @@ class Coverage:
             for (counted_api, tenant), counts in self.counts.items():
                 if counted_api == name and (not tenants or tenant in tenants):
                     merged.update(counts)
-                    requests += self.requests[(counted_api, tenant)]
+                    requests += counts[REQUESTS]
             apis.append(self.api_report(surface, merged, requests))
         return {
             "filter": {"api": api, "tenants": list(tenants)},
             **score(apis),
             "apis": apis,
             "tenants": [
-                {"api": counted_api, "tenant": tenant, "requests": self.requests[(counted_api, tenant)]}
-                for counted_api, tenant in self.counts
+                {"api": counted_api, "tenant": tenant, "requests": counts[REQUESTS]}
+                for (counted_api, tenant), counts in self.counts.items()
                 if tenant is not None and (api is None or counted_api == api)
             ],
         }
