@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from xml.dom import minidom
 
+from sandbox.probes import Probes
 from sandbox.spec.loader import Spec
 from sandbox.spec.router import SpecApi
 from sandbox.world.clock import Clock
@@ -267,4 +268,10 @@ class Supplier(Protocol):
 
     def resume_api(self, api: SpecApi, state: Any) -> None:
         """Put back on the live world what `api_state` gave."""
+        ...
+
+    @property
+    def probes(self) -> Probes:
+        """Its drift check (`sandbox verify`): the credentials, how they sign in, and the read-only
+        calls made of the real service and of the sandbox."""
         ...
