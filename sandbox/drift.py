@@ -217,9 +217,9 @@ def compare_shapes(real: Shape, sandbox: Shape) -> tuple[list[Difference], list[
             found += _compared(path, mine, theirs)
             notes += _hollow(path, mine, theirs)
         elif mine is not None:
-            found += _one_sided("extra", path, mine, sandbox)
+            found += _one_sided("extra", path, mine, real, sandbox)
         elif theirs is not None:
-            found += _one_sided("missing", path, theirs, real)
+            found += _one_sided("missing", path, theirs, sandbox, real)
     return found, notes
 
 
@@ -246,11 +246,11 @@ def _hollow(path: str, real: Node, sandbox: Node) -> list[str]:
     return []
 
 
-def _one_sided(kind: str, path: str, node: Node, other: Shape) -> list[Difference]:
-    """A path of one side only: a difference when the other side has its parent, with things under
-    it (else the parent's own difference, or a note, says it)."""
+def _one_sided(kind: str, path: str, node: Node, own: Shape, other: Shape) -> list[Difference]:
+    """A path of one side (`own`) only: a difference when the other side has its parent, of the
+    same type, with things under it (else the parent's own difference, or a note, says it)."""
     parent = other.get(node.parent) if node.parent is not None else None
-    if parent is None or not parent.filled:
+    if parent is None or not parent.filled or not parent.types() & own[node.parent or ""].types():
         return []
     where, what = shown(path), node.described()
     if kind == "extra":
