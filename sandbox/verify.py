@@ -518,13 +518,16 @@ def problem(arguments: argparse.Namespace, probes: Probes) -> str | None:
         return f"give the service's address with --base-url (or {ENV_BASE_URL})"
     try:
         parts = urllib.parse.urlsplit(url)
+    except ValueError as error:
+        return f"--base-url is not a URL: {error}"
+    if parts.username is not None or parts.password is not None:  # before the URL is shown anywhere
+        return "--base-url must not hold credentials: give them with their options or variables"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"--base-url must be an http:// or https:// address, not {url!r}"
+    try:
         parts.port  # noqa: B018 (raises ValueError for a port out of range)
     except ValueError as error:
         return f"--base-url {url!r} is not a URL: {error}"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"--base-url must be an http:// or https:// address, not {url!r}"
-    if parts.username is not None or parts.password is not None:
-        return "--base-url must not hold credentials: give them with their options or variables"
     if parts.query or parts.fragment:
         return "--base-url must have no query or fragment"
     for credential in probes.credentials:
