@@ -12,6 +12,7 @@ import os
 import socket
 import sqlite3
 import sys
+import textwrap
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Coroutine, Sequence
@@ -20,7 +21,7 @@ from typing import Any
 
 import uvicorn
 
-from sandbox import __version__
+from sandbox import __version__, verify
 from sandbox.access import on_loopback
 from sandbox.accesslog import batch_access_log, masked
 from sandbox.app import create_app
@@ -31,6 +32,7 @@ from sandbox.runtime import Runtime
 from sandbox.settings import Settings, add_serve_arguments, settings_from
 from sandbox.spec.router import DroppedConnection
 from sandbox.store import StoreError
+from sandbox.suppliers import SUPPLIERS
 
 
 def parser() -> argparse.ArgumentParser:
@@ -68,7 +70,41 @@ def parser() -> argparse.ArgumentParser:
         default=os.environ.get("SANDBOX_ADMIN_TOKEN"),
         help="the sandbox's admin token, when it has one (env SANDBOX_ADMIN_TOKEN)",
     )
+    add_verify(commands)
     return top
+
+
+def add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`sandbox verify SUPPLIER`, one subcommand per registered supplier with its credentials."""
+    listed = "\n".join(
+        f"  {s.name:<10} {', '.join(c.option for c in s.probes.credentials)}  ({s.title})" for s in SUPPLIERS
+    )
+    check = commands.add_parser(
+        "verify",
+        help="the drift check: compare a real service's answers with the specs and the sandbox",
+        description=textwrap.fill(
+            "Make a supplier's read-only calls of its real service and of the sandbox (the default "
+            "fixtures, in this process), and report how each real answer differs from the spec and "
+            "from the sandbox's: status, media type, documented headers, fields (missing, extra, other "
+            "types or formats), XML elements, CSV columns. Never a write; at most 1 request a second "
+            "off loopback. Exit status 0: no drift, 1: drift, 2: the service could not be reached or "
+            "refused the credentials, or an option is wrong."
+        ),
+        epilog=f"suppliers and their credentials (each also from SANDBOX_VERIFY_<NAME>):\n{listed}\n\n"
+        "sandbox verify SUPPLIER --help shows a supplier's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    which = check.add_subparsers(dest="supplier", required=True, metavar="SUPPLIER")
+    for supplier in SUPPLIERS:
+        options = ", ".join(c.option for c in supplier.probes.credentials)
+        one = which.add_parser(
+            supplier.name,
+            help=f"{supplier.title} (--base-url, {options})",
+            description=f"The drift check of a {supplier.title} service: "
+            + ", ".join(f"{p.name} ({p.operation})" for p in supplier.probes.calls)
+            + ".",
+        )
+        verify.add_arguments(one, supplier.probes, os.environ)
 
 
 def state_command(action: str, file: Path, url: str, token: str | None) -> int:
@@ -287,6 +323,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(ps); prefer SANDBOX_ADMIN_TOKEN or --admin-token-file",
             file=sys.stderr,
         )
+    if arguments.command == "verify":
+        supplier = next(s for s in SUPPLIERS if s.name == arguments.supplier)
+        return verify.command(supplier, arguments, given, sys.stdout, sys.stderr)
     if arguments.command == "serve":
         return serve(settings_from(arguments))
     if arguments.command == "state":

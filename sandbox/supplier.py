@@ -20,6 +20,7 @@ from xml.dom import minidom
 
 from starlette.requests import Request
 
+from sandbox.probes import Probes
 from sandbox.spec.loader import Spec
 from sandbox.spec.router import SpecApi
 from sandbox.world.clock import Clock
@@ -274,4 +275,10 @@ class Supplier(Protocol):
 
     def resume_api(self, api: SpecApi, state: Any) -> None:
         """Put back on the live world what `api_state` gave."""
+        ...
+
+    @property
+    def probes(self) -> Probes:
+        """Its drift check (`sandbox verify`): the credentials, how they sign in, and the read-only
+        calls made of the real service and of the sandbox."""
         ...

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 
 from sandbox.errors import NotFound
-from sandbox.fixje import fixture, state, views
+from sandbox.fixje import fixture, probes, state, views
 from sandbox.fixje.api import FixjeApi
 from sandbox.fixje.fixture import FixjeFixture
 from sandbox.fixje.lifecycle import LIFECYCLE, TRANSITIONS, apply_event, remaining
@@ -70,6 +70,7 @@ class Fixje:
     transitions = TRANSITIONS
     default_rate_limit = (10, 1.0)
     fixtures_schema = fixture.SCHEMA
+    probes = probes.PROBES
     fixtures_required = True
 
     def fixture(self, data: Mapping[str, Any]) -> FixjeFixture:

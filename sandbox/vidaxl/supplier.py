@@ -15,7 +15,7 @@ from sandbox.spec.loader import Spec
 from sandbox.spec.router import SpecApi
 from sandbox.spec.xmlcodec import xml_writer
 from sandbox.supplier import Account, Field, OrderPage, Rendering, Shipped, money, pretty_json, pretty_xml
-from sandbox.vidaxl import auth, fixture, state, tabular, views
+from sandbox.vidaxl import auth, fixture, probes, state, tabular, views
 from sandbox.vidaxl.api import VidaxlApi
 from sandbox.vidaxl.fixture import VidaxlFixture
 from sandbox.vidaxl.lifecycle import LIFECYCLE, TRANSITIONS, apply_event
@@ -59,6 +59,7 @@ class Vidaxl:
     transitions = LABELLED
     default_rate_limit = (1, 1.0)  # the documented 1 request per second per customer
     fixtures_schema = fixture.SCHEMA
+    probes = probes.PROBES
     fixtures_required = False
 
     def fixture(self, data: Mapping[str, Any]) -> VidaxlFixture:

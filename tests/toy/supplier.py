@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 
 from sandbox.errors import NotFound
+from sandbox.probes import Credential, Probe, Probes
 from sandbox.spec.loader import Spec
 from sandbox.spec.router import SpecApi
 from sandbox.supplier import Account, Field, OrderPage, Rendering, Shipped
@@ -39,6 +40,17 @@ FIXTURES_SCHEMA: dict[str, Any] = {
 }
 """Its section of the fixtures file: the accounts (else one demo shop)."""
 
+PROBES = Probes(
+    credentials=(Credential("key", "the account's key (X-Toy-Key)", secret=True),),
+    calls=(
+        Probe("orders", "listOrders", "/toy/v1/orders", keep={"order_id": "[0].id"}),
+        Probe("order", "getOrder", "/toy/v1/orders/{order_id}"),
+    ),
+    authorize=lambda values: {"X-Toy-Key": values["key"]},
+    reference=lambda fixture: {"key": fixture[0].key} if fixture else {},
+)
+"""Its drift check: its orders, and the first of them."""
+
 
 class Toy:
     name = "toy"
@@ -54,6 +66,7 @@ class Toy:
     default_rate_limit = (5, 1.0)
     fixtures_schema = FIXTURES_SCHEMA
     fixtures_required = False
+    probes = PROBES
 
     def fixture(self, data: Mapping[str, Any]) -> list[toy.Account]:
         return [toy.Account(a["key"], a["name"]) for a in data.get("accounts", ())] or [DEMO]
