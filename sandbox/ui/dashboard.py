@@ -256,6 +256,6 @@ class Dashboard:
                 "chosen": tenants,
                 "tenants": list(dict.fromkeys([t["tenant"] for t in shown["tenants"]] + tenants)),
                 "requests": {t["tenant"]: t for t in shown["tenants"]},
-                "query": [("api", api)] * bool(api) + [("tenant", tenant) for tenant in tenants],
+                "query": ([("api", api)] if api else []) + [("tenant", tenant) for tenant in tenants],
             },
         )
