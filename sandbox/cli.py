@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import http.client
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ import sqlite3
 import sys
 import textwrap
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -21,7 +23,7 @@ from typing import Any
 
 import uvicorn
 
-from sandbox import __version__, verify
+from sandbox import __version__, report, verify
 from sandbox.access import on_loopback
 from sandbox.accesslog import batch_access_log, masked
 from sandbox.app import create_app
@@ -60,18 +62,100 @@ def parser() -> argparse.ArgumentParser:
     state.add_argument(
         "file", type=Path, metavar="FILE", help="the JSON file (- for standard output or input)"
     )
-    state.add_argument(
+    add_address_arguments(state)
+    coverage = commands.add_parser(
+        "coverage",
+        help="show what clients exercised of each API of a running sandbox, and the gaps",
+        description="Read the contract coverage of a running sandbox (GET /_sandbox/coverage): a "
+        "summary on standard output, or with --html and --json the reports written to files.",
+    )
+    coverage.add_argument("--api", metavar="NAME", help="only this API, as the sandbox names it")
+    coverage.add_argument(
+        "--tenant",
+        metavar="KEY",
+        action="append",
+        default=[],
+        help="only this tenant's counts (a client id, an e-mail); repeat for several",
+    )
+    coverage.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="write the report as one self-contained HTML page (- for standard output)",
+    )
+    coverage.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="write the sandbox's answer, as JSON (- for standard output)",
+    )
+    coverage.add_argument(
+        "--all-gaps",
+        action="store_true",
+        help=f"name every gap in the summary (default: the first {report.GAPS_SHOWN} of each area)",
+    )
+    add_address_arguments(coverage)
+    add_verify(commands)
+    return top
+
+
+def add_address_arguments(command: argparse.ArgumentParser) -> None:
+    """--url and --admin-token: where the running sandbox is, and its token."""
+    command.add_argument(
         "--url",
         default=os.environ.get("SANDBOX_URL", "http://127.0.0.1:8000"),
         help="the sandbox's address (default http://127.0.0.1:8000; env SANDBOX_URL)",
     )
-    state.add_argument(
+    command.add_argument(
         "--admin-token",
         default=os.environ.get("SANDBOX_ADMIN_TOKEN"),
         help="the sandbox's admin token, when it has one (env SANDBOX_ADMIN_TOKEN)",
     )
-    add_verify(commands)
-    return top
+
+
+class Refused(Exception):
+    """No sandbox answered, or it refused the call: the message says which, and why."""
+
+
+def control(
+    url: str,
+    path: str,
+    token: str | None,
+    body: bytes | None = None,
+    method: str = "GET",
+    query: Sequence[tuple[str, str]] = (),
+) -> bytes:
+    """The answer of the control API at `url` to `method path?query` (JSON `body`, if any)."""
+    headers = {"Accept": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    where = f"{url.rstrip('/')}{path}"
+    try:
+        request = urllib.request.Request(
+            where + (f"?{urllib.parse.urlencode(query)}" if query else ""), body, headers, method=method
+        )
+    except ValueError as error:  # not an http:// address at all
+        raise Refused(f"no sandbox answers at {url} ({error})") from None
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            answer: bytes = response.read()
+            return answer
+    except urllib.error.HTTPError as error:
+        raise Refused(f"{where} answered {error.code}: {refusal(error.read())}") from None
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        reason = getattr(error, "reason", error)
+        raise Refused(f"no sandbox answers at {url} ({reason})") from None
+
+
+def refusal(content: bytes) -> str:
+    """The control API's `{"message": ..., "errors": {field: [...]}}` as one line."""
+    detail = content.decode("utf-8", "replace")
+    with contextlib.suppress(ValueError, AttributeError, TypeError):
+        body = json.loads(detail)
+        detail = body.get("message", detail)
+        fields = body.get("errors") or {}
+        detail = " ".join([detail, *(f"{name}: {' '.join(notes)}" for name, notes in fields.items())])
+    return detail
 
 
 def add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -109,7 +193,6 @@ def add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def state_command(action: str, file: Path, url: str, token: str | None) -> int:
     """`sandbox state export|import FILE`: the control API's state, through HTTP."""
-    headers = {"Accept": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
     body = None
     if action == "import":
         try:
@@ -117,21 +200,10 @@ def state_command(action: str, file: Path, url: str, token: str | None) -> int:
         except OSError as error:
             print(f"sandbox: cannot read {file}: {error.strerror}", file=sys.stderr)
             return 2
-        headers["Content-Type"] = "application/json"
-    where = f"{url.rstrip('/')}/_sandbox/state"
-    request = urllib.request.Request(where, body, headers, method="PUT" if body is not None else "GET")
     try:
-        with urllib.request.urlopen(request, timeout=600) as response:
-            answer = response.read()
-    except urllib.error.HTTPError as error:
-        detail = error.read().decode("utf-8", "replace")
-        with contextlib.suppress(ValueError, AttributeError):  # the control API's {"message": ...}
-            detail = json.loads(detail).get("message", detail)
-        print(f"sandbox: {where} answered {error.code}: {detail}", file=sys.stderr)
-        return 2
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        print(f"sandbox: no sandbox answers at {url} ({reason})", file=sys.stderr)
+        answer = control(url, "/_sandbox/state", token, body, "PUT" if body is not None else "GET")
+    except Refused as error:
+        print(f"sandbox: {error}", file=sys.stderr)
         return 2
     if action == "import":
         print(f"sandbox: state imported from {file}; the clock stands at {json.loads(answer)['now']}")
@@ -145,6 +217,50 @@ def state_command(action: str, file: Path, url: str, token: str | None) -> int:
         print(f"sandbox: cannot write {file}: {error.strerror}", file=sys.stderr)
         return 2
     print(f"sandbox: state exported to {file} ({len(answer):,} bytes)")
+    return 0
+
+
+def coverage_command(
+    url: str,
+    token: str | None,
+    api: str | None,
+    tenants: Sequence[str],
+    html: Path | None,
+    json_file: Path | None,
+    all_gaps: bool = False,
+) -> int:
+    """`sandbox coverage`: the summary of `GET /_sandbox/coverage`, or its reports in files."""
+    if str(html) == str(json_file) == "-":
+        print("sandbox: only one of --html and --json can go to standard output (-)", file=sys.stderr)
+        return 2
+    query = ([] if api is None else [("api", api)]) + [("tenant", tenant) for tenant in tenants]
+    try:
+        answer = control(url, "/_sandbox/coverage", token, query=query)
+    except Refused as error:
+        print(f"sandbox: {error}", file=sys.stderr)
+        return 2
+    found = json.loads(answer)
+    if html is None and json_file is None:
+        print(report.summary(found, None if all_gaps else report.GAPS_SHOWN))
+        return 0
+    page = None if html is None else report.document(found, url.rstrip("/")).encode()
+    written = []
+    for file, kind, content in ((json_file, "JSON", answer), (html, "HTML", page)):
+        if file is None or content is None:
+            continue
+        if str(file) == "-":
+            sys.stdout.buffer.write(content)
+            sys.stdout.flush()
+            continue
+        try:
+            file.write_bytes(content)
+        except OSError as error:
+            print(f"sandbox: cannot write {file}: {error.strerror}", file=sys.stderr)
+            return 2
+        written.append(f"the {kind} report to {file}")
+    total = f"coverage {report.percent(found['percent'])} ({found['covered']} of {found['count']} items)"
+    said = f"sandbox: {total}" + (f"; wrote {' and '.join(written)}" if written else "")
+    print(said, file=sys.stderr if "-" in (str(html), str(json_file)) else sys.stdout)
     return 0
 
 
@@ -330,6 +446,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(settings_from(arguments))
     if arguments.command == "state":
         return state_command(arguments.action, arguments.file, arguments.url, arguments.admin_token)
+    if arguments.command == "coverage":
+        return coverage_command(
+            arguments.url,
+            arguments.admin_token,
+            arguments.api,
+            arguments.tenant,
+            arguments.html,
+            arguments.json,
+            arguments.all_gaps,
+        )
     return 2
 
 

@@ -3,7 +3,13 @@ of each API per test, and the control API as helpers that undo what a test chang
 
 Fixtures: `sandbox_server` (session), `sandbox_control`, `fixje_tenant`, `vidaxl_tenant` (per
 test). `--sandbox-url URL` (or SANDBOX_URL) uses a sandbox that is already running; the ini option
-`sandbox_args` sets the `sandbox serve` options of one the plugin starts (default `--freeze`)."""
+`sandbox_args` sets the `sandbox serve` options of one the plugin starts (default `--freeze`).
+
+Contract coverage: `--sandbox-coverage` prints its summary at the end, `--sandbox-coverage-report
+DIR` writes DIR/coverage.json and DIR/coverage.html, `--sandbox-coverage-fail-under N` fails the
+session below N percent. Counted is the whole of each sandbox the plugin started (cleared when it
+starts), or in a sandbox given by URL the tenants the session made (all of it when it made none).
+Under pytest-xdist each worker sends what it counted to the controller, which adds it up."""
 
 from __future__ import annotations
 
@@ -13,17 +19,23 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sandbox import report
 from sandbox.process import ServerError, ServerProcess
 from sandbox.world.clock import duration_text
 
 START_TIMEOUT = 30.0
+COVERAGE = "/_sandbox/coverage"
+TENANTS_PER_QUERY = 100
+"""The most `tenant` values `GET /_sandbox/coverage` takes at once."""
+WORKER_OUTPUT = "supplier_sandbox_coverage"
+"""What a pytest-xdist worker counted, in the output it sends the controller."""
 
 
 class SandboxControlError(Exception):
@@ -132,6 +144,8 @@ class SandboxServer:
         self.url = url.rstrip("/")
         self.process = process
         self.admin_token = admin_token
+        self.tenants: list[str] = []
+        """The credentials of the tenants made through it (`SandboxControl.new_*_tenant`)."""
 
     @property
     def pid(self) -> int | None:
@@ -169,17 +183,21 @@ class SandboxControl:
 
     def new_fixje_tenant(self, name: str | None = None) -> FixjeTenant:
         made = self.call("POST", "/_sandbox/tenants", {"api": "fixje", "name": name or self.name})
-        return FixjeTenant(
+        tenant = FixjeTenant(
             self.server.url,
             made["name"],
             made["clientId"],
             made["clientSecret"],
             tuple(made["storeFrontIds"]),
         )
+        self.server.tenants.append(tenant.credential)
+        return tenant
 
     def new_vidaxl_tenant(self, name: str | None = None) -> VidaxlTenant:
         made = self.call("POST", "/_sandbox/tenants", {"api": "vidaxl", "name": name or self.name})
-        return VidaxlTenant(self.server.url, made["name"], made["email"], made["token"])
+        tenant = VidaxlTenant(self.server.url, made["name"], made["email"], made["token"])
+        self.server.tenants.append(tenant.credential)
+        return tenant
 
     # the clock
 
@@ -326,6 +344,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="use the sandbox running at URL instead of starting one (env SANDBOX_URL)",
     )
+    group.addoption(
+        "--sandbox-coverage",
+        action="store_true",
+        default=False,
+        help="print the sandbox's contract coverage (what the tests exercised of each API) at the end",
+    )
+    group.addoption(
+        "--sandbox-coverage-report",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="write the contract coverage to DIR/coverage.json and DIR/coverage.html",
+    )
+    group.addoption(
+        "--sandbox-coverage-fail-under",
+        metavar="N",
+        type=float,
+        default=None,
+        help="fail the session when the contract coverage's total is below N percent",
+    )
     parser.addini(
         "sandbox_args",
         type="args",
@@ -354,6 +392,7 @@ def given_url(config: pytest.Config) -> str | None:
 def sandbox_server(pytestconfig: pytest.Config) -> Iterator[SandboxServer]:
     """The sandbox for the whole session: the one at `--sandbox-url`, or one started on a free port
     (stopped at the end of the session)."""
+    counting = pytestconfig.stash[COUNTING]
     url = given_url(pytestconfig)
     if url is not None:
         server = SandboxServer(url, admin_token=os.environ.get("SANDBOX_ADMIN_TOKEN"))
@@ -363,12 +402,17 @@ def sandbox_server(pytestconfig: pytest.Config) -> Iterator[SandboxServer]:
                 "(given by --sandbox-url or SANDBOX_URL).",
                 pytrace=False,
             )
-        yield server
+        try:
+            yield server
+        finally:
+            counting.shared_used(server.tenants)
         return
     server = start(list(pytestconfig.getini("sandbox_args")), pytestconfig.rootpath)
     try:
+        counting.started(server)
         yield server
     finally:
+        counting.stopping(server)
         assert server.process is not None
         server.process.stop()
 
@@ -396,3 +440,191 @@ def fixje_tenant(sandbox_control: SandboxControl) -> FixjeTenant:
 def vidaxl_tenant(sandbox_control: SandboxControl) -> VidaxlTenant:
     """A fresh vidaXL customer for this test: `base_url`, `email`, `token`, `auth`."""
     return sandbox_control.new_vidaxl_tenant()
+
+
+# contract coverage
+
+
+@dataclass
+class Counting:
+    """The contract coverage of this session (when an option asks for it): the report of each
+    sandbox the plugin started, read before it stops; and whether a sandbox given by URL was used,
+    by which tenants. The end of the session adds them up, and reports."""
+
+    summary: bool = False
+    directory: Path | None = None
+    fail_under: float | None = None
+    reports: list[dict[str, Any]] = field(default_factory=list)
+    shared: bool = False
+    tenants: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    combined: dict[str, Any] | None = None
+    """What was counted, added up (at the end)."""
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def wanted(self) -> bool:
+        return self.summary or self.directory is not None or self.fail_under is not None
+
+    def started(self, server: SandboxServer) -> None:
+        """A sandbox the plugin started: what it counts from here on is this session's."""
+        if self.wanted:
+            self.ask(server, "DELETE")
+
+    def stopping(self, server: SandboxServer) -> None:
+        if self.wanted:
+            found = self.ask(server, "GET")
+            if found is not None:
+                self.reports.append(found)
+
+    def shared_used(self, tenants: list[str]) -> None:
+        self.shared = True
+        self.tenants += tenants
+
+    def ask(self, server: SandboxServer, method: str, query: str = "") -> Any:
+        try:
+            return server.control(method, COVERAGE + query)
+        except (OSError, SandboxControlError) as error:
+            self.problems.append(f"{method} {server.url}{COVERAGE} failed: {error}")
+            return None
+
+    # across pytest-xdist workers
+
+    def output(self) -> dict[str, Any]:
+        return {
+            "reports": self.reports,
+            "shared": self.shared,
+            "tenants": self.tenants,
+            "problems": self.problems,
+        }
+
+    def absorb(self, output: Mapping[str, Any]) -> None:
+        self.reports += output["reports"]
+        self.shared = self.shared or output["shared"]
+        self.tenants += output["tenants"]
+        self.problems += output["problems"]
+
+    # the end
+
+    def finish(self, config: pytest.Config) -> None:
+        """Add up what was counted (reading the shared sandbox's coverage now) and write the files."""
+        reports = list(self.reports)
+        url = given_url(config)
+        if self.shared and url is not None:
+            found = self.shared_report(SandboxServer(url, admin_token=os.environ.get("SANDBOX_ADMIN_TOKEN")))
+            if found is not None:
+                reports.append(found)
+        if reports:
+            self.combined = report.combine(reports)
+        if self.directory is not None and self.combined is not None:
+            self.write(self.directory, url if self.shared else None)
+
+    def shared_report(self, server: SandboxServer) -> dict[str, Any] | None:
+        """The tenants' coverage, a hundred tenants a query; the whole when there are none."""
+        tenants = list(dict.fromkeys(self.tenants))
+        if not tenants:
+            found: dict[str, Any] | None = self.ask(server, "GET")
+            return found
+        parts = []
+        for first in range(0, len(tenants), TENANTS_PER_QUERY):
+            chunk = tenants[first : first + TENANTS_PER_QUERY]
+            part = self.ask(server, "GET", "?" + urllib.parse.urlencode([("tenant", t) for t in chunk]))
+            if part is None:
+                return None
+            parts.append(part)
+        return report.combine(parts, one_sandbox=True)
+
+    def write(self, directory: Path, source: str | None) -> None:
+        assert self.combined is not None
+        files = {
+            directory / "coverage.json": json.dumps(self.combined, indent=2, ensure_ascii=False) + "\n",
+            directory / "coverage.html": report.document(self.combined, source),
+        }
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            for path, text in files.items():
+                path.write_text(text, encoding="utf-8")
+                self.written.append(path)
+        except OSError as error:
+            self.problems.append(f"cannot write the reports to {directory}: {error}")
+
+    @property
+    def below(self) -> bool:
+        """The total is below `fail_under` (or nothing was counted at all)."""
+        if self.fail_under is None:
+            return False
+        return self.combined is None or self.combined["percent"] < self.fail_under
+
+    def lines(self) -> list[tuple[str, dict[str, bool]]]:
+        """What the terminal summary shows, each line with its markup."""
+        shown: list[tuple[str, dict[str, bool]]] = [
+            (f"sandbox coverage: {problem}", {"yellow": True}) for problem in self.problems
+        ]
+        if self.combined is None and not self.problems:
+            shown.append(("sandbox coverage: no test used the sandbox, so nothing was counted", {}))
+        elif self.combined is not None and self.summary:
+            shown += [(line, {}) for line in report.summary(self.combined).splitlines()]
+        shown += [(f"sandbox coverage: wrote {path}", {}) for path in self.written]
+        if self.fail_under is not None:
+            required = f"{self.fail_under:g}% (--sandbox-coverage-fail-under)"
+            if self.combined is None:
+                shown.append((f"sandbox coverage: no total to compare with {required}", {"red": True}))
+            elif self.below:
+                total = report.percent(self.combined["percent"])
+                shown.append(
+                    (f"sandbox coverage: total {total} is below {required}", {"red": True, "bold": True})
+                )
+            else:
+                total = report.percent(self.combined["percent"])
+                shown.append((f"sandbox coverage: total {total} reaches {required}", {"green": True}))
+        return shown
+
+
+COUNTING = pytest.StashKey[Counting]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    directory = config.getoption("sandbox_coverage_report")
+    config.stash[COUNTING] = Counting(
+        summary=config.getoption("sandbox_coverage"),
+        directory=None if directory is None else config.invocation_params.dir / directory,
+        fail_under=config.getoption("sandbox_coverage_fail_under"),
+    )
+
+
+def worker(config: pytest.Config) -> bool:
+    """This process is a pytest-xdist worker (which reports to its controller)."""
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """A pytest-xdist worker ended: what it counted is added to the controller's."""
+    counting = node.config.stash[COUNTING]
+    output = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT)
+    if output is not None:
+        counting.absorb(output)
+    elif counting.wanted and error:
+        counting.problems.append(f"worker {node.gateway.id} went down ({error}); what it counted is lost")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    counting = config.stash[COUNTING]
+    if not counting.wanted:
+        return
+    if worker(config):
+        config.workeroutput[WORKER_OUTPUT] = counting.output()  # type: ignore[attr-defined]
+        return
+    counting.finish(config)
+    if counting.below and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    counting = config.stash[COUNTING]
+    if not counting.wanted or worker(config):
+        return
+    terminalreporter.write_sep("-", "supplier-sandbox contract coverage")
+    for line, markup in counting.lines():
+        terminalreporter.write_line(line, **markup)

@@ -8,10 +8,12 @@ import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
+from sandbox import pytest_plugin, report
 from sandbox.pytest_plugin import (
     FixjeTenant,
     SandboxControl,
@@ -19,6 +21,8 @@ from sandbox.pytest_plugin import (
     SandboxServer,
     VidaxlTenant,
 )
+from tests.test_report import rows as area_table
+from tests.test_report import self_contained
 
 pytest_plugins = ["pytester"]
 
@@ -306,3 +310,194 @@ def test_the_readme_quotes_the_examples_verbatim() -> None:
     assert blocks
     for block in blocks:
         assert block in examples, f"not in tests/examples/test_howto_*.py:\n{block}"
+
+
+# Contract coverage: --sandbox-coverage, --sandbox-coverage-report, --sandbox-coverage-fail-under.
+
+ORDERS_TEST = """
+import json
+from pathlib import Path
+
+import requests
+
+
+def test_lists_orders(sandbox_server, vidaxl_tenant):
+    listed = requests.get(f"{vidaxl_tenant.base_url}/api_customer/orders.json", auth=vidaxl_tenant.auth)
+    assert listed.status_code == 200
+    Path("seen.json").write_text(json.dumps({"url": sandbox_server.url, "email": vidaxl_tenant.email}))
+"""
+PRODUCTS_TEST = """
+import requests
+
+
+def test_lists_products(fixje_tenant):
+    headers = {"Authorization": f"Bearer {fixje_tenant.login()}"}
+    assert requests.get(f"{fixje_tenant.base_url}/api/v1/products?page=2", headers=headers).status_code == 200
+"""
+ORDERS_HITS = [
+    ("vidaxl", "operations", "listOrders 200", 1),
+    ("vidaxl", "formats", "listOrders via GET /api_customer/orders.json", 1),
+    ("vidaxl", "formats", "listOrders answers application/json", 1),
+]
+PRODUCTS_HITS = [
+    ("fixje", "operations", "login 200", 1),
+    ("fixje", "operations", "listProducts 200", 1),
+    ("fixje", "formats", "login sends application/x-www-form-urlencoded", 1),
+    ("fixje", "formats", "login answers application/json", 1),
+    ("fixje", "formats", "listProducts answers application/json", 1),
+    ("fixje", "filters", "listProducts ?page", 1),
+    ("fixje", "pagination", "listProducts past the first page", 1),
+]
+
+
+def hits(found: dict[str, Any]) -> list[tuple[str, str, str, int]]:
+    """Each documented item the report counted: (api, area, name, hits)."""
+    return [
+        (api["api"], area["area"], item["name"], item["hits"])
+        for api in found["apis"]
+        for area in api["areas"]
+        for item in area["items"]
+        if item["hits"]
+    ]
+
+
+def written(pytester: pytest.Pytester, result: pytest.RunResult) -> tuple[dict[str, Any], str]:
+    """The JSON and the HTML report in reports/, which the session said it wrote."""
+    reports = pytester.path / "reports"
+    result.stdout.fnmatch_lines(
+        [
+            f"sandbox coverage: wrote {reports / 'coverage.json'}",
+            f"sandbox coverage: wrote {reports / 'coverage.html'}",
+        ]
+    )
+    found: dict[str, Any] = json.loads((reports / "coverage.json").read_text())
+    return found, (reports / "coverage.html").read_text()
+
+
+@pytest.mark.live
+@pytest.mark.parametrize(
+    ("fail_under", "status", "verdict"),
+    [("0.5", pytest.ExitCode.OK, "reaches"), ("99", pytest.ExitCode.TESTS_FAILED, "is below")],
+)
+def test_the_session_reports_the_coverage_of_the_sandbox_it_started(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fail_under: str, status: int, verdict: str
+) -> None:
+    monkeypatch.delenv("SANDBOX_URL", raising=False)
+    pytester.makepyfile(test_orders=ORDERS_TEST)
+    options = ["--sandbox-coverage", "--sandbox-coverage-report=reports"]
+
+    result = run(pytester, *options, f"--sandbox-coverage-fail-under={fail_under}")
+
+    result.assert_outcomes(passed=1)
+    assert result.ret == status
+    found, page = written(pytester, result)
+    email = json.loads((pytester.path / "seen.json").read_text())["email"]
+    assert hits(found) == ORDERS_HITS
+    assert found["tenants"] == [{"api": "vidaxl", "tenant": email, "requests": 1}]
+    assert found["filter"] == {"api": None, "tenants": []}
+    total = f"{found['percent']:.1f}%"
+    result.stdout.fnmatch_lines(
+        [
+            "*- supplier-sandbox contract coverage -*",
+            *report.summary(found).splitlines(),
+            f"sandbox coverage: total {total} {verdict} {fail_under}% (--sandbox-coverage-fail-under)",
+        ],
+        consecutive=False,
+    )
+    assert [row[:4] for row in area_table(page)][:1] == [
+        ("operations", "Operations and statuses", "0", str(found["apis"][0]["areas"][0]["count"]))
+    ]
+    self_contained(page)
+
+
+@pytest.mark.parametrize("made_tenants", [True, False])
+def test_with_a_shared_sandbox_the_session_reports_its_own_tenants(
+    pytester: pytest.Pytester, sandbox_control: SandboxControl, made_tenants: bool
+) -> None:
+    """With --sandbox-url the coverage is that of the tenants the session made, or the whole of the
+    sandbox when it made none."""
+    url = sandbox_control.server.url
+    sandbox_control.call("DELETE", "/_sandbox/coverage")
+    someone = sandbox_control.new_fixje_tenant("another session")
+    headers = {"Authorization": f"Bearer {someone.login()}"}
+    assert requests.get(f"{url}/api/v1/orders", headers=headers, timeout=10).status_code == 200
+    if made_tenants:
+        pytester.makepyfile(test_orders=ORDERS_TEST)
+    else:
+        pytester.makepyfile(
+            test_orders="""
+            import requests
+
+            def test_lists_orders(sandbox_server):
+                answer = requests.get(f"{sandbox_server.url}/api_customer/orders.json",
+                                      auth=("other@vidaxl.sandbox", "vidaxl-other-token"))
+                assert answer.status_code == 200
+            """
+        )
+
+    result = run(pytester, f"--sandbox-url={url}", "--sandbox-coverage-report=reports")
+
+    result.assert_outcomes(passed=1)
+    found, page = written(pytester, result)
+    if made_tenants:
+        email = json.loads((pytester.path / "seen.json").read_text())["email"]
+        assert found == sandbox_control.call("GET", f"/_sandbox/coverage?tenant={email}")
+        assert hits(found) == ORDERS_HITS
+    else:
+        assert found == sandbox_control.call("GET", "/_sandbox/coverage")
+        assert {
+            ("fixje", "operations", "listOrders 200", 1),
+            ("vidaxl", "operations", "listOrders 200", 1),
+        } <= set(hits(found))
+    assert f"were exercised at <code>{url}</code>." in page
+
+
+def test_a_shared_sandbox_is_asked_for_so_many_tenants_at_a_time(
+    sandbox_control: SandboxControl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pytest_plugin, "TENANTS_PER_QUERY", 2)
+    tenants = [sandbox_control.new_vidaxl_tenant(f"tenant {n}") for n in range(3)]
+    for n, tenant in enumerate(tenants):
+        path = ["orders.json", "products.json", "orders.xml"][n]
+        assert requests.get(f"{tenant.base_url}/api_customer/{path}", auth=tenant.auth, timeout=10).ok
+    counting = pytest_plugin.Counting(tenants=[t.credential for t in tenants])
+
+    found = counting.shared_report(sandbox_control.server)
+
+    everyone = "&".join(f"tenant={t.credential}" for t in tenants)
+    assert found == sandbox_control.call("GET", f"/_sandbox/coverage?{everyone}")
+    assert counting.problems == []
+
+
+@pytest.mark.live
+@pytest.mark.slow
+def test_under_xdist_the_workers_counts_add_up(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker starts a sandbox of its own; the controller adds up what they counted."""
+    monkeypatch.delenv("SANDBOX_URL", raising=False)
+    pytester.makepyfile(test_orders=ORDERS_TEST, test_products=PRODUCTS_TEST)
+
+    result = run(pytester, "-n", "2", "--sandbox-coverage-report=reports", "--sandbox-coverage")
+
+    result.assert_outcomes(passed=2)
+    found, _ = written(pytester, result)
+    assert hits(found) == PRODUCTS_HITS + ORDERS_HITS
+    assert sorted((t["api"], t["requests"]) for t in found["tenants"]) == [("fixje", 2), ("vidaxl", 1)]
+    assert result.stdout.str().count("Contract coverage: ") == 1
+    result.stdout.fnmatch_lines([f"Contract coverage: {found['percent']:.1f}% ({found['covered']} of *"])
+
+
+def test_a_session_that_used_no_sandbox_has_nothing_to_report(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
+
+    result = run(pytester, "--sandbox-coverage", "--sandbox-coverage-fail-under=50")
+
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "sandbox coverage: no test used the sandbox, so nothing was counted",
+            "sandbox coverage: no total to compare with 50% (--sandbox-coverage-fail-under)",
+        ]
+    )

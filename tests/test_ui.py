@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from starlette.types import Message
 
+from sandbox import report
 from sandbox.fixje.statuses import OrderStatus
 from sandbox.ui import badges
 from sandbox.ui.dashboard import Dashboard
@@ -31,12 +32,15 @@ from tests.helpers import (
     FIXJE_OTHER,
     VIDAXL_DEMO,
     VIDAXL_OTHER,
+    Customer,
     Partner,
     http_scope,
     make_app,
     vidaxl_order_to,
 )
 from tests.live import serve
+from tests.test_report import gaps
+from tests.test_report import rows as area_table
 
 UI = "/_sandbox/ui"
 NEW_VIDAXL_ORDER = vidaxl_order_to(BERLIN, (FIRST_PRODUCT, 2), customer_order_reference="UI-1")
@@ -147,7 +151,7 @@ def test_the_templates_are_made_for_the_first_page() -> None:
 
 
 def test_the_dashboard_is_not_in_the_journal(client: TestClient) -> None:
-    for path in (UI, f"{UI}/orders", f"{UI}/live"):
+    for path in (UI, f"{UI}/orders", f"{UI}/live", f"{UI}/coverage"):
         assert client.get(path).status_code == 200
     assert client.get("/_sandbox/requests").json()["total"] == 0
 
@@ -388,6 +392,114 @@ def test_the_timeline_is_part_of_the_state(client: TestClient) -> None:
         )
 
 
+# contract coverage
+
+HOSTILE_CODE = "<script>alert(1)</script>"
+
+
+def exercise(client: TestClient) -> None:
+    """The demo partner logs in and reads a second page of products; the second vidaXL customer
+    lists its orders and sends an order whose product code is HOSTILE_CODE (422); the demo
+    customer reads the products."""
+    assert Partner.login(client).get("/api/v1/products?page=2").status_code == 200
+    assert Customer(client).get("/api_customer/products.json").status_code == 200
+    other = Customer(client, VIDAXL_OTHER)
+    assert other.get("/api_customer/orders.json").status_code == 200
+    refused = other.post(
+        "/api_customer/orders.json", json={"order_products": [{"product_code": HOSTILE_CODE, "quantity": 1}]}
+    )
+    assert refused.status_code == 422, refused.text
+
+
+def area_rows(found: dict[str, Any]) -> list[tuple[str, ...]]:
+    """The rows the areas tables should have for the report `found`: each area, then all of them."""
+    expected = []
+    for api in found["apis"]:
+        total = {**api, "area": "", "title": "All areas", "gaps": [None] * (api["count"] - api["covered"])}
+        for area in [*api["areas"], total]:
+            shown = (area["covered"], area["count"], area["percent"], f"{area['percent']:.1f}%")
+            expected.append((area["area"], area["title"], *map(str, shown), str(len(area["gaps"]))))
+    return expected
+
+
+def covered(page: str) -> dict[tuple[str, str], str]:
+    """(api, area) -> the covered count the page shows."""
+    found = {}
+    for api, section in re.findall(
+        r'<section class="card coverage-api" id="[^"]+" data-api="(\w+)">(.*?)</table>', page, re.DOTALL
+    ):
+        found.update(
+            {
+                (api, area): count
+                for area, count in re.findall(
+                    r'<tr data-area="(\w+)">.*?data-covered>(\d+)<', section, re.DOTALL
+                )
+            }
+        )
+    return found
+
+
+def test_the_coverage_page_shows_each_api_its_areas_percentages_and_gaps(client: TestClient) -> None:
+    exercise(client)
+    found = client.get("/_sandbox/coverage").json()
+    page = client.get(f"{UI}/coverage").text
+    assert area_table(page) == area_rows(found)
+    assert gaps(page) == [
+        (area["title"], area["gaps"]) for api in found["apis"] for area in api["areas"] if area["gaps"]
+    ]
+    counts = covered(page)
+    assert (
+        counts[("fixje", "operations")],
+        counts[("fixje", "pagination")],
+        counts[("vidaxl", "operations")],
+    ) == ("2", "1", "3")
+    total = f'<span class="percent" data-percent="{found["percent"]}">{found["percent"]:.1f}%</span>'
+    assert f'<section class="card" id="coverage-total">\n    <p class="big">{total}</p>' in page
+    assert '<a href="/_sandbox/ui/coverage" aria-current="page">Coverage</a>' in page
+    assert '<button type="button" class="danger" data-clear-coverage>' in page
+    assert '<a href="/_sandbox/coverage">as JSON</a>' in page
+    # the 422's message names what the client sent, escaped
+    assert HOSTILE_CODE not in page
+    message = "422 Could not create order: product &lt;script&gt;alert(1)&lt;/script&gt; does not exist"
+    assert f'<tr class="detail"><td><code>{message}</code></td><td class="num">1</td></tr>' in page
+
+
+def test_the_tenant_filter_keeps_only_that_tenant(client: TestClient) -> None:
+    exercise(client)
+    page = client.get(f"{UI}/coverage", params={"tenant": VIDAXL_OTHER[0]}).text
+    found = client.get("/_sandbox/coverage", params={"tenant": VIDAXL_OTHER[0]}).json()
+    assert area_table(page) == area_rows(found)
+    counts = covered(page)
+    assert {count for (api, _), count in counts.items() if api == "fixje"} == {"0"}
+    assert counts[("vidaxl", "operations")] == "2"
+    options = re.findall(
+        r'<option value="([^"]*)"( selected)?>', page.split("data-tenants>")[1].split("</select>")[0]
+    )
+    assert options == [("", ""), (FIXJE_DEMO[0], ""), (VIDAXL_DEMO[0], ""), (VIDAXL_OTHER[0], " selected")]
+    assert "(vidaXL, 2 requests)</option>" in page
+    assert f'<a href="/_sandbox/coverage?tenant={VIDAXL_OTHER[0].replace("@", "%40")}">as JSON</a>' in page
+    # and one API
+    page = client.get(f"{UI}/coverage", params={"api": "fixje"}).text
+    assert [row[0] for row in area_table(page)] == [area["area"] for area in found["apis"][0]["areas"]] + [""]
+    assert '<option value="fixje" selected>' in page
+
+
+def test_the_html_report_has_the_dashboards_tables(client: TestClient) -> None:
+    """One template for both: the same report gives the same tables, and the same stylesheet."""
+    exercise(client)
+    page = client.get(f"{UI}/coverage").text
+    document = report.document(client.get("/_sandbox/coverage").json())
+
+    def tables(html: str) -> str:
+        return html[html.index('<section class="card coverage-api"') : html.rindex("</section>")]
+
+    assert tables(page) == tables(document)
+    assert '<link rel="stylesheet" href="/_sandbox/ui/coverage.css">' in page
+    styles = client.get(f"{UI}/coverage.css")
+    assert (styles.status_code, styles.headers["content-type"]) == (200, "text/css; charset=utf-8")
+    assert styles.text == report.STYLESHEET.read_text() and styles.text in document
+
+
 # the access rule
 
 
@@ -398,6 +510,7 @@ def test_off_loopback_without_a_token_the_dashboard_is_closed() -> None:
         assert "--admin-token" in response.text
         assert client.get(f"{UI}/events").status_code == 403
         assert client.get(f"{UI}/orders?token=anything").status_code == 403
+        assert client.get(f"{UI}/coverage").status_code == 403
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.1"])
@@ -479,7 +592,9 @@ def test_the_login_goes_only_to_the_dashboard(target: str) -> None:
         assert (response.status_code, response.headers["location"]) == (303, UI)
 
 
-@pytest.mark.parametrize("path", [UI, f"{UI}/orders", f"{UI}/live", f"{UI}/login", "/docs", "/docs/fixje"])
+@pytest.mark.parametrize(
+    "path", [UI, f"{UI}/orders", f"{UI}/live", f"{UI}/coverage", f"{UI}/login", "/docs", "/docs/fixje"]
+)
 def test_pages_may_not_be_framed_and_run_only_the_sandboxs_scripts(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200

@@ -1,5 +1,6 @@
-"""The dashboard's pages: overview, orders, one order, live; its event stream and its login.
-Actions (the clock, events, scenarios, reset) are the control API's, called from the page."""
+"""The dashboard's pages: overview, orders, one order, live, coverage; its event stream and its
+login. Actions (the clock, events, scenarios, reset, counting coverage over) are the control API's,
+called from the page."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from sandbox import __version__
+from sandbox import __version__, report
 from sandbox.access import HOME, Access, safe_target
 from sandbox.control.scenarios import Scenarios
 from sandbox.runtime import Runtime
@@ -53,7 +54,7 @@ class Dashboard:
         from starlette.templating import Jinja2Templates
 
         env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(HERE / "templates"),
+            loader=jinja2.FileSystemLoader([HERE / "templates", report.TEMPLATES]),
             autoescape=True,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -76,9 +77,11 @@ class Dashboard:
             Route(f"{HOME}/orders", self.orders, methods=["GET"]),
             Route(HOME + "/{api:str}/orders/{order_id:str}", self.order, methods=["GET"]),
             Route(f"{HOME}/live", self.live, methods=["GET"]),
+            Route(f"{HOME}/coverage", self.coverage, methods=["GET"]),
             Route(f"{HOME}/events", self.events, methods=["GET"]),
             Route(f"{HOME}/login", self.login, methods=["GET", "POST"]),
             Route(f"{HOME}/badges.css", self.badges, methods=["GET"]),
+            Route(f"{HOME}/coverage.css", self.coverage_styles, methods=["GET"]),
             Mount(f"{HOME}/static", StaticFiles(directory=HERE / "static"), name="ui-static"),
         ]
 
@@ -132,6 +135,9 @@ class Dashboard:
 
     async def badges(self, request: Request) -> Response:
         return Response(self.badge_styles, media_type="text/css")
+
+    async def coverage_styles(self, request: Request) -> Response:
+        return Response(report.STYLESHEET.read_bytes(), media_type="text/css")
 
     # pages
 
@@ -231,3 +237,25 @@ class Dashboard:
             status = 403 if self.access.closed else 401
             return PlainTextResponse("The dashboard needs the admin token.", status)
         return EventStream(self.feed, {**NO_STORE, "X-Accel-Buffering": "no"})
+
+    async def coverage(self, request: Request) -> Response:
+        if refused := self.refused(request):
+            return refused
+        params = request.query_params
+        api = params.get("api", "")
+        api = api if api in self.suppliers else ""
+        tenants = [tenant for tenant in params.getlist("tenant") if tenant]
+        shown = self.runtime.coverage.report(api or None, tenants)
+        return self.render(
+            request,
+            "coverage.html",
+            {
+                "page": "coverage",
+                "report": shown,
+                "api": api,
+                "chosen": tenants,
+                "tenants": list(dict.fromkeys([t["tenant"] for t in shown["tenants"]] + tenants)),
+                "requests": {t["tenant"]: t for t in shown["tenants"]},
+                "query": ([("api", api)] if api else []) + [("tenant", tenant) for tenant in tenants],
+            },
+        )

@@ -216,6 +216,35 @@ def test_the_clock_button_lets_the_schedule_move_an_order(
     assert problems(console_errors) == []
 
 
+def test_the_coverage_page_counts_as_requests_come_and_starts_over(
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
+    email, token = tenant(live_url)
+    live(page, f"{UI}/coverage?tenant={email}")
+    total = page.locator("#coverage-total .percent")
+    operations = page.locator("#coverage-vidaxl tr[data-area='operations'] td[data-covered]")
+    expect(total).to_have_text("0.0%")
+    expect(operations).to_have_text("0")
+
+    listed = requests.get(f"{live_url}/api_customer/orders.json", auth=(email, token), timeout=10)
+    assert listed.status_code == 200
+    expect(operations).to_have_text("1")  # the page follows without reloading
+    hits = page.locator("#coverage-vidaxl-operations-hits")
+    hits.locator("summary").click()
+    expect(hits.locator("tr.item")).to_have_text(["listOrders 2001"])
+    requests.get(f"{live_url}/api_customer/orders.json", auth=(email, token), timeout=10)
+    expect(hits.locator("tr.item")).to_have_text(["listOrders 2002"])
+    expect(hits).to_have_attribute("open", "")  # what the reader opened stays open
+    assert not_reloaded(page)
+    screenshot(page, "dashboard-coverage")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Start counting over…").click()
+    expect(operations).to_have_text("0")
+    assert requests.get(f"{live_url}/_sandbox/coverage", timeout=10).json()["covered"] == 0
+    assert problems(console_errors) == []
+
+
 @pytest.mark.parametrize(("width", "height"), [(1280, 720), (390, 844)])
 def test_every_page_fits_the_window(browser: Browser, live_url: str, width: int, height: int) -> None:
     auth = tenant(live_url)
@@ -229,6 +258,7 @@ def test_every_page_fits_the_window(browser: Browser, live_url: str, width: int,
             ("orders-fixje", f"{UI}/orders"),
             ("order", f"{UI}/vidaxl/orders/{order_id}"),
             ("live", f"{UI}/live"),
+            ("coverage", f"{UI}/coverage"),
         ):
             page.goto(path)
             expect(page.locator("body[data-stream='open']")).to_have_count(1)

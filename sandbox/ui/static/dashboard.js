@@ -86,7 +86,13 @@
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
       for (const region of $$("[data-live]")) {
         const replacement = fresh.getElementById(region.id);
-        if (replacement) region.replaceWith(document.adoptNode(replacement));
+        if (!replacement) continue;
+        // what the reader opened stays open (the coverage page's hits)
+        for (const opened of $$("details[open][id]", region)) {
+          const again = $(`#${CSS.escape(opened.id)}`, replacement);
+          if (again) again.open = true;
+        }
+        region.replaceWith(document.adoptNode(replacement));
       }
       if (page === "order") showAnswer(selectedAnswer);
       if (page === "overview") loadFaults();
@@ -244,6 +250,10 @@
       if (!window.confirm("Reset the sandbox to its seeded state? Every order, event, tenant and token made since is lost.")) return;
       const done = await busy(button, () => control("POST", "/_sandbox/reset"));
       if (done) location.reload();
+    } else if (button.hasAttribute("data-clear-coverage")) {
+      if (!window.confirm("Start counting coverage over? Every count so far is lost.")) return;
+      const done = await busy(button, () => control("DELETE", "/_sandbox/coverage"));
+      if (done !== undefined) location.reload();
     } else if (button.hasAttribute("data-scenario")) {
       const name = $("[data-scenario-name]").value;
       ownReset = Date.now();
@@ -346,12 +356,14 @@
     } else if (page === "order") {
       const region = $("#order");
       if (region && region.dataset.api === data.api && region.dataset.orderId === data.orderId) scheduleRefresh();
+    } else if (page === "coverage") {
+      scheduleRefresh(1000);  // a transition counted
     }
   }
 
   function onRequest(entry) {
     if (page === "live") prepend($("#requests"), requestItem(entry));
-    else if (page === "overview") scheduleRefresh(1000);  // the fault rules' counts
+    else if (page === "overview" || page === "coverage") scheduleRefresh(1000);  // the counts
   }
 
   function connect() {
