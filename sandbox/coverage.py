@@ -43,6 +43,8 @@ Key = tuple[str, str]
 """What one count is of: its area and its name (a documented item, or a detail beside them)."""
 REQUESTS: Key = ("requests", "")
 """The count of a tenant's requests."""
+Counts = dict[Key, int]
+"""A tenant's hits of an API."""
 
 
 @dataclass(frozen=True)
@@ -154,23 +156,25 @@ class Coverage:
 
     def __init__(self, surfaces: Sequence[Surface]) -> None:
         self.surfaces = {surface.api: surface for surface in surfaces}
-        self.counts: dict[tuple[str, str | None], Counter[Key]] = {}
+        self.counts: dict[tuple[str, str | None], Counts] = {}
         self.paused = False
 
-    def bucket(self, api: str, tenant: str | None) -> Counter[Key]:
+    def bucket(self, api: str, tenant: str | None) -> Counts:
         counts = self.counts.get((api, tenant))
         if counts is None:
-            counts = self.counts[(api, tenant)] = Counter()
+            counts = self.counts[(api, tenant)] = {}
         return counts
 
     @staticmethod
-    def add(counts: Counter[Key], key: Key) -> None:
-        if key in counts:
-            counts[key] += 1
+    def add(counts: Counts, key: Key) -> None:
+        hits = counts.get(key)
+        if hits is not None:
+            counts[key] = hits + 1
         elif len(counts) < KEYS_KEPT:
             counts[key] = 1
         else:
-            counts[(key[0], "(others)")] += 1
+            others = (key[0], "(others)")
+            counts[others] = counts.get(others, 0) + 1
 
     def counting(
         self, api: str, credential: Callable[[Any], str], claimant: Callable[[Request, bytes], str | None]
@@ -193,9 +197,20 @@ class Coverage:
             ]
             past = ("pagination", f"{name} past the first page")
             declared = tuple(op.bodies)
-            by_status: dict[int, tuple[Key, Key]] = {}
-            answers: dict[str | None, Key] = {}
+            plain: dict[tuple[int, str], tuple[Key, ...]] = {}
+            """The keys a request counts by its status and format alone."""
             add, buckets = self.add, self.counts
+
+            def keys(status: int, media: str) -> tuple[Key, ...]:
+                key = status_key(status, responses)
+                if status >= 400:
+                    return (REQUESTS, ("operations", f"{name} {key}"), ("errors", key))
+                found = [REQUESTS, ("operations", f"{name} {key}")]
+                if via is not None:
+                    found.append(via)
+                if family.answers:
+                    found.append(("formats", f"{name} answers {media.split(';')[0]}"))
+                return tuple(found)
 
             def counted(
                 request: Request,
@@ -209,27 +224,22 @@ class Coverage:
                 tenant = credential(principal) if principal is not None else claimant(request, body)
                 counts = buckets.get((api, tenant))
                 if counts is None:
-                    counts = buckets[(api, tenant)] = Counter()
-                counts[REQUESTS] += 1
+                    counts = buckets[(api, tenant)] = {}
                 status = reply.status
-                keys = by_status.get(status)
-                if keys is None:
-                    key = status_key(status, responses)
-                    keys = by_status[status] = (("operations", f"{name} {key}"), ("errors", key))
-                add(counts, keys[0])
+                media = reply.media or fmt
+                found = plain.get((status, media))
+                if found is None:
+                    found = plain[(status, media)] = keys(status, reply.media or CONTENT_TYPES[(fmt, False)])
+                for key in found:
+                    hits = counts.get(key)
+                    if hits is None:
+                        add(counts, key)
+                    else:
+                        counts[key] = hits + 1
                 if status >= 400:
-                    add(counts, keys[1])
                     if error is not None:
                         self.error_details(counts, status, error)
                     return
-                if via is not None:
-                    add(counts, via)
-                if family.answers:
-                    answer = answers.get(reply.media or fmt)
-                    if answer is None:
-                        media = (reply.media or CONTENT_TYPES[(fmt, False)]).split(";")[0]
-                        answer = answers[reply.media or fmt] = ("formats", f"{name} answers {media}")
-                    add(counts, answer)
                 if family.sends and declared:
                     sent = http.match_content_type(
                         http.media_type(request.headers.get("content-type"))[0], declared
@@ -250,7 +260,7 @@ class Coverage:
 
         return operation
 
-    def error_details(self, counts: Counter[Key], status: int, error: ApiError) -> None:
+    def error_details(self, counts: Counts, status: int, error: ApiError) -> None:
         """Beside the status: a 400's fields, a 409's or 422's message."""
         if status == 400 and error.errors:
             for name in error.errors:
@@ -296,14 +306,14 @@ class Coverage:
             for (counted_api, tenant), counts in self.counts.items():
                 if counted_api == name and (not tenants or tenant in tenants):
                     merged.update(counts)
-                    requests += counts[REQUESTS]
+                    requests += counts.get(REQUESTS, 0)
             apis.append(self.api_report(surface, merged, requests))
         return {
             "filter": {"api": api, "tenants": list(tenants)},
             **score(apis),
             "apis": apis,
             "tenants": [
-                {"api": counted_api, "tenant": tenant, "requests": counts[REQUESTS]}
+                {"api": counted_api, "tenant": tenant, "requests": counts.get(REQUESTS, 0)}
                 for (counted_api, tenant), counts in self.counts.items()
                 if tenant is not None and (api is None or counted_api == api)
             ],
