@@ -34,6 +34,9 @@ AREAS = {
 """The areas of an API's coverage, in the order they are shown."""
 FIRST_PAGES = {"page": 1, "offset": 0}
 """A query parameter that pages a list, and its value on the first page."""
+QUERIES_KEPT = 256
+"""The query strings an operation keeps what it counts of (a test suite asks the same few again
+and again); past it they are forgotten, and worked out again when asked."""
 KEYS_KEPT = 2_000
 """The most things counted per tenant of an API; past it, what is new (an error's message) is
 counted as "(others)" in its area."""
@@ -197,6 +200,21 @@ class Coverage:
             ]
             past = ("pagination", f"{name} past the first page")
             declared = tuple(op.bodies)
+            sends = bool(family.sends and declared)
+            queried = bool(spellings or family.paged)
+            by_query: dict[bytes, tuple[Key, ...]] = {}
+            """The keys a successful request counts by its query string (its filters and page)."""
+
+            def query_keys(query: bytes, params: Mapping[str, Any]) -> tuple[Key, ...]:
+                present = set(parsed_query(query).keys())
+                found = [item for spelling, item in spellings if spelling in present]
+                for param in family.paged:
+                    value = params.get(param)
+                    if isinstance(value, int) and value > FIRST_PAGES[param]:
+                        found.append(past)
+                        break
+                return tuple(found)
+
             plain: dict[tuple[int, str], tuple[Key, ...]] = {}
             """The keys a request counts by its status and format alone."""
             add, buckets = self.add, self.counts
@@ -240,21 +258,25 @@ class Coverage:
                     if error is not None:
                         self.error_details(counts, status, error)
                     return
-                if family.sends and declared:
+                if sends:
                     sent = http.match_content_type(
                         http.media_type(request.headers.get("content-type"))[0], declared
                     )
                     if sent is not None:
                         add(counts, ("formats", f"{name} sends {sent}"))
-                if spellings and request.scope["query_string"]:
-                    present = parsed_query(request.scope["query_string"]).keys()
-                    for spelling, item in spellings:
-                        if spelling in present:
-                            add(counts, item)
-                for param in family.paged:
-                    value = params.get(param)
-                    if isinstance(value, int) and value > FIRST_PAGES[param]:
-                        add(counts, past)
+                query = request.scope["query_string"]
+                if query and queried:
+                    extra = by_query.get(query)
+                    if extra is None:
+                        if len(by_query) >= QUERIES_KEPT:
+                            by_query.clear()
+                        extra = by_query[query] = query_keys(query, params)
+                    for key in extra:
+                        hits = counts.get(key)
+                        if hits is None:
+                            add(counts, key)
+                        else:
+                            counts[key] = hits + 1
 
             return counted
 
