@@ -46,8 +46,9 @@ Key = tuple[str, str]
 """What one count is of: its area and its name (a documented item, or a detail beside them)."""
 REQUESTS: Key = ("requests", "")
 """The count of a tenant's requests."""
-Counts = dict[Key, int]
-"""A tenant's hits of an API."""
+Counts = dict[tuple[Key, ...], int]
+"""A tenant's hits of an API: by the keys one request (or transition, or fault) counts at once,
+made once and shared, so that a request adds to one count (the report adds them up by key)."""
 
 
 @dataclass(frozen=True)
@@ -170,13 +171,15 @@ class Coverage:
 
     @staticmethod
     def add(counts: Counts, key: Key) -> None:
-        hits = counts.get(key)
+        """One hit of `key`, or of its area's "(others)" when KEYS_KEPT things are counted."""
+        keys = (key,)
+        hits = counts.get(keys)
         if hits is not None:
-            counts[key] = hits + 1
+            counts[keys] = hits + 1
         elif len(counts) < KEYS_KEPT:
-            counts[key] = 1
+            counts[keys] = 1
         else:
-            others = (key[0], "(others)")
+            others = ((key[0], "(others)"),)
             counts[others] = counts.get(others, 0) + 1
 
     def counting(
@@ -248,12 +251,7 @@ class Coverage:
                 found = plain.get((status, media))
                 if found is None:
                     found = plain[(status, media)] = keys(status, reply.media or CONTENT_TYPES[(fmt, False)])
-                for key in found:
-                    hits = counts.get(key)
-                    if hits is None:
-                        add(counts, key)
-                    else:
-                        counts[key] = hits + 1
+                counts[found] = counts.get(found, 0) + 1
                 if status >= 400:
                     if error is not None:
                         self.error_details(counts, status, error)
@@ -271,12 +269,8 @@ class Coverage:
                         if len(by_query) >= QUERIES_KEPT:
                             by_query.clear()
                         extra = by_query[query] = query_keys(query, params)
-                    for key in extra:
-                        hits = counts.get(key)
-                        if hits is None:
-                            add(counts, key)
-                        else:
-                            counts[key] = hits + 1
+                    if extra:
+                        counts[extra] = counts.get(extra, 0) + 1
 
             return counted
 
@@ -324,18 +318,18 @@ class Coverage:
             if api is not None and name != api:
                 continue
             merged: Counter[Key] = Counter()
-            requests = 0
             for (counted_api, tenant), counts in self.counts.items():
                 if counted_api == name and (not tenants or tenant in tenants):
-                    merged.update(counts)
-                    requests += counts.get(REQUESTS, 0)
-            apis.append(self.api_report(surface, merged, requests))
+                    for keys, hits in counts.items():
+                        for key in keys:
+                            merged[key] += hits
+            apis.append(self.api_report(surface, merged, merged[REQUESTS]))
         return {
             "filter": {"api": api, "tenants": list(tenants)},
             **score(apis),
             "apis": apis,
             "tenants": [
-                {"api": counted_api, "tenant": tenant, "requests": counts.get(REQUESTS, 0)}
+                {"api": counted_api, "tenant": tenant, "requests": requests(counts)}
                 for (counted_api, tenant), counts in self.counts.items()
                 if tenant is not None and (api is None or counted_api == api)
             ],
@@ -377,3 +371,8 @@ def score(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "count": count,
         "percent": round(100 * covered / count, 1) if count else 100.0,
     }
+
+
+def requests(counts: Counts) -> int:
+    """The requests counted in `counts`."""
+    return sum(hits for keys, hits in counts.items() if keys[0] == REQUESTS)
