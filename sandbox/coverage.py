@@ -19,6 +19,7 @@ from typing import Any
 from starlette.requests import Request
 
 from sandbox.errors import ApiError
+from sandbox.report import score
 from sandbox.spec import http
 from sandbox.spec.loader import OperationSpec, Spec
 from sandbox.spec.router import CONTENT_TYPES, Counted, Counting, Reply, parsed_query
@@ -360,17 +361,6 @@ class Coverage:
             **score(areas),
             "areas": areas,
         }
-
-
-def score(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The items covered of all `parts`, their count, and the percentage (one decimal)."""
-    covered = sum(part["covered"] for part in parts)
-    count = sum(part["count"] for part in parts)
-    return {
-        "covered": covered,
-        "count": count,
-        "percent": round(100 * covered / count, 1) if count else 100.0,
-    }
 
 
 def requests(counts: Counts) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from sandbox import coverage as coverage_module
 from tests.helpers import (
     FIXJE_DEMO,
     VIDAXL_DEMO,
@@ -338,3 +339,18 @@ def test_bad_filters_are_refused_in_the_control_apis_shape(client: TestClient) -
     body: Any = response.json()
     assert body["error"] == "BadRequest"
     assert list(body["errors"]) == ["api"]
+
+
+def test_past_the_most_kept_what_is_new_counts_as_others(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tenant's counts are bounded: past KEYS_KEPT things counted, a new message is "(others)"."""
+    monkeypatch.setattr(coverage_module, "KEYS_KEPT", 4)
+    client.delete("/_sandbox/coverage")
+    messages = []
+    for code in range(999991, 999996):
+        refused = client.post(VIDAXL_ORDERS, auth=VIDAXL_DEMO, json=vidaxl_order_body((str(code), 1)))
+        assert refused.status_code == 422
+        messages.append(f"422 {refused.json()['error']}")
+    errors = hit(coverage(client), "vidaxl")["errors"]
+    assert errors == {"422": 5, **{message: 1 for message in messages[:3]}, "(others)": 2}

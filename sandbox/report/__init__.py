@@ -168,8 +168,8 @@ def hits(*counts: Iterable[Mapping[str, Any]]) -> dict[str, int]:
 
 
 def score(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The items covered of all `parts`, their count and the percentage, as the sandbox works
-    them out (`sandbox.coverage.score`: one decimal, 100 when there is nothing to cover)."""
+    """The items covered of all `parts`, their count and the percentage (one decimal, 100 when
+    there is nothing to cover): the sandbox's reports (`sandbox.coverage`) and their sums alike."""
     covered = sum(part["covered"] for part in parts)
     count = sum(part["count"] for part in parts)
     return {
