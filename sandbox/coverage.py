@@ -38,9 +38,11 @@ FIRST_PAGES = {"page": 1, "offset": 0}
 QUERIES_KEPT = 256
 """The query strings an operation keeps what it counts of (a test suite asks the same few again
 and again); past it they are forgotten, and worked out again when asked."""
-KEYS_KEPT = 2_000
-"""The most things counted per tenant of an API; past it, what is new (an error's message) is
-counted as "(others)" in its area."""
+KEYS_KEPT = 1_000
+"""The most things counted per tenant of an API (an API's items are a few hundred at most); past
+it, what is new (an error's message) is counted as "(others)" in its area."""
+NAME_LENGTH = 200
+"""The most characters of a detail's name (an error's message is cut short there)."""
 INDEX = re.compile(r"\[\d+\]")
 
 Key = tuple[str, str]
@@ -281,9 +283,9 @@ class Coverage:
         """Beside the status: a 400's fields, a 409's or 422's message."""
         if status == 400 and error.errors:
             for name in error.errors:
-                self.add(counts, ("errors", f"400 {INDEX.sub('[]', name)}"))
+                self.add(counts, ("errors", f"400 {INDEX.sub('[]', name)}"[:NAME_LENGTH]))
         elif status in (409, 422):
-            self.add(counts, ("errors", f"{status} {error.detail or error.title}"))
+            self.add(counts, ("errors", f"{status} {error.detail or error.title}"[:NAME_LENGTH]))
 
     def transition(
         self, api: str, tenant: str | None, event: str, before: str, after: str, cause: str
