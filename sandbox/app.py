@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from sandbox.access import Access
 from sandbox.control.api import ControlApi
 from sandbox.control.scenarios import Scenarios
+from sandbox.cors import Cors
 from sandbox.docs import docs_routes
 from sandbox.errors import ApiError, InternalError, from_status
 from sandbox.fixtures import FixtureError, Fixtures, load_fixtures
@@ -148,9 +149,9 @@ class Lane:
 
 
 class SandboxApp(Starlette):
-    """Starlette with a `Lane` in front of its middleware."""
+    """Starlette with a `Lane` in front of its middleware (and `Cors` in front of that)."""
 
-    lane: Callable[[ASGIApp], Lane] | None = None
+    lane: Callable[[ASGIApp], ASGIApp] | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()
@@ -279,6 +280,23 @@ def create_app(
         exception_handlers={HTTPException: pages.http_error, Exception: pages.server_error},
     )
     app.lane = lambda stack: Lane(stack, operations, hosts, runtime.schedule, pages)
+    if settings.cors:
+        lane = app.lane
+        specs = runtime.specs.values()
+        app.lane = lambda stack: Cors(
+            lane(stack),
+            settings.cors,
+            [prefix for supplier in suppliers for prefix in supplier.prefixes],
+            {op.method for spec in specs for op in spec.operations},
+            {
+                name
+                for spec in specs
+                for op in spec.operations
+                for names in op.headers.values()
+                for name in names
+            },
+            hosts,
+        )
     app.state.sandbox = runtime
     app.state.dashboard = dashboard
     return app

@@ -443,7 +443,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         supplier = next(s for s in SUPPLIERS if s.name == arguments.supplier)
         return verify.command(supplier, arguments, given, sys.stdout, sys.stderr)
     if arguments.command == "serve":
-        return serve(settings_from(arguments))
+        try:
+            settings = settings_from(arguments)
+        except argparse.ArgumentTypeError as error:
+            print(f"sandbox serve: SANDBOX_CORS: {error}", file=sys.stderr)
+            return 2
+        return serve(settings)
     if arguments.command == "state":
         return state_command(arguments.action, arguments.file, arguments.url, arguments.admin_token)
     if arguments.command == "coverage":

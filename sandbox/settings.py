@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,9 @@ class Settings:
     """Required by the control API when set, and to open it at all off loopback."""
     allowed_hosts: tuple[str, ...] = ()
     """`Host` names the sandbox answers for besides its loopback names and the bound address."""
+    cors: tuple[str, ...] = ()
+    """Origins whose pages may call the suppliers' APIs and read their answers (`*`: any); none
+    by default. The control API and the dashboard never answer another origin."""
     request_timeout: float = 10.0
     """Seconds for a request's head and body to arrive; 408 after."""
     max_connections: int | None = None
@@ -60,6 +64,7 @@ ENVIRONMENT = {
     "admin_token": "SANDBOX_ADMIN_TOKEN",
     "admin_token_file": "SANDBOX_ADMIN_TOKEN_FILE",
     "allowed_hosts": "SANDBOX_ALLOWED_HOSTS",
+    "cors": "SANDBOX_CORS",
     "data": "SANDBOX_DATA",
 }
 JOURNAL_MAX = 10_000
@@ -78,6 +83,18 @@ def positive(kind: type[int] | type[float], most: float | None = None) -> Callab
         return value
 
     return parse
+
+
+def cors_origin(text: str) -> str:
+    """An origin `--cors` takes (`*`, or `scheme://host[:port]`), in lower case."""
+    value = text.strip().rstrip("/")
+    if value == "*":
+        return value
+    if not re.match(r"^https?://[^/\s?#@]+$", value, re.IGNORECASE):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an origin such as http://localhost:3000 or https://shop.example (or *)"
+        )
+    return value.lower()
 
 
 def token_file(text: str) -> str:
@@ -198,6 +215,16 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         "listens on (repeat it; env SANDBOX_ALLOWED_HOSTS, comma-separated)",
     )
     parser.add_argument(
+        "--cors",
+        metavar="ORIGIN",
+        action="append",
+        type=cors_origin,
+        default=[name for name in (env["cors"] or "").split(",") if name.strip()],
+        help="an origin whose pages may call the suppliers' APIs from a browser and read the answers "
+        "(http://localhost:3000; repeat it; * for any; env SANDBOX_CORS, comma-separated); "
+        "the control API and the dashboard never",
+    )
+    parser.add_argument(
         "--request-timeout",
         type=positive(float),
         default=Settings.request_timeout,
@@ -221,6 +248,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
 
 
 def settings_from(arguments: argparse.Namespace) -> Settings:
+    """The settings the options give; ArgumentTypeError for a value of the environment that an
+    option would refuse (SANDBOX_CORS)."""
     return Settings(
         host=arguments.host,
         port=arguments.port,
@@ -231,6 +260,7 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         log_level=arguments.log_level,
         admin_token=arguments.admin_token_file or arguments.admin_token,
         allowed_hosts=tuple(arguments.allowed_hosts),
+        cors=tuple(dict.fromkeys(cors_origin(given) for given in arguments.cors)),
         request_timeout=arguments.request_timeout,
         max_connections=arguments.max_connections,
         max_header_size=arguments.max_header_size,

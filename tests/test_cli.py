@@ -44,6 +44,7 @@ def test_serve_help_describes_every_option() -> None:
         "--journal-size",
         "--admin-token-file",
         "--allowed-host",
+        "--cors",
         "--request-timeout",
         "--max-connections",
         "--max-header-size",
