@@ -446,7 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             settings = settings_from(arguments)
         except argparse.ArgumentTypeError as error:
-            print(f"sandbox serve: SANDBOX_CORS: {error}", file=sys.stderr)
+            print(f"sandbox serve: {error}", file=sys.stderr)
             return 2
         return serve(settings)
     if arguments.command == "state":

@@ -66,7 +66,21 @@ ENVIRONMENT = {
     "allowed_hosts": "SANDBOX_ALLOWED_HOSTS",
     "cors": "SANDBOX_CORS",
     "data": "SANDBOX_DATA",
+    "freeze": "SANDBOX_FREEZE",
+    "check_responses": "SANDBOX_CHECK_RESPONSES",
+    "time_scale": "SANDBOX_TIME_SCALE",
+    "journal_size": "SANDBOX_JOURNAL_SIZE",
+    "rate_limits": "SANDBOX_RATE_LIMITS",
+    "data_reset": "SANDBOX_DATA_RESET",
+    "scenario": "SANDBOX_SCENARIO",
+    "request_timeout": "SANDBOX_REQUEST_TIMEOUT",
+    "max_connections": "SANDBOX_MAX_CONNECTIONS",
+    "max_header_size": "SANDBOX_MAX_HEADER_SIZE",
 }
+"""Every `serve` option's environment variable: what it holds is the option's default."""
+YES = {"1", "true", "yes", "on"}
+NO = {"", "0", "false", "no", "off"}
+"""What the variable of a switch (`SANDBOX_FREEZE`) may hold, in any case."""
 JOURNAL_MAX = 10_000
 
 
@@ -95,6 +109,18 @@ def cors_origin(text: str) -> str:
             f"{text!r} is not an origin such as http://localhost:3000 or https://shop.example (or *)"
         )
     return value.lower()
+
+
+def environment_origins(value: str | None, wrong: list[str]) -> list[str]:
+    """The origins of SANDBOX_CORS (comma-separated); what is not one goes to `wrong`."""
+    origins = []
+    for given in (value or "").split(","):
+        if given.strip():
+            try:
+                origins.append(cors_origin(given))
+            except argparse.ArgumentTypeError as error:
+                wrong.append(f"SANDBOX_CORS: {error}")
+    return origins
 
 
 def token_file(text: str) -> str:
@@ -136,15 +162,30 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         default=Path(env["fixtures"]) if env["fixtures"] else default_fixtures(),
         help="fixtures file (default fixtures/default.yaml; env SANDBOX_FIXTURES)",
     )
+    wrong: list[str] = []
+    parser.set_defaults(environment_errors=wrong)
+
+    def switch(name: str) -> bool:
+        value = (env[name] or "").strip().lower()
+        if value not in YES | NO:
+            wrong.append(
+                f"{ENVIRONMENT[name]}={env[name]!r} is neither of 1, true, yes, on, nor of 0, false, no, off"
+            )
+        return value in YES
+
     parser.add_argument(
-        "--freeze", action="store_true", help="stop the virtual clock at the fixtures' start time"
+        "--freeze",
+        action="store_true",
+        default=switch("freeze"),
+        help="stop the virtual clock at the fixtures' start time (env SANDBOX_FREEZE=1)",
     )
     parser.add_argument(
         "--check-responses",
         action="store_true",
+        default=switch("check_responses"),
         help="check every answer against the spec, and that the fast check of request bodies "
         "takes nothing jsonschema refuses: a failure is a 500 with its reason in the log (slower; "
-        "for testing a change to the sandbox or its specs)",
+        "for testing a change to the sandbox or its specs; env SANDBOX_CHECK_RESPONSES=1)",
     )
     parser.add_argument(
         "--log-level",
@@ -155,23 +196,24 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
     parser.add_argument(
         "--time-scale",
         type=positive(float),
-        default=Settings.time_scale,
+        default=env["time_scale"] or Settings.time_scale,
         metavar="N",
-        help="run the virtual clock N times faster than real time (default 1)",
+        help="run the virtual clock N times faster than real time (default 1; env SANDBOX_TIME_SCALE)",
     )
     parser.add_argument(
         "--journal-size",
         type=positive(int, JOURNAL_MAX),
-        default=Settings.journal_size,
+        default=env["journal_size"] or Settings.journal_size,
         metavar="N",
         help="how many API requests the journal under /_sandbox/requests keeps "
-        f"(default 1000, at most {JOURNAL_MAX})",
+        f"(default 1000, at most {JOURNAL_MAX}; env SANDBOX_JOURNAL_SIZE)",
     )
     parser.add_argument(
         "--rate-limits",
         action="store_true",
+        default=switch("rate_limits"),
         help="enforce rate limits per credential (vidaXL: 1 request per second; "
-        "Fixje: 10; both set in the fixtures' rate_limits)",
+        "Fixje: 10; both set in the fixtures' rate_limits; env SANDBOX_RATE_LIMITS=1)",
     )
     parser.add_argument(
         "--data",
@@ -184,12 +226,15 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
     parser.add_argument(
         "--data-reset",
         action="store_true",
-        help="begin the database of --data afresh, even one made by another seed or fixtures",
+        default=switch("data_reset"),
+        help="begin the database of --data afresh, even one made by another seed or fixtures "
+        "(env SANDBOX_DATA_RESET=1)",
     )
     parser.add_argument(
         "--scenario",
         metavar="NAME",
-        help="play fixtures/scenarios/NAME.yaml at start (see GET /_sandbox/scenarios)",
+        default=env["scenario"] or None,
+        help="play fixtures/scenarios/NAME.yaml at start (see GET /_sandbox/scenarios; env SANDBOX_SCENARIO)",
     )
     parser.add_argument(
         "--admin-token",
@@ -219,7 +264,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         metavar="ORIGIN",
         action="append",
         type=cors_origin,
-        default=[name for name in (env["cors"] or "").split(",") if name.strip()],
+        default=environment_origins(env["cors"], wrong),
         help="an origin whose pages may call the suppliers' APIs from a browser and read the answers "
         "(http://localhost:3000; repeat it; * for any; env SANDBOX_CORS, comma-separated); "
         "the control API and the dashboard never",
@@ -227,29 +272,33 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
     parser.add_argument(
         "--request-timeout",
         type=positive(float),
-        default=Settings.request_timeout,
+        default=env["request_timeout"] or Settings.request_timeout,
         metavar="SECONDS",
-        help="time for a request's headers and body to arrive (default 10)",
+        help="time for a request's headers and body to arrive (default 10; env SANDBOX_REQUEST_TIMEOUT)",
     )
     parser.add_argument(
         "--max-connections",
         type=positive(int),
-        default=None,
+        default=env["max_connections"] or None,
         metavar="N",
-        help="open connections at most, 503 past them (default: well below the open-file limit)",
+        help="open connections at most, 503 past them (default: well below the open-file limit; "
+        "env SANDBOX_MAX_CONNECTIONS)",
     )
     parser.add_argument(
         "--max-header-size",
         type=positive(int),
-        default=Settings.max_header_size,
+        default=env["max_header_size"] or Settings.max_header_size,
         metavar="BYTES",
-        help="request line and headers at most, 431 past them (default 32768)",
+        help="request line and headers at most, 431 past them (default 32768; env SANDBOX_MAX_HEADER_SIZE)",
     )
 
 
 def settings_from(arguments: argparse.Namespace) -> Settings:
     """The settings the options give; ArgumentTypeError for a value of the environment that an
-    option would refuse (SANDBOX_CORS)."""
+    option would refuse (a switch's, SANDBOX_CORS)."""
+    wrong = getattr(arguments, "environment_errors", [])
+    if wrong:
+        raise argparse.ArgumentTypeError("; ".join(wrong))
     return Settings(
         host=arguments.host,
         port=arguments.port,
@@ -260,7 +309,7 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         log_level=arguments.log_level,
         admin_token=arguments.admin_token_file or arguments.admin_token,
         allowed_hosts=tuple(arguments.allowed_hosts),
-        cors=tuple(dict.fromkeys(cors_origin(given) for given in arguments.cors)),
+        cors=tuple(dict.fromkeys(arguments.cors)),
         request_timeout=arguments.request_timeout,
         max_connections=arguments.max_connections,
         max_header_size=arguments.max_header_size,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 
 from sandbox.app import create_app
 from sandbox.cli import apis, banner, main
-from sandbox.settings import Settings, settings_from_environment
+from sandbox.settings import ENVIRONMENT, Settings, add_serve_arguments, settings_from_environment
 from tests.helpers import FIXJE_DEMO, VIDAXL_DEMO
 
 
@@ -155,3 +156,60 @@ def test_an_empty_token_file_is_a_usage_error(tmp_path: Path) -> None:
     empty.write_text("\n")
     result = run("serve", "--admin-token-file", str(empty))
     assert result.returncode == 2 and f"{empty} holds no token" in result.stderr
+
+
+ENVIRONMENT_CASES = [
+    ("SANDBOX_FREEZE", "1", "freeze", True),
+    ("SANDBOX_FREEZE", "off", "freeze", False),
+    ("SANDBOX_CHECK_RESPONSES", "TRUE", "check_responses", True),
+    ("SANDBOX_TIME_SCALE", "60", "time_scale", 60.0),
+    ("SANDBOX_JOURNAL_SIZE", "50", "journal_size", 50),
+    ("SANDBOX_RATE_LIMITS", "yes", "rate_limits", True),
+    ("SANDBOX_DATA_RESET", "on", "data_reset", True),
+    ("SANDBOX_SCENARIO", "two-parcels", "scenario", "two-parcels"),
+    ("SANDBOX_REQUEST_TIMEOUT", "2.5", "request_timeout", 2.5),
+    ("SANDBOX_MAX_CONNECTIONS", "64", "max_connections", 64),
+    ("SANDBOX_MAX_HEADER_SIZE", "16384", "max_header_size", 16384),
+]
+
+
+@pytest.mark.parametrize(("variable", "value", "field", "expected"), ENVIRONMENT_CASES)
+def test_every_option_has_an_environment_variable(
+    variable: str, value: str, field: str, expected: object
+) -> None:
+    assert getattr(settings_from_environment({variable: value}), field) == expected
+    assert getattr(settings_from_environment({}), field) == getattr(Settings(), field)
+
+
+def test_every_serve_option_is_named_in_the_environment_table() -> None:
+    serve = argparse.ArgumentParser()
+    add_serve_arguments(serve, {})
+    options = {action.dest for action in serve._actions} - {"help", "environment_errors"}
+    assert options == set(ENVIRONMENT)
+    assert {variable for variable, *_ in ENVIRONMENT_CASES} <= set(ENVIRONMENT.values())
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "SANDBOX_FREEZE",
+            "maybe",
+            "SANDBOX_FREEZE='maybe' is neither of 1, true, yes, on, nor of 0, false, no, off",
+        ),
+        ("SANDBOX_TIME_SCALE", "fast", "argument --time-scale: invalid float value: 'fast'"),
+        ("SANDBOX_JOURNAL_SIZE", "0", "argument --journal-size: must be more than 0, not 0"),
+    ],
+)
+def test_a_wrong_environment_variable_stops_the_start(variable: str, value: str, message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox", "serve", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={**os.environ, variable: value},
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
