@@ -32,6 +32,8 @@ HERE = Path(__file__).parent
 CSRF_COOKIE = "sandbox_csrf"
 PAGE_SIZE = 20
 NO_STORE = {"Cache-Control": "no-store"}
+UNDOABLE = ("cancel", "refund")
+"""The events whose button asks before it applies them: no event takes them back."""
 
 
 class Dashboard:
@@ -216,7 +218,11 @@ class Dashboard:
         order = self.reader.find(api, order_id)
         if order is None:
             return self.render(request, "missing.html", {"page": "order", "api": api, "id": order_id}, 404)
-        return self.render(request, "order.html", {"page": "order", "shown": self.reader.page(api, order)})
+        return self.render(
+            request,
+            "order.html",
+            {"page": "order", "shown": self.reader.page(api, order), "undoable": UNDOABLE},
+        )
 
     async def live(self, request: Request) -> Response:
         if refused := self.refused(request):

@@ -16,7 +16,7 @@ import requests
 from tests.helpers import BERLIN, FIRST_PRODUCT, screenshot, vidaxl_order_to
 
 try:
-    from playwright.sync_api import Browser, Page, expect
+    from playwright.sync_api import Browser, Dialog, Page, expect
 except ImportError:
     if os.environ.get("CI"):
         raise
@@ -174,6 +174,51 @@ def test_pay_and_ship_in_two_parcels_from_the_buttons(
     screenshot(page, "dashboard-order")  # the README's docs/order-page.png is a copy of it
     page.get_by_role("tab", name="CSV").click()
     expect(page.locator("[data-answer='CSV'] pre")).to_contain_text("JVGL4000000001,JVGL4000000002")
+    assert problems(console_errors) == []
+
+
+def test_cancel_and_a_scenario_ask_first_and_the_ship_form_closes(
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
+    auth = tenant(live_url)
+    order_id = place(live_url, auth)
+    live(page, f"{UI}/vidaxl/orders/{order_id}")
+    status = page.locator("[data-order-status]")
+    page.get_by_role("button", name="pay", exact=True).click()
+    expect(status).to_have_text("Submitted")
+
+    page.get_by_role("button", name="ship", exact=True).click()
+    form = page.locator("form[data-ship-form]")
+    expect(form).to_be_visible()
+    form.get_by_role("button", name="Close", exact=True).click()  # not "Cancel", which is an event
+    expect(form).to_be_hidden()
+
+    asked: list[str] = []
+
+    def dismiss(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.get_by_role("button", name="cancel", exact=True).click()
+    expect(status).to_have_text("Submitted")
+    assert asked == ["Cancel order DEMO-2026-001? It cannot be undone."]
+    assert listed(live_url, auth, order_id)["status_order_name"] == "Submitted"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="cancel", exact=True).click()
+    expect(status).to_have_text("Cancelled")
+    assert listed(live_url, auth, order_id)["status_order_name"] == "Cancelled"
+
+    live(page, UI)
+    page.once("dialog", dismiss)
+    page.locator("[data-scenario-name]").select_option("two-parcels")
+    page.get_by_role("button", name="Play", exact=True).click()
+    expect(page.locator("[data-scenario-result]")).to_be_empty()
+    assert asked[1] == (
+        "Play the scenario two-parcels? It resets the sandbox first: every order, event, tenant and "
+        "token made since is lost."
+    )
+    assert listed(live_url, auth, order_id)["status_order_name"] == "Cancelled"  # nothing was reset
     assert problems(console_errors) == []
 
 

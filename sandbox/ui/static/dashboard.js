@@ -256,6 +256,7 @@
       if (done !== undefined) location.reload();
     } else if (button.hasAttribute("data-scenario")) {
       const name = $("[data-scenario-name]").value;
+      if (!window.confirm(`Play the scenario ${name}? It resets the sandbox first: every order, event, tenant and token made since is lost.`)) return;
       ownReset = Date.now();
       const result = await busy(button, () => control("POST", `/_sandbox/scenarios/${encodeURIComponent(name)}`));
       if (result) {
@@ -264,6 +265,7 @@
         scheduleRefresh(0);
       }
     } else if (button.dataset.event) {
+      if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
       if (button.dataset.event === "ship" && $("[data-ship-form]")) {
         const form = $("[data-ship-form]");
         form.hidden = false;
