@@ -4,6 +4,7 @@ called from the page."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import cached_property
 from math import ceil
@@ -32,6 +33,7 @@ HERE = Path(__file__).parent
 CSRF_COOKIE = "sandbox_csrf"
 PAGE_SIZE = 20
 NO_STORE = {"Cache-Control": "no-store"}
+PATH_PARAMETER = re.compile(r"\{[^}]+\}")
 UNDOABLE = ("cancel", "refund")
 """The events whose button asks before it applies them: no event takes them back."""
 
@@ -165,8 +167,26 @@ class Dashboard:
                 "accounts": accounts,
                 "scenarios": self.scenarios.describe(),
                 "guarded": not self.access.open,
+                "fault_targets": self.fault_targets(),
             },
         )
+
+    def fault_targets(self) -> list[tuple[Any, list[tuple[str, str]]]]:
+        """What a fault rule of the overview's form may match: each supplier's operations, as
+        `api|METHOD|path glob` (a path parameter matching anything)."""
+        return [
+            (
+                supplier,
+                [
+                    (
+                        f"{name}|{op.method}|{PATH_PARAMETER.sub('*', op.path)}",
+                        f"{op.method} {op.path} ({op.operation_id})",
+                    )
+                    for op in self.runtime.specs[name].operations
+                ],
+            )
+            for name, supplier in self.suppliers.items()
+        ]
 
     async def orders(self, request: Request) -> Response:
         if refused := self.refused(request):

@@ -222,6 +222,74 @@ def test_cancel_and_a_scenario_ask_first_and_the_ship_form_closes(
     assert problems(console_errors) == []
 
 
+def test_fault_rules_and_rate_limits_from_the_overview(
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
+    email, token = tenant(live_url)
+    live(page, UI)
+    form = page.locator("form[data-fault-form]")
+    form.locator("select[name=target]").select_option(label="POST /api_customer/orders.json (createOrderJson)")
+    form.get_by_label("Tenant", exact=True).fill(email)
+    form.locator("select[name=effect]").select_option(label="answer 503")
+    form.get_by_label("Next N requests").fill("1")
+    form.get_by_role("button", name="Add the rule").click()
+    row = page.locator("table.faults tbody tr")
+    expect(row).to_have_count(1)
+    rules = requests.get(f"{live_url}/_sandbox/faults", timeout=10).json()["faults"]
+    assert [
+        {k: r[k] for k in ("api", "method", "path", "credential", "status", "times", "source")} for r in rules
+    ] == [
+        {
+            "api": "vidaxl",
+            "method": "POST",
+            "path": "/api_customer/orders.json",
+            "credential": email,
+            "status": 503,
+            "times": 1,
+            "source": "api",
+        }
+    ]
+    rule = rules[0]["id"]
+    expect(row).to_contain_text(f"{rule} (api)vidaxl POST /api_customer/orders.json {email}answers 5030")
+    failed = requests.post(
+        f"{live_url}/api_customer/orders.json", json=ORDER, auth=(email, token), timeout=10
+    )
+    assert failed.status_code == 503
+    live(page, UI)
+    expect(page.locator(f"tr[data-fault='{rule}'] td").nth(3)).to_have_text("1")  # fired once
+
+    page.get_by_role("button", name=f"Remove {rule}").click()
+    expect(page.locator("[data-faults]")).to_have_text("none")
+    assert requests.get(f"{live_url}/_sandbox/faults", timeout=10).json()["faults"] == []
+
+    form.locator("select[name=effect]").select_option(label="drop the connection")
+    form.get_by_label("Tenant", exact=True).fill(email)
+    form.get_by_label("Probability").fill("2")  # more than 1: the form itself refuses it
+    form.get_by_role("button", name="Add the rule").click()
+    assert form.get_by_label("Probability").evaluate("input => input.validity.rangeOverflow") is True
+    assert requests.get(f"{live_url}/_sandbox/faults", timeout=10).json()["faults"] == []
+    form.get_by_label("Probability").fill("0.5")
+    form.get_by_role("button", name="Add the rule").click()
+    expect(page.locator("table.faults tbody tr")).to_have_count(1)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Remove every rule…").click()
+    expect(page.locator("[data-faults]")).to_have_text("none")
+    assert requests.get(f"{live_url}/_sandbox/faults", timeout=10).json()["faults"] == []
+
+    state = page.locator("[data-rate-limits-state]")
+    expect(state).to_have_text("off")
+    try:
+        page.get_by_role("button", name="Switch").click()
+        expect(state).to_have_text("on")
+        assert requests.get(f"{live_url}/_sandbox/rate-limits", timeout=10).json()["enabled"] is True
+        page.get_by_role("button", name="Switch").click()
+        expect(state).to_have_text("off")
+    finally:
+        requests.put(f"{live_url}/_sandbox/rate-limits", json={"enabled": False}, timeout=10)
+    assert requests.get(f"{live_url}/_sandbox/rate-limits", timeout=10).json()["enabled"] is False
+    assert problems(console_errors) == []
+
+
 def test_the_clock_button_lets_the_schedule_move_an_order(
     page: Page, live_url: str, console_errors: list[str]
 ) -> None:

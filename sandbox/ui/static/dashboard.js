@@ -199,6 +199,7 @@
     for (const title of ["Rule", "Matches", "Does", "Fired", "Left"]) {
       head.appendChild(Object.assign(document.createElement("th"), { textContent: title }));
     }
+    head.appendChild(document.createElement("th"));
     const body = table.createTBody();
     for (const rule of faults) {
       const row = body.insertRow();
@@ -207,11 +208,47 @@
       const cells = [`${rule.id} (${rule.source})`, matches, describeFault(rule), String(rule.fired),
         rule.remaining === null || rule.remaining === undefined ? "∞" : String(rule.remaining)];
       for (const text of cells) row.insertCell().textContent = text;
+      const remove = Object.assign(document.createElement("button"), { type: "button", textContent: "Remove" });
+      remove.dataset.removeFault = rule.id;
+      remove.setAttribute("aria-label", `Remove ${rule.id}`);
+      row.insertCell().appendChild(remove);
     }
     const scroll = document.createElement("div");
     scroll.className = "scroll";
     scroll.appendChild(table);
     box.replaceChildren(scroll);
+  }
+
+  function faultRule(form) {
+    const data = new FormData(form);
+    const [api, method, path] = String(data.get("target")).split("|");
+    const rule = { api };
+    if (method) rule.method = method;
+    if (path) rule.path = path;
+    const credential = String(data.get("credential") || "").trim();
+    if (credential) rule.credential = credential;
+    const effect = String(data.get("effect"));
+    if (effect === "drop") rule.drop = true;
+    else if (effect) rule.status = Number(effect);
+    for (const name of ["latencyMs", "times"]) {
+      const value = String(data.get(name) || "").trim();
+      if (value) rule[name] = Number(value);
+    }
+    const probability = String(data.get("probability") || "").trim();
+    if (probability) rule.probability = Number(probability);
+    return rule;
+  }
+
+  async function loadRateLimits() {
+    const shown = $("[data-rate-limits-state]");
+    if (!shown) return;
+    try {
+      const limits = await control("GET", "/_sandbox/rate-limits");
+      shown.textContent = limits.enabled ? "on" : "off";
+      shown.dataset.enabled = String(limits.enabled);
+    } catch (error) {
+      shown.textContent = `unknown (${error.message})`;
+    }
   }
 
   function scenarioResult(result) {
@@ -250,6 +287,17 @@
       if (!window.confirm("Reset the sandbox to its seeded state? Every order, event, tenant and token made since is lost.")) return;
       const done = await busy(button, () => control("POST", "/_sandbox/reset"));
       if (done) location.reload();
+    } else if (button.dataset.removeFault) {
+      const done = await busy(button, () => control("DELETE", `/_sandbox/faults/${encodeURIComponent(button.dataset.removeFault)}`));
+      if (done !== undefined) { toast(`Rule ${button.dataset.removeFault} removed.`); loadFaults(); }
+    } else if (button.hasAttribute("data-clear-faults")) {
+      if (!window.confirm("Remove every fault rule, those of the fixtures too? A reset brings the fixtures' back.")) return;
+      const done = await busy(button, () => control("DELETE", "/_sandbox/faults"));
+      if (done !== undefined) { toast("Every fault rule removed."); loadFaults(); }
+    } else if (button.hasAttribute("data-rate-limits")) {
+      const enabled = $("[data-rate-limits-state]").dataset.enabled !== "true";
+      const limits = await busy(button, () => control("PUT", "/_sandbox/rate-limits", { enabled }));
+      if (limits) { toast(`Rate limits ${limits.enabled ? "on" : "off"}.`); loadRateLimits(); }
     } else if (button.hasAttribute("data-clear-coverage")) {
       if (!window.confirm("Start counting coverage over? Every count so far is lost.")) return;
       const done = await busy(button, () => control("DELETE", "/_sandbox/coverage"));
@@ -284,6 +332,12 @@
 
   document.addEventListener("submit", async (event) => {
     const form = event.target;
+    if (form.matches("[data-fault-form]")) {
+      event.preventDefault();
+      const rule = await busy(form.querySelector("button[type=submit]"), () => control("POST", "/_sandbox/faults", faultRule(form)));
+      if (rule) { toast(`Rule ${rule.id} added.`); loadFaults(); }
+      return;
+    }
     if (!form.matches("[data-ship-form]")) return;
     event.preventDefault();
     let body;
@@ -395,6 +449,6 @@
   }
 
   if (page === "order") showAnswer(null);
-  if (page === "overview") loadFaults();
+  if (page === "overview") { loadFaults(); loadRateLimits(); }
   connect();
 })();
