@@ -82,6 +82,10 @@ def test_refund_after_delivery(client: TestClient) -> None:
 
 def test_two_parcels(client: TestClient) -> None:
     played = play(client, "two-parcels")["orders"]
+    assert {name: (made["api"], made["reference"], made["status"]) for name, made in played.items()} == {
+        "vidaxl": ("vidaxl", "SCN-PARCELS", "Sent"),
+        "fixje": ("fixje", "SCN-DELIVERED", "Delivered"),
+    }
     sent = vidaxl_order(client, played["vidaxl"]["orderId"])
     assert sent["status_order_name"] == "Sent"
     assert sent["shipping_tracking"] == "JVGLSCNPARCEL01,JVGLSCNPARCEL02"

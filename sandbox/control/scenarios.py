@@ -99,6 +99,9 @@ class Scenarios:
             except (ApiError, lifecycle.Forbidden, KeyError) as error:
                 message = getattr(error, "detail", "") or str(error)
                 raise Conflict(f"Scenario '{name}', step {number}: {message}") from None
+        for key, (api, order) in orders.items():  # as the play left them
+            shown[key]["reference"] = order.reference
+            shown[key]["status"] = self.runtime.suppliers[api].status(order)
         return {"scenario": name, "description": scenario["description"].strip(), "orders": shown}
 
     def _step(self, step: dict[str, Any], orders: dict[str, Any], shown: dict[str, dict[str, Any]]) -> None:

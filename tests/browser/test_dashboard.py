@@ -222,13 +222,54 @@ def test_cancel_and_a_scenario_ask_first_and_the_ship_form_closes(
     assert problems(console_errors) == []
 
 
+def test_a_scenario_is_described_before_and_its_orders_named_after(
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
+    described = {
+        s["name"]: s["description"] for s in requests.get(f"{live_url}/_sandbox/scenarios", timeout=10).json()
+    }
+    live(page, UI)
+    shown = page.locator("[data-scenario-description]")
+    page.locator("[data-scenario-name]").select_option("two-parcels")
+    expect(shown).to_have_text(described["two-parcels"])
+    page.locator("[data-scenario-name]").select_option("backorder")
+    expect(shown).to_have_text(described["backorder"])
+
+    page.locator("[data-scenario-name]").select_option("two-parcels")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Play", exact=True).click()
+    result = page.locator("[data-scenario-result] li")
+    expect(result).to_have_count(2)
+    orders = {
+        made["reference"]: made
+        for made in (
+            {"reference": "SCN-PARCELS", "api": "vidaxl", "status": "Sent", "name": "vidaxl"},
+            {"reference": "SCN-DELIVERED", "api": "fixje", "status": "Delivered", "name": "fixje"},
+        )
+    }
+    texts = result.all_inner_texts()
+    for reference, made in orders.items():
+        line = next(text for text in texts if text.startswith(reference))
+        assert line.startswith(f"{reference} ({made['name']}: {made['api']} order ")
+        assert line.endswith(f", {made['status']})")
+    link = page.get_by_role("link", name="SCN-PARCELS", exact=True)
+    link.click()
+    expect(page.locator("[data-order-status]")).to_have_text("Sent")
+    live(page, UI)  # back on the overview: the result is still there
+    expect(page.locator("[data-scenario-result] li")).to_have_count(2)
+    expect(page.get_by_role("link", name="SCN-DELIVERED", exact=True)).to_be_visible()
+    assert problems(console_errors) == []
+
+
 def test_fault_rules_and_rate_limits_from_the_overview(
     page: Page, live_url: str, console_errors: list[str]
 ) -> None:
     email, token = tenant(live_url)
     live(page, UI)
     form = page.locator("form[data-fault-form]")
-    form.locator("select[name=target]").select_option(label="POST /api_customer/orders.json (createOrderJson)")
+    form.locator("select[name=target]").select_option(
+        label="POST /api_customer/orders.json (createOrderJson)"
+    )
     form.get_by_label("Tenant", exact=True).fill(email)
     form.locator("select[name=effect]").select_option(label="answer 503")
     form.get_by_label("Next N requests").fill("1")

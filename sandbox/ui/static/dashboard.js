@@ -251,6 +251,9 @@
     }
   }
 
+  // The last scenario played from this tab, shown again when the overview is opened again.
+  const PLAYED = "sandbox.scenario";
+
   function scenarioResult(result) {
     const box = $("[data-scenario-result]");
     if (!box) return;
@@ -259,8 +262,8 @@
       const item = document.createElement("li");
       const link = document.createElement("a");
       link.href = `/_sandbox/ui/${made.api}/orders/${encodeURIComponent(made.orderId)}`;
-      link.textContent = `${name} (${made.api} ${made.orderId})`;
-      item.appendChild(link);
+      link.textContent = made.reference || made.orderId;
+      item.append(link, ` (${name}: ${made.api} order ${made.orderId}, ${made.status})`);
       list.appendChild(item);
     }
     const intro = Object.assign(document.createElement("p"), { textContent: `Played ${result.scenario}: ${result.description}` });
@@ -286,7 +289,7 @@
     } else if (button.hasAttribute("data-reset")) {
       if (!window.confirm("Reset the sandbox to its seeded state? Every order, event, tenant and token made since is lost.")) return;
       const done = await busy(button, () => control("POST", "/_sandbox/reset"));
-      if (done) location.reload();
+      if (done) { sessionStorage.removeItem(PLAYED); location.reload(); }
     } else if (button.dataset.removeFault) {
       const done = await busy(button, () => control("DELETE", `/_sandbox/faults/${encodeURIComponent(button.dataset.removeFault)}`));
       if (done !== undefined) { toast(`Rule ${button.dataset.removeFault} removed.`); loadFaults(); }
@@ -308,6 +311,7 @@
       ownReset = Date.now();
       const result = await busy(button, () => control("POST", `/_sandbox/scenarios/${encodeURIComponent(name)}`));
       if (result) {
+        sessionStorage.setItem(PLAYED, JSON.stringify(result));
         scenarioResult(result);
         toast(`Scenario ${name} played.`);
         scheduleRefresh(0);
@@ -328,6 +332,12 @@
     } else if (button.dataset.view) {
       showAnswer(button.dataset.view);
     }
+  });
+
+  document.addEventListener("change", (event) => {
+    const select = event.target.closest("[data-scenario-name]");
+    const shown = $("[data-scenario-description]");
+    if (select && shown) shown.textContent = select.selectedOptions[0]?.title || "";
   });
 
   document.addEventListener("submit", async (event) => {
@@ -449,6 +459,11 @@
   }
 
   if (page === "order") showAnswer(null);
-  if (page === "overview") { loadFaults(); loadRateLimits(); }
+  if (page === "overview") {
+    loadFaults();
+    loadRateLimits();
+    const played = sessionStorage.getItem(PLAYED);
+    if (played) { try { scenarioResult(JSON.parse(played)); } catch { sessionStorage.removeItem(PLAYED); } }
+  }
   connect();
 })();
