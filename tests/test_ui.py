@@ -36,6 +36,7 @@ from tests.helpers import (
     Partner,
     http_scope,
     make_app,
+    runtime,
     vidaxl_order_to,
 )
 from tests.live import serve
@@ -783,3 +784,18 @@ def test_sandbox_serve_stops_promptly_with_a_stream_open() -> None:
         assert server.wait(timeout=10) in (0, -signal.SIGINT)  # uvicorn re-raises the signal
     assert time.monotonic() - started < 3  # not uvicorn's 3 s cut-off: the stream ended by itself
     assert "event: clock" in rest
+
+
+ITEM_ROW = re.compile(r"<tr>((?:<td>[^<]*</td>)+)</tr>")
+
+
+def test_a_fixje_order_page_shows_its_backordered_lines(client: TestClient) -> None:
+    played = client.post("/_sandbox/scenarios/backorder").json()["orders"]["order"]
+    page = client.get(f"{UI}/fixje/orders/{played['orderId']}").text
+    world = runtime(client).worlds["fixje"]
+    backordered = next(o for o in world.orders.placed if str(o.id) == played["orderId"]).lines[0].backordered
+    assert backordered > 0  # the scenario asks for more than the warehouse holds
+    assert "<th>Backorder</th>" in page
+    cells = [re.findall(r"<td>([^<]*)</td>", row) for row in ITEM_ROW.findall(page)]
+    assert [row[0] for row in cells] == ["FX100002"]
+    assert cells[0][-1] == f"{backordered} backordered"

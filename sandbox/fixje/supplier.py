@@ -183,6 +183,7 @@ class Fixje:
                     money(line.unit_price),
                     money(line.tax),
                     money(line.total),
+                    f"{line.backordered} backordered" if line.backordered else "",
                 ]
             )
         net = sum((line.unit_price * line.quantity for line in order.lines), Decimal(0))
@@ -219,7 +220,7 @@ class Fixje:
             str(order.status),
             account,
             facts,
-            ["SKU", "Product", "Quantity", "Shipped", "Unit price", "VAT per unit", "Total"],
+            ["SKU", "Product", "Quantity", "Shipped", "Unit price", "VAT per unit", "Total", "Backorder"],
             items,
             [("Before VAT", money(net)), ("VAT", money(tax)), ("Total", money(net + tax))],
             addresses,
