@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from tests.helpers import BERLIN, FIRST_PRODUCT, screenshot, vidaxl_order_to
+from tests.live import serve
 
 try:
     from playwright.sync_api import Browser, Dialog, Page, expect
@@ -262,6 +263,47 @@ def test_a_scenario_is_described_before_and_its_orders_named_after(
     finally:
         requests.post(f"{live_url}/_sandbox/reset", timeout=10)  # the others expect the clock at its start
     assert problems(console_errors) == []
+
+
+def test_an_event_refused_as_the_order_moved_on_shows_the_order_as_it_is(
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
+    auth = tenant(live_url)
+    order_id = place(live_url, auth)
+    event = f"{live_url}/_sandbox/vidaxl/orders/{order_id}/events"
+    assert requests.post(event, json={"event": "pay"}, timeout=10).status_code == 200
+    live(page, f"{UI}/vidaxl/orders/{order_id}")
+    status = page.locator("[data-order-status]")
+    expect(status).to_have_text("Submitted")
+    page.get_by_role("button", name="ship", exact=True).click()
+    form = page.locator("form[data-ship-form]")
+    expect(form).to_be_visible()  # the page holds still while the form is open
+    assert requests.post(event, json={"event": "cancel"}, timeout=10).status_code == 200
+    expect(status).to_have_text("Submitted")
+    form.get_by_role("button", name="Ship", exact=True).click()
+    expect(page.locator("#toast")).to_contain_text("The event 'ship' is not allowed in status 'Cancelled'")
+    expect(form).to_be_hidden()
+    expect(status).to_have_text("Cancelled")
+    expect(page.get_by_role("button", name="ship", exact=True)).to_have_count(0)
+    # the one error: the browser's own line for the refused request
+    assert problems(console_errors) == [
+        "console: Failed to load resource: the server responded with a status of 409 (Conflict)"
+    ]
+
+
+def test_a_banner_says_when_the_sandbox_stops_answering(browser: Browser) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        with serve("--freeze") as server:
+            page.goto(f"{server.url}{UI}")
+            expect(page.locator("body[data-stream='open']")).to_have_count(1)
+            banner = page.locator("#stream-lost")
+            expect(banner).to_be_hidden()
+        expect(banner).to_be_visible()
+        expect(banner).to_have_text(re.compile(r"^The sandbox stopped answering"))
+    finally:
+        context.close()
 
 
 def test_fault_rules_and_rate_limits_from_the_overview(

@@ -32,7 +32,7 @@
       if (data && data.errors) {
         message += " " + Object.entries(data.errors).map(([field, notes]) => `${field}: ${notes.join(" ")}`).join("; ");
       }
-      throw new Error(message);
+      throw Object.assign(new Error(message), { status: response.status });
     }
     return data;
   }
@@ -120,9 +120,17 @@
   }
 
   async function applyEvent(button, body) {
-    const result = await busy(button, () => control("POST", orderPath(), body));
-    if (result) {
-      toast(`${result.event}: ${result.previousStatus} → ${result.status}`);
+    let refused = false;  // 409: the order moved on meanwhile (the schedule, a script)
+    const result = await busy(button, async () => {
+      try {
+        return await control("POST", orderPath(), body);
+      } catch (error) {
+        refused = error.status === 409;
+        throw error;
+      }
+    });
+    if (result) toast(`${result.event}: ${result.previousStatus} → ${result.status}`);
+    if (result || refused) {  // the order as it is now, and the form closed
       const form = $("[data-ship-form]");
       if (form) form.hidden = true;
       held = false;
@@ -436,13 +444,16 @@
     if (!window.EventSource) return;
     const source = new EventSource("/_sandbox/ui/events");
     const state = $("[data-stream-state]");
+    const banner = $("#stream-lost");
     source.addEventListener("open", () => {
       document.body.dataset.stream = "open";
       if (state) state.textContent = "connected.";
+      if (banner) banner.hidden = true;
     });
     source.addEventListener("error", () => {
       document.body.dataset.stream = "reconnecting";
       if (state) state.textContent = "reconnecting…";
+      if (banner) banner.hidden = false;
     });
     source.addEventListener("clock", (event) => {
       const clock = JSON.parse(event.data);
