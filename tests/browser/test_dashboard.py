@@ -306,6 +306,19 @@ def test_a_banner_says_when_the_sandbox_stops_answering(browser: Browser) -> Non
         context.close()
 
 
+def test_the_account_tabs_count_a_new_order_of_another_account(
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
+    first, second = tenant(live_url), tenant(live_url)
+    live(page, f"{UI}/orders?api=vidaxl&account={first[0]}")
+    tab = page.locator(f"#account-tabs a[href*='{second[0].split('@')[0]}'] .count")
+    expect(tab).to_have_text("0")
+    place(live_url, second)
+    expect(tab).to_have_text("1")  # without reloading
+    assert not_reloaded(page)
+    assert problems(console_errors) == []
+
+
 def test_fault_rules_and_rate_limits_from_the_overview(
     page: Page, live_url: str, console_errors: list[str]
 ) -> None:

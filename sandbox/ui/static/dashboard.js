@@ -425,8 +425,7 @@
     } else if (page === "overview") {
       scheduleRefresh(500);
     } else if (page === "orders") {
-      const region = $("#orders-table");
-      if (region && region.dataset.api === data.api && region.dataset.account === data.account) scheduleRefresh();
+      scheduleRefresh(500);  // the table, or another account's count in the tabs
     } else if (page === "order") {
       const region = $("#order");
       if (region && region.dataset.api === data.api && region.dataset.orderId === data.orderId) scheduleRefresh();
