@@ -375,6 +375,15 @@ def test_fault_rules_and_rate_limits_from_the_overview(
     expect(page.locator("[data-faults]")).to_have_text("none")
     assert requests.get(f"{live_url}/_sandbox/faults", timeout=10).json()["faults"] == []
 
+    # a rule added by a script shows without reloading
+    added = requests.post(
+        f"{live_url}/_sandbox/faults", json={"api": "fixje", "credential": email, "latencyMs": 1}, timeout=10
+    )
+    assert added.status_code == 201
+    expect(page.locator(f"tr[data-fault='{added.json()['id']}']")).to_have_count(1)
+    assert not_reloaded(page)
+    requests.delete(f"{live_url}/_sandbox/faults", timeout=10)
+
     state = page.locator("[data-rate-limits-state]")
     expect(state).to_have_text("off")
     try:

@@ -472,6 +472,8 @@
   if (page === "overview") {
     loadFaults();
     loadRateLimits();
+    // rules and limits changed by a script (no event tells of them): read again now and then
+    setInterval(() => { if (!document.hidden) { loadFaults(); loadRateLimits(); } }, 5000);
     const played = sessionStorage.getItem(PLAYED);
     if (played) { try { scenarioResult(JSON.parse(played)); } catch { sessionStorage.removeItem(PLAYED); } }
   }
