@@ -799,3 +799,25 @@ def test_a_fixje_order_page_shows_its_backordered_lines(client: TestClient) -> N
     cells = [re.findall(r"<td>([^<]*)</td>", row) for row in ITEM_ROW.findall(page)]
     assert [row[0] for row in cells] == ["FX100002"]
     assert cells[0][-1] == f"{backordered} backordered"
+
+
+def test_an_event_from_the_dashboards_buttons_is_credited_to_it(client: TestClient) -> None:
+    order_id = place_vidaxl(client)
+    path = f"/_sandbox/vidaxl/orders/{order_id}/events"
+    assert (
+        client.post(path, json={"event": "pay"}, headers={"X-Sandbox-Client": "dashboard"}).status_code == 200
+    )
+    assert (
+        client.post(path, json={"event": "prepare"}, headers={"X-Sandbox-Client": "a script"}).status_code
+        == 200
+    )
+    page = client.get(f"{UI}/vidaxl/orders/{order_id}").text
+    assert [(step, cause) for _, step, cause, _ in timeline(page)] == [
+        ("place", "api"),
+        ("pay", "dashboard"),
+        ("prepare", "control"),
+    ]
+    exported = client.get("/_sandbox/state").json()["vidaxl"]["orders"]
+    history = next(order for order in exported if order["id"] == order_id)["history"]
+    assert [change["cause"] for change in history] == ["api", "dashboard", "control"]
+    assert client.put("/_sandbox/state", json=client.get("/_sandbox/state").json()).status_code == 200

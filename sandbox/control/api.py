@@ -33,6 +33,12 @@ class EventConflict(Conflict):
         self.allowed = allowed
 
 
+def cause_of(request: Request) -> str:
+    """What an event of the control API is credited to in the order's timeline: "dashboard" when
+    the request says it comes from the dashboard's buttons, else "control"."""
+    return "dashboard" if request.headers.get("x-sandbox-client") == "dashboard" else "control"
+
+
 class ControlApi:
     prefix = "/_sandbox"
 
@@ -97,7 +103,7 @@ class ControlApi:
             raise NotFound(f"No {supplier.label} order '{order_id}'.")
         before = supplier.status(order)
         try:
-            after = self.runtime.move(supplier, world, order, event, call.body, "control")
+            after = self.runtime.move(supplier, world, order, event, call.body, cause_of(call.request))
         except lifecycle.Forbidden as refused:
             raise EventConflict(before, event, refused.allowed) from None
         self.runtime.schedule.touch(name, order)

@@ -15,6 +15,7 @@ from sandbox.world.orders import Change, OrderBook
 CAUSES = {
     "api": "API call",
     "control": "control API",
+    "dashboard": "dashboard",
     "schedule": "schedule",
     "scenario": "scenario",
     "seed": "seeded history",

@@ -20,7 +20,8 @@ class Change:
     status: str
     event: str
     cause: str
-    """"api" (an API call), "control" (a control-API event), "schedule", "scenario" or "seed"."""
+    """"api" (an API call), "control" (a control-API event), "dashboard" (one from the dashboard's
+    buttons), "schedule", "scenario" or "seed"."""
     detail: str | None = None
     """What else happened (a parcel and its tracking number)."""
 

@@ -157,9 +157,9 @@ def test_pay_and_ship_in_two_parcels_from_the_buttons(
     timeline = steps(page)
     assert [(s["event"], s["cause"], s["status"]) for s in timeline] == [
         ("place", "api", "Temporary"),
-        ("pay", "control", "Submitted"),
-        ("prepare", "control", "Being Prepared"),
-        ("ship", "control", "Sent"),
+        ("pay", "dashboard", "Submitted"),
+        ("prepare", "dashboard", "Being Prepared"),
+        ("ship", "dashboard", "Sent"),
     ]
     api = listed(live_url, auth, order_id)
     assert (api["status_order_id"], api["status_order_name"]) == (5, "Sent")
