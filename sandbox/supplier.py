@@ -9,6 +9,8 @@ suppliers and ask them; none of them knows a supplier by name."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +55,13 @@ class Rendering:
     label: str
     request: str
     text: str
+    csv: bool = False
+    """The text is CSV: the dashboard shows it as a table, with a download."""
+
+    @property
+    def rows(self) -> list[list[str]]:
+        """The CSV's rows, its header first (none for a text that is not CSV)."""
+        return list(csv.reader(io.StringIO(self.text))) if self.csv else []
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,9 @@ class OrderPage:
     ship_fields: list[Field] = field(default_factory=list)
     carriers: list[str] = field(default_factory=list)
     carrier: str | None = None
+    curl: str = ""
+    """A shell command that fetches the order as its account would (`{base}`: the sandbox's
+    address), or "" for none."""
 
 
 def money(amount: Decimal) -> str:

@@ -49,7 +49,8 @@ TIMELINE = re.compile(
     r'<li data-at="([^"]+)" data-event="([^"]+)" data-cause="([^"]+)"\s+data-status="([^"]+)"'
 )
 ANSWER = re.compile(
-    r'<div class="answer" data-answer="(\w+)"[^>]*>\s*<p><code>([^<]*)</code></p>\s*<pre>(.*?)</pre>',
+    r'<div class="answer" data-answer="(\w+)"[^>]*>\s*<p><code>([^<]*)</code>'
+    r'.*?<pre id="answer-\d+"[^>]*>(.*?)</pre>',
     re.DOTALL,
 )
 BUTTON = re.compile(r'<button type="button" class="[^"]*" data-event="(\w+)"')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -205,6 +206,19 @@ class Fixje:
         view = views.order(order)
         schema = spec.operation("getOrder").responses["200"]["application/xml"].schema
         xml = xml_writer(spec).document(view, schema, "response")
+        login = " ".join(
+            f"-d {shlex.quote(f'{name}={value}')}"
+            for name, value in (
+                ("grant_type", "client_credentials"),
+                ("client_id", account.key),
+                ("client_secret", account.secret),
+            )
+        )
+        curl = (
+            f"TOKEN=$(curl -s {{base}}/api/v1/login {login} |\n"
+            "  python3 -c 'import json, sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
+            f'curl -s {{base}}/api/v1/orders/{order.id} -H "Authorization: Bearer $TOKEN"; echo'
+        )
         renderings = [
             Rendering("JSON", f"GET /api/v1/orders/{order.id}", pretty_json(view)),
             Rendering("XML", f"GET /api/v1/orders/{order.id}  (Accept: application/xml)", pretty_xml(xml)),
@@ -230,6 +244,7 @@ class Fixje:
             ship_fields=fields,
             carriers=CARRIERS,
             carrier=method.carrier if method else None,
+            curl=curl,
         )
 
     def docs_credentials(self, fixture: FixjeFixture) -> dict[str, Any]:

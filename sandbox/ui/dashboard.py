@@ -241,7 +241,12 @@ class Dashboard:
         return self.render(
             request,
             "order.html",
-            {"page": "order", "shown": self.reader.page(api, order), "undoable": UNDOABLE},
+            {
+                "page": "order",
+                "shown": self.reader.page(api, order),
+                "undoable": UNDOABLE,
+                "base": str(request.base_url).rstrip("/"),
+            },
         )
 
     async def live(self, request: Request) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -201,6 +202,7 @@ class Vidaxl:
                 "CSV",
                 f"GET /api_customer/orders.csv{query}",
                 tabular.to_csv(tabular.order_rows(listed), tabular.order_columns(spec)).decode(),
+                csv=True,
             ),
         ]
         return OrderPage(
@@ -234,6 +236,8 @@ class Vidaxl:
                 ),
             ],
             carriers=CARRIERS,
+            curl=f"curl -s -u {shlex.quote(f'{account.key}:{account.secret}')} "
+            f"'{{base}}/api_customer/orders.json?id_eq={order.id}'; echo",
         )
 
     def docs_credentials(self, fixture: VidaxlFixture) -> dict[str, Any]:

@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -317,6 +320,63 @@ def test_the_account_tabs_count_a_new_order_of_another_account(
     expect(tab).to_have_text("1")  # without reloading
     assert not_reloaded(page)
     assert problems(console_errors) == []
+
+
+def test_copy_buttons_a_ready_curl_line_and_the_csv_as_a_table(
+    browser: Browser, live_url: str, console_errors: list[str]
+) -> None:
+    auth = tenant(live_url)
+    order_id = place(live_url, auth)
+    context = browser.new_context(base_url=live_url, permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = context.new_page()
+        page.goto(f"{UI}/vidaxl/orders/{order_id}")
+
+        def copied(label: str) -> str:
+            page.get_by_role("button", name=label, exact=True).click()
+            expect(page.locator("#toast")).to_have_text("Copied.")
+            text: str = page.evaluate("navigator.clipboard.readText()")
+            return text
+
+        page.goto(UI)
+        assert copied("Copy the address of the Fixje Partner Web API") == f"{live_url}/api/v1"
+        assert copied("Copy the secret of fixje-demo-client") == "fixje-demo-secret"
+        assert copied(f"Copy {auth[0]}") == auth[0]
+        page.goto(f"{UI}/vidaxl/orders/{order_id}")
+        assert copied("Copy the order id") == str(order_id)
+        curl = copied("Copy the curl command")
+        credentials = shlex.quote(f"{auth[0]}:{auth[1]}")
+        assert (
+            curl == f"curl -s -u {credentials} '{live_url}/api_customer/orders.json?id_eq={order_id}'; echo"
+        )
+        fetched = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=30, check=True)
+        assert json.loads(fetched.stdout) == [{"order": listed(live_url, auth, order_id)}]
+        assert json.loads(copied("Copy the JSON")) == json.loads(fetched.stdout)
+
+        page.get_by_role("tab", name="CSV").click()
+        csv_text = requests.get(
+            f"{live_url}/api_customer/orders.csv?id_eq={order_id}", auth=auth, timeout=10
+        ).text
+        assert copied("Copy the CSV") == csv_text.replace("\r\n", "\n")  # a page's text has no CR
+        header = csv_text.splitlines()[0].split(",")
+        expect(page.locator("table.csv thead th")).to_have_text(header)
+        expect(page.locator("table.csv tbody tr")).to_have_count(len(csv_text.splitlines()) - 1)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download").click()
+        assert download.value.suggested_filename == f"order-{order_id}.csv"
+        assert Path(download.value.path()).read_bytes().decode("utf-8") == csv_text  # CRLF kept
+
+        # Fixje's line signs in first, then fetches the order
+        fixje = requests.get(f"{live_url}/_sandbox/state", timeout=10).json()["fixje"]["orders"][0]["id"]
+        page.goto(f"{UI}/fixje/orders/{fixje}")
+        curl = copied("Copy the curl command")
+        assert curl.startswith(
+            f"TOKEN=$(curl -s {live_url}/api/v1/login -d grant_type=client_credentials -d "
+        )
+        fetched = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=30, check=True)
+        assert json.loads(fetched.stdout)["orderId"] == fixje
+    finally:
+        context.close()
 
 
 def test_fault_rules_and_rate_limits_from_the_overview(

@@ -291,6 +291,15 @@
         if (note) note.textContent = `Now ${moved.now}: the schedule made ${moved.applied} move(s).`;
         toast(`Clock moved to ${moved.now}; ${moved.applied} scheduled move(s).`);
       }
+    } else if (button.hasAttribute("data-copy") || button.dataset.copyFrom) {
+      const from = button.dataset.copyFrom ? $(button.dataset.copyFrom) : null;
+      const text = from ? from.textContent : button.dataset.copy;
+      try {
+        await navigator.clipboard.writeText(text);
+        toast("Copied.");
+      } catch {
+        toast("This browser does not let the page copy here (it needs localhost or HTTPS): select the text instead.", true);
+      }
     } else if (button.hasAttribute("data-freeze")) {
       const frozen = button.dataset.frozen !== "true";
       const moved = await busy(button, () => control("POST", "/_sandbox/clock", { frozen }));
