@@ -237,6 +237,11 @@ class Supplier(Protocol):
         its status does not allow it. `cause` goes into its timeline."""
         ...
 
+    def terms(self, order: Order) -> Sequence[str]:
+        """What the dashboard's search finds the order by: its id, reference, order number, the
+        tracking numbers of its parcels and the SKUs or codes of its lines."""
+        ...
+
     def allowed(self, order: Order) -> list[str]:
         """The events its status allows."""
         ...

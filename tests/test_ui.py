@@ -12,6 +12,7 @@ import re
 import signal
 import time
 import xml.etree.ElementTree as ET
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -822,3 +823,38 @@ def test_an_event_from_the_dashboards_buttons_is_credited_to_it(client: TestClie
     history = next(order for order in exported if order["id"] == order_id)["history"]
     assert [change["cause"] for change in history] == ["api", "dashboard", "control"]
     assert client.put("/_sandbox/state", json=client.get("/_sandbox/state").json()).status_code == 200
+
+
+def test_the_search_finds_orders_of_both_apis_by_their_numbers(client: TestClient) -> None:
+    played = client.post("/_sandbox/scenarios/two-parcels").json()["orders"]
+    vidaxl, fixje = played["vidaxl"]["orderId"], played["fixje"]["orderId"]
+    order_number = str(300000000 + int(vidaxl))
+    for text, api, order_id in (
+        (vidaxl, "vidaxl", vidaxl),
+        (order_number, "vidaxl", vidaxl),
+        ("jvglscnparcel02", "vidaxl", vidaxl),  # a tracking number, in any case
+        ("scn-delivered", "fixje", fixje),  # a reference
+        (fixje.upper(), "fixje", fixje),
+        ("3SSCNDELIVER01", "fixje", fixje),
+    ):
+        found = client.get(f"{UI}/search", params={"q": f" {text} "}, follow_redirects=False)
+        assert (found.status_code, found.headers["location"]) == (303, f"{UI}/{api}/orders/{order_id}"), text
+
+    world = runtime(client).worlds["vidaxl"]
+    codes = Counter(line.product.code for order in world.orders.placed for line in order.lines)
+    code = codes.most_common(1)[0][0]  # a product of several orders: a list
+    by_sku = client.get(f"{UI}/search", params={"q": code})
+    assert by_sku.status_code == 200
+    listed = ROW.findall(by_sku.text)
+    with_it = [o for o in reversed(world.orders.placed) if any(line.product.code == code for line in o.lines)]
+    assert len(with_it) > 1
+    assert [order_id for order_id, _ in listed] == [str(o.id) for o in with_it]
+    assert f'data-found="{len(with_it)}"' in by_sku.text
+
+    nothing = client.get(f"{UI}/search", params={"q": "<no such order>"})
+    assert nothing.status_code == 200
+    assert 'data-found="0"' in nothing.text and "&lt;no such order&gt;" in nothing.text
+    assert ROW.findall(nothing.text) == []
+    assert (
+        'name="q" maxlength="200" placeholder="Order id, reference, tracking no., SKU"' in client.get(UI).text
+    )

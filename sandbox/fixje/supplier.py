@@ -109,6 +109,14 @@ class Fixje:
     ) -> str:
         return str(apply_event(world, order, event, payload, cause=cause))
 
+    def terms(self, order: Order) -> list[str]:
+        return [
+            order.id,
+            *([order.reference] if order.reference else []),
+            *(shipment.tracking_number for shipment in order.shipments),
+            *(line.sku for line in order.lines),
+        ]
+
     def allowed(self, order: Order) -> list[str]:
         return LIFECYCLE.allowed(OrderStatus(order.status))
 

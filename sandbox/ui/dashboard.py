@@ -23,7 +23,7 @@ from sandbox.runtime import Runtime
 from sandbox.supplier import Account
 from sandbox.ui import badges
 from sandbox.ui.feed import EventStream, Feed
-from sandbox.ui.reader import CAUSES, Reader
+from sandbox.ui.reader import CAUSES, Reader, order_url
 from sandbox.world.clock import rfc3339
 
 if TYPE_CHECKING:
@@ -81,6 +81,7 @@ class Dashboard:
             Route(f"{HOME}/orders", self.orders, methods=["GET"]),
             Route(HOME + "/{api:str}/orders/{order_id:str}", self.order, methods=["GET"]),
             Route(f"{HOME}/live", self.live, methods=["GET"]),
+            Route(f"{HOME}/search", self.search, methods=["GET"]),
             Route(f"{HOME}/coverage", self.coverage, methods=["GET"]),
             Route(f"{HOME}/events", self.events, methods=["GET"]),
             Route(f"{HOME}/login", self.login, methods=["GET", "POST"]),
@@ -248,6 +249,18 @@ class Dashboard:
                 "base": str(request.base_url).rstrip("/"),
             },
         )
+
+    async def search(self, request: Request) -> Response:
+        """The orders the top bar's search names; the order itself when it names one."""
+        if refused := self.refused(request):
+            return refused
+        text = request.query_params.get("q", "")[:200]
+        found = self.reader.search(text)
+        if len(found) == 1:
+            api, order = found[0]
+            return RedirectResponse(order_url(api, order.id), 303)
+        rows = [(api, self.reader.row(api, order)) for api, order in found]
+        return self.render(request, "search.html", {"page": "search", "q": text, "rows": rows})
 
     async def live(self, request: Request) -> Response:
         if refused := self.refused(request):

@@ -46,6 +46,10 @@ class Page:
     allowed: list[str]
 
 
+SEARCH_MOST = 100
+"""The most orders a search lists."""
+
+
 def order_url(api: str, order_id: Any) -> str:
     return f"/_sandbox/ui/{api}/orders/{order_id}"
 
@@ -86,6 +90,21 @@ class Reader:
     def find(self, api: str, order_id: str) -> Any:
         supplier = self.suppliers.get(api)
         return supplier.find(self.runtime.worlds[api], order_id) if supplier else None
+
+    def search(self, text: str, most: int = SEARCH_MOST) -> list[tuple[str, Any]]:
+        """The orders of every API that `text` names (one of their `terms`, in any case), newest
+        first, at most `most`."""
+        wanted = text.strip().casefold()
+        found: list[tuple[str, Any]] = []
+        if not wanted:
+            return found
+        for api, supplier in self.suppliers.items():
+            for order in reversed(supplier.orders(self.runtime.worlds[api]).placed):
+                if any(term.casefold() == wanted for term in supplier.terms(order)):
+                    found.append((api, order))
+                    if len(found) >= most:
+                        return found
+        return found
 
     def status(self, api: str, order: Any) -> str:
         return self.suppliers[api].status(order)

@@ -100,6 +100,16 @@ class Vidaxl:
     ) -> str:
         return apply_event(world, order, event, payload, cause=cause).label
 
+    def terms(self, order: Order) -> list[str]:
+        return [
+            str(order.id),
+            order.order_number,
+            *([order.reference] if order.reference else []),
+            *(parcel.tracking_number for parcel in order.parcels),
+            *([order.replacement_tracking_number] if order.replacement_tracking_number else []),
+            *(line.product.code for line in order.lines),
+        ]
+
     def allowed(self, order: Order) -> list[str]:
         return LIFECYCLE.allowed(order.status)
 

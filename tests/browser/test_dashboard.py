@@ -379,6 +379,19 @@ def test_copy_buttons_a_ready_curl_line_and_the_csv_as_a_table(
         context.close()
 
 
+def test_the_top_bar_finds_an_order_by_its_reference(
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
+    auth = tenant(live_url)
+    order_id = place(live_url, auth, customer_order_reference="FIND-ME-4711")
+    live(page, f"{UI}/live")
+    page.get_by_label("Search orders").fill("find-me-4711")
+    page.get_by_label("Search orders").press("Enter")
+    expect(page).to_have_url(f"{live_url}{UI}/vidaxl/orders/{order_id}")
+    expect(page.locator("h1")).to_contain_text("FIND-ME-4711")
+    assert problems(console_errors) == []
+
+
 def test_fault_rules_and_rate_limits_from_the_overview(
     page: Page, live_url: str, console_errors: list[str]
 ) -> None:

@@ -101,6 +101,9 @@ class Toy:
     def apply(self, world: ToyWorld, order: Order, event: str, payload: Mapping[str, Any], cause: str) -> str:
         return toy.apply_event(world, order, event, payload, cause)
 
+    def terms(self, order: Order) -> list[str]:
+        return [str(order.id), order.sku, *(value for value in (order.reference, order.tracking) if value)]
+
     def allowed(self, order: Order) -> list[str]:
         return LIFECYCLE.allowed(order.status)
 
