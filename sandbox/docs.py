@@ -68,11 +68,18 @@ window.ui = ui;
 """
 
 
-STYLE = """body { margin: 0; font-family: sans-serif; }
-nav.sandbox { padding: 10px 20px; background: #1b1b1b; color: #fff; font-size: 14px; }
-nav.sandbox a { color: #9cd3ff; margin-right: 14px; }
+STYLE = """body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+nav.sandbox { padding: 12px 20px; background: #111827; color: #fff; font-size: 15px; line-height: 1.8; }
+nav.sandbox a { color: #e5e7eb; margin-right: 14px; }
 nav.sandbox a[aria-current] { color: #fff; font-weight: bold; text-decoration: none; }
-main.index { padding: 20px; }
+main.index { padding: 1rem; background: #f3f4f6; color: #111827; min-height: 100vh; box-sizing: border-box; }
+main.index h1 { font-size: 1.6rem; margin: 0.2rem 0 1rem; }
+main.index .cards { display: grid; gap: 1rem; margin-bottom: 1rem;
+  grid-template-columns: repeat(auto-fit, minmax(min(100%, 280px), 1fr)); }
+main.index .card { background: #fff; border: 1px solid #d1d5db; border-radius: 0.6rem; padding: 1rem 1.1rem; }
+main.index .card h2 { font-size: 1.1rem; margin: 0 0 0.5rem; }
+main.index .card p { margin: 0.3rem 0; }
+main.index a { color: #1d4ed8; }
 """
 
 
@@ -173,12 +180,15 @@ class Docs:
 
     async def index(self, request: Request) -> Response:
         root = html.escape(request.base_url.path.rstrip("/"))
-        items = "\n".join(
-            f'<li><a href="{root}/docs/{name}">{html.escape(self.title(name))}</a>'
-            f' (<a href="{root}/specs/{name}.yaml">{name}.yaml</a>)</li>'
+        cards = "\n".join(
+            f'<section class="card"><h2><a href="{root}/docs/{name}">{html.escape(self.title(name))}</a></h2>'
+            f'<p>Its OpenAPI document: <a href="{root}/specs/{name}.yaml">{name}.yaml</a></p></section>'
             for name in self.names
         )
-        body = f'<main class="index"><h1>API docs</h1>\n<ul>\n{items}\n</ul>\n{HELP}</main>'
+        body = (
+            f'<main class="index"><h1>API docs</h1>\n<div class="cards">\n{cards}\n</div>\n'
+            f'<section class="card">{HELP}</section></main>'
+        )
         return self.render(request, "API docs", None, body)
 
     async def page(self, request: Request) -> Response:
