@@ -85,6 +85,7 @@
       const response = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
       if (!response.ok) return;
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      if (shipFormOpen()) { held = true; return; }  // opened while the page was being fetched
       for (const region of $$("[data-live]")) {
         const replacement = fresh.getElementById(region.id);
         if (!replacement) continue;
