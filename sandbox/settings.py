@@ -160,7 +160,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         "--fixtures",
         type=Path,
         default=Path(env["fixtures"]) if env["fixtures"] else default_fixtures(),
-        help="fixtures file (default fixtures/default.yaml; env SANDBOX_FIXTURES)",
+        help=f"fixtures file (default {default_fixtures()}, the default.yaml the package ships; "
+        "env SANDBOX_FIXTURES)",
     )
     wrong: list[str] = []
     parser.set_defaults(environment_errors=wrong)

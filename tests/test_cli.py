@@ -13,6 +13,7 @@ import pytest
 
 from sandbox.app import create_app
 from sandbox.cli import apis, banner, main
+from sandbox.resources import default_fixtures
 from sandbox.settings import ENVIRONMENT, Settings, add_serve_arguments, settings_from_environment
 from tests.helpers import FIXJE_DEMO, VIDAXL_DEMO
 
@@ -52,6 +53,8 @@ def test_serve_help_describes_every_option() -> None:
     ):
         assert option in result.stdout
     assert "default 127.0.0.1" in result.stdout and "default 8000" in result.stdout
+    # the fixtures file the package ships, wherever it is installed
+    assert " ".join(result.stdout.split()).count(f"(default {default_fixtures()}, the default.yaml") == 1
 
 
 def test_a_broken_fixtures_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
