@@ -113,6 +113,8 @@ class OrderPage:
     curl: str = ""
     """A shell command that fetches the order as its account would (`{base}`: the sandbox's
     address), or "" for none."""
+    warnings: list[str] = field(default_factory=list)
+    """What the API warned of when the order was placed."""
 
 
 def money(amount: Decimal) -> str:

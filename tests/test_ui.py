@@ -803,6 +803,36 @@ def test_a_fixje_order_page_shows_its_backordered_lines(client: TestClient) -> N
     assert cells[0][-1] == f"{backordered} backordered"
 
 
+WARNINGS = re.compile(r'<section class="card warn" id="warnings".*?<ul>(.*?)</ul>', re.DOTALL)
+
+
+def test_a_fixje_order_page_shows_the_warnings_its_creation_answered_with(client: TestClient) -> None:
+    partner = Partner.login(client)
+    body = partner.order_body(reference="PO-WARN")
+    body["orderItems"][0]["price"] = 0.01
+    created = partner.post("/api/v1/orders", json=body).json()
+    again = partner.post("/api/v1/orders", json=partner.order_body(reference="PO-WARN")).json()
+    assert len(created["creationWarnings"]) == 1 and len(again["creationWarnings"]) == 1
+
+    for answer in (created, again):
+        page = client.get(f"{UI}/fixje/orders/{answer['orderId']}").text
+        shown = [html.unescape(item) for item in re.findall(r"<li>([^<]*)</li>", WARNINGS.findall(page)[0])]
+        assert shown == answer["creationWarnings"]
+    exported = client.get("/_sandbox/state").json()
+    orders = {order["id"]: order for order in exported["fixje"]["orders"]}
+    assert orders[again["orderId"]]["warnings"] == again["creationWarnings"]
+    assert client.put("/_sandbox/state", json=exported).status_code == 200  # and back: kept
+    page = client.get(f"{UI}/fixje/orders/{again['orderId']}").text
+    assert html.unescape(WARNINGS.findall(page)[0]).count("already exists") == 1
+    warned = client.get(f"{UI}/fixje/orders/{orders_without_warnings(exported)}").text
+    assert 'id="warnings"' not in warned
+
+
+def orders_without_warnings(state: dict[str, Any]) -> str:
+    """The id of a Fixje order of `state` that was placed with no warnings."""
+    return next(str(order["id"]) for order in state["fixje"]["orders"] if not order["warnings"])
+
+
 def test_an_event_from_the_dashboards_buttons_is_credited_to_it(client: TestClient) -> None:
     order_id = place_vidaxl(client)
     path = f"/_sandbox/vidaxl/orders/{order_id}/events"

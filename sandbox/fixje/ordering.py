@@ -123,4 +123,5 @@ def place_order(world: FixjeWorld, partner: Partner, body: dict[str, Any]) -> Pl
                 f"orderItems[{index}]: only {line.reserved} of {line.quantity} x SKU {line.sku} "
                 f"in stock at '{where}'; {line.backordered} backordered."
             )
+    order.warnings = tuple(warnings)
     return Placed(order, warnings)

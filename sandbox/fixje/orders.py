@@ -85,3 +85,6 @@ class Order:
     """When the order entered its status (None: when it was created)."""
     history: list[Change] = field(default_factory=list)
     """Every status change, oldest first (the dashboard's timeline; no API shows it)."""
+    warnings: tuple[str, ...] = ()
+    """The `creationWarnings` its creation answered with (the dashboard shows them; no later
+    answer of the API does)."""

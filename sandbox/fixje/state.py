@@ -63,6 +63,7 @@ def _order(data: dict[str, Any]) -> Order:
             "requested_delivery_date": day(data["requested_delivery_date"]),
             "status_since": when(data["status_since"]),
             "history": changes(data.get("history", [])),
+            "warnings": tuple(data.get("warnings", ())),
         }
     )
 

@@ -253,6 +253,7 @@ class Fixje:
             carriers=CARRIERS,
             carrier=method.carrier if method else None,
             curl=curl,
+            warnings=list(order.warnings),
         )
 
     def docs_credentials(self, fixture: FixjeFixture) -> dict[str, Any]:

@@ -397,6 +397,52 @@ def test_the_top_bar_finds_an_order_by_its_reference(
     assert problems(console_errors) == []
 
 
+def test_a_fixje_order_shows_its_creation_warnings_and_backordered_lines(
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
+    made = requests.post(f"{live_url}/_sandbox/tenants", json={"api": "fixje"}, timeout=10).json()
+    login = {
+        "grant_type": "client_credentials",
+        "client_id": made["clientId"],
+        "client_secret": made["clientSecret"],
+    }
+    token = requests.post(f"{live_url}/api/v1/login", data=login, timeout=10).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    api = f"{live_url}/api/v1"
+    method = next(
+        m
+        for m in requests.get(f"{api}/shipping-methods", headers=headers, timeout=10).json()["data"]
+        if "NL" in m["countries"]
+    )
+    product = requests.get(f"{api}/products?pageSize=1", headers=headers, timeout=10).json()["data"][0]
+    wanted = sum(stock["quantity"] for stock in product["stocks"]) + 3  # more than any warehouse has
+    body = {
+        "reference": "PO-WARNED",
+        "shippingMethodId": method["shippingMethodId"],
+        "storeFrontId": made["storeFrontIds"][0],
+        "shippingAddress": {
+            "firstName": "Sanne",
+            "lastName": "de Vries",
+            "street": "Spoorlaan",
+            "houseNumber": "12",
+            "zipCode": "5038 EA",
+            "city": "Tilburg",
+            "countryCode": "NL",
+        },
+        "orderItems": [{"sku": product["sku"], "quantity": wanted, "price": 0.01}],
+    }
+    created = requests.post(f"{api}/orders", json=body, headers=headers, timeout=10).json()
+    assert len(created["creationWarnings"]) == 2, created  # the price, then the backorder
+
+    live(page, f"{UI}/fixje/orders/{created['orderId']}")
+    warnings = page.get_by_role("region", name="Warnings when it was placed").locator("li")
+    expect(warnings).to_have_text(created["creationWarnings"])
+    backordered = page.locator("#items tbody tr td").last
+    expect(backordered).to_have_text(re.compile(r"^[1-9]\d* backordered$"))
+    expect(page.locator("#items thead th").last).to_have_text("Backorder")
+    assert problems(console_errors) == []
+
+
 def test_fault_rules_and_rate_limits_from_the_overview(
     page: Page, live_url: str, console_errors: list[str]
 ) -> None:
