@@ -1,6 +1,6 @@
 """The dashboard in Chromium: orders appear live, events from the buttons (two parcels), the
 timeline agrees with the API, the schedule moves an order when the clock button is pressed, and
-every page fits 1280x720 and a phone. Each test works in a tenant of its own."""
+every page (the dashboard's and the API docs') fits 1280x720 and a phone. Each test works in a tenant of its own."""
 
 from __future__ import annotations
 
@@ -605,10 +605,16 @@ def test_every_page_fits_the_window(browser: Browser, live_url: str, width: int,
             ("live", f"{UI}/live"),
             ("coverage", f"{UI}/coverage"),
             ("search", f"{UI}/search?q=146400"),
+            ("missing", f"{UI}/vidaxl/orders/999999999"),
             ("docs", "/docs"),
+            ("docs-fixje", "/docs/fixje"),
+            ("docs-vidaxl", "/docs/vidaxl"),
+            ("docs-sandbox", "/docs/sandbox"),
         ):
             page.goto(path)
-            if path != "/docs":  # the docs index has no live feed
+            if path.startswith("/docs/"):  # Swagger UI draws the operations after the page loads
+                expect(page.locator(".opblock").first).to_be_visible()
+            elif path != "/docs":  # the docs have no live feed
                 expect(page.locator("body[data-stream='open']")).to_have_count(1)
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{path} is {overflow} px wider than a {width} px window"
