@@ -1,6 +1,7 @@
 """The dashboard in Chromium: orders appear live, events from the buttons (two parcels), the
 timeline agrees with the API, the schedule moves an order when the clock button is pressed, and
-every page (the dashboard's and the API docs') fits 1280x720 and a phone. Each test works in a tenant of its own."""
+every page (the dashboard's and the API docs') fits 1280x720 and a phone. Each test works in a
+tenant of its own."""
 
 from __future__ import annotations
 
