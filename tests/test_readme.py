@@ -5,8 +5,9 @@ A section whose heading is followed by a `<!-- walk-through -->` comment is a wa
 reset of the sandbox, and what each block prints is compared with the `output` block right after
 it; a block with no `output` block after it must print nothing. In an `output` block, `...`
 stands for any text within its line, and the CSV's CR LF line ends compare as LF. The blocks say
-`http://127.0.0.1:8000`; the test gives them its own server's address, and gives the address back
-in what they print (README, Development).
+`http://127.0.0.1:8000`; the test gives them its own server's address (and `SANDBOX_URL`), and
+gives the address back in what they print. A block after a `<!-- not run -->` line is not run
+(README, Development).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from tests.live import Server, serve
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 MARKER = "<!-- walk-through -->"
+NOT_RUN = "<!-- not run -->"
+"""On the line before an `sh` block of a walk-through: an example that needs more than a sandbox."""
 ADDRESS = "127.0.0.1:8000"
 """The sandbox's address as the README's blocks name it: `make run`'s."""
 WALKTHROUGHS = (
@@ -34,6 +37,7 @@ WALKTHROUGHS = (
     "vidaXL: a walk-through with curl",
     "Order lifecycles and the control API",
     "Rehearsing failures: faults and rate limits",
+    "Contract coverage",
 )
 FENCE = re.compile(r"^```(\S*)\n(.*?)^```\n", re.DOTALL | re.MULTILINE)
 END = "\0"
@@ -75,6 +79,9 @@ def blocks(text: str, first_line: int = 1) -> list[Block]:
             continue
         after = fences[index + 1] if index + 1 < len(fences) else None
         quoted = after is not None and after.group(1) == "output"
+        if text[: fence.start()].rstrip().endswith(NOT_RUN):
+            assert not quoted, f"README.md line {line}: an output block after a block {NOT_RUN}"
+            continue
         found.append(Block(line, fence.group(2), after.group(2) if after and quoted else ""))
     return found
 
@@ -130,6 +137,7 @@ def run(walkthrough: list[Block], url: str, cwd: Path) -> list[str]:
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "no_proxy": "*",  # curl straight to the sandbox, whatever proxy the environment names
+        "SANDBOX_URL": url,  # `sandbox coverage` and the other commands that read a sandbox
     }
     done = subprocess.run(
         ["bash", "walkthrough.sh"],
