@@ -21,6 +21,7 @@ from tests.helpers import (
     VIDAXL_DEMO,
     VIDAXL_OTHER,
     Partner,
+    basic,
     login,
     login_form,
     make_app,
@@ -385,6 +386,20 @@ def test_every_operation_has_cases() -> None:
     assert set(CASES) == set(OPERATIONS)
 
 
+def assert_ends_as_sent(response: Any) -> None:
+    """An answer ends where its document ends, with no newline after it, as the real APIs send
+    theirs (README, "A walk-through with curl"). A CSV ends its last record with CR LF like every
+    other (RFC 4180; README, "CSV"), and a PDF is a file that ends with `%%EOF` and a newline."""
+    media = response.headers["content-type"].split(";")[0]
+    body: bytes = response.content
+    if media == "text/csv":
+        assert body.endswith(b"\r\n") and not body.endswith(b"\n\r\n"), body[-40:]
+    elif media == "application/pdf":
+        assert body.endswith(b"%%EOF\n"), body[-40:]
+    else:
+        assert body == body.rstrip(), body[-40:]
+
+
 @pytest.fixture(scope="module")
 def shared() -> Iterator[TestClient]:
     # The app does not check its own replies here: this test checks them from outside.
@@ -417,6 +432,7 @@ def test_response_matches_spec(
         return
     media = response.headers["content-type"].split(";")[0]
     assert media in documented, f"{media} not documented for {operation} {status}"
+    assert_ends_as_sent(response)
     if media.endswith("json"):
         assert collect(documented[media].validator.iter_errors(response.json())) == {}
     elif media.endswith("xml"):
@@ -445,3 +461,42 @@ def test_accept_xml_is_honoured_where_the_spec_offers_it(shared: TestClient, pat
     response = shared.get(path, headers=headers, auth=auth)
     assert response.status_code == 200
     assert response.headers["content-type"].split(";")[0] == media
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "accept", "who", "status"),
+    [
+        ("GET", "/api/v1/nope", "application/json", "nobody", 404),
+        ("GET", "/api/v1/nope", "application/xml", "nobody", 404),
+        ("DELETE", "/api/v1/orders", "application/json", "fixje", 405),
+        ("GET", "/api/v1/orders", "application/json", "fixje, token expired", 401),
+        ("GET", "/api/v1/orders", "application/xml", "fixje, token expired", 401),
+        ("GET", "/api/v1/orders", "application/json", "fixje, past the rate limit", 429),
+        ("GET", "/api/v1/orders", "application/xml", "fixje, past the rate limit", 429),
+        ("GET", "/api_customer/nope", "*/*", "vidaxl", 404),
+        ("DELETE", "/api_customer/orders.json", "*/*", "vidaxl", 405),
+        ("GET", "/api_customer/orders.json", "*/*", "vidaxl, past the rate limit", 429),
+        ("GET", "/api_customer/orders.csv", "*/*", "vidaxl, past the rate limit", 429),
+        ("GET", "/_sandbox/nope", "*/*", "nobody", 404),
+    ],
+)
+def test_the_answers_beside_the_operations_end_as_sent_too(
+    client: TestClient, method: str, path: str, accept: str, who: str, status: int
+) -> None:
+    """Unknown paths, wrong methods, expired tokens, rate limits: no newline at the end either."""
+    headers = {"accept": accept}
+    if who.startswith("vidaxl"):
+        headers["authorization"] = basic(*VIDAXL_DEMO)
+    if who.startswith("fixje"):
+        token = login(client)
+        headers["authorization"] = f"Bearer {token}"
+    if who.endswith("token expired"):
+        assert client.post("/_sandbox/fixje/tokens/expire", json={"token": token}).status_code == 200
+    if who.endswith("past the rate limit"):
+        one = {"requests": 1, "per": "PT1M"}
+        limits = {"enabled": True, "fixje": one, "vidaxl": one}
+        assert client.put("/_sandbox/rate-limits", json=limits).status_code == 200
+        client.request(method, path, headers=headers)
+    response = client.request(method, path, headers=headers)
+    assert response.status_code == status, response.text
+    assert_ends_as_sent(response)
