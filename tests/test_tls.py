@@ -17,7 +17,7 @@ import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from sandbox import tls
+from sandbox import cli, tls
 from sandbox.cli import main
 from sandbox.process import ServerProcess
 from tests.helpers import FIXJE_DEMO, VIDAXL_DEMO
@@ -154,17 +154,18 @@ def test_half_a_pair_is_a_usage_error(
 ) -> None:
     for variable, value in environ.items():
         monkeypatch.setenv(variable, value)
+    monkeypatch.setattr(cli, "serve", lambda settings: 0)  # were the options taken: no server here
     assert main(["serve", "--port", "0", *args]) == 2
     assert message in capsys.readouterr().err
 
 
 def test_a_pair_that_does_not_match_is_a_clear_error(
-    own_pair: tuple[Path, Path, Path], tmp_path: Path
+    own_pair: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cert, _, _ = own_pair
     other = tls.local(tmp_path, NOW)
-    with pytest.raises(tls.TlsError, match="are not a certificate and its key"):
-        tls.own(cert, other.key)
+    assert main(["serve", "--port", "0", "--tls-cert", str(cert), "--tls-key", str(other.key)]) == 2
+    assert f"sandbox: {cert} and {other.key} are not a certificate and its key (" in capsys.readouterr().err
     with pytest.raises(tls.TlsError, match=f"cannot read {tmp_path / 'nope.pem'}: No such file"):
         tls.own(tmp_path / "nope.pem", other.key)
 
