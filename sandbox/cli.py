@@ -162,6 +162,8 @@ def control(
         raise Refused(f"{where} answered {error.code}: {refusal(error.read())}") from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", error)
+        if isinstance(reason, ssl.SSLCertVerificationError) and cacert is None:
+            reason = f"{reason}; give the CA certificate that `serve --tls` names with --cacert"
         raise Refused(f"no sandbox answers at {url} ({reason})") from None
 
 
