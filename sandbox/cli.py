@@ -416,7 +416,7 @@ def certificate(settings: Settings) -> Tls | None:
         return None
     if settings.tls_cert is not None and settings.tls_key is not None:
         return own(settings.tls_cert, settings.tls_key)
-    return local(folder(settings.data, os.environ))
+    return local(folder(settings.data, os.environ).absolute())  # the banner's path, usable from anywhere
 
 
 def serve(settings: Settings) -> int:

@@ -54,8 +54,9 @@ class ServerProcess:
     """`command` as a server, ready to answer once `start()` (or `with`) returns.
 
     Without `url`, the address comes from the banner's `listening on HOST:PORT` line (so the
-    server can take a free port with `--port 0`), and the banner ends with the line that names the
-    `ready` path, as the sandbox's does. Ready means that `GET {url}{ready}` answers 200 within
+    server can take a free port with `--port 0`; `https://HOST:PORT` with `--tls`, whose banner
+    also names the CA certificate to trust, kept in `ca`), and the banner ends with the line that
+    names the `ready` path, as the sandbox's does. Ready means that `GET {url}{ready}` answers 200 within
     `timeout` seconds of the start; a process that exits or a deadline that passes first raises
     `ServerError` with the output. Threads read stdout and stderr all along, so a full pipe never
     stalls the server. `stop()` terminates it, and kills it after `stop_timeout` seconds."""

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from sandbox import cli, tls
 from sandbox.cli import main
 from sandbox.process import ServerProcess
+from sandbox.settings import Settings
 from tests.helpers import FIXJE_DEMO, VIDAXL_DEMO
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -115,6 +116,15 @@ def test_the_folder_is_beside_the_data_or_per_user(tmp_path: Path) -> None:
     given = {"XDG_DATA_HOME": str(tmp_path)}
     assert tls.folder(None, given) == tmp_path / "supplier-sandbox/tls"
     assert tls.folder(None, {}) == Path.home() / ".local/share/supplier-sandbox/tls"
+
+
+def test_a_relative_data_path_gives_the_ca_an_absolute_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    made = cli.certificate(Settings(tls=True, data=Path("demo.db")))
+    assert made is not None and made.ca == tmp_path / "demo.db.tls/ca.pem"
+    assert cli.certificate(Settings(data=Path("demo.db"))) is None
 
 
 def test_without_the_cryptography_package_the_message_says_what_to_install(
