@@ -205,6 +205,8 @@ def test_serve_tls_makes_a_ca_beside_the_data_and_reuses_it(data: Path, tmp_path
         assert yaml.safe_load(spec)["servers"][0]["url"] == server.url
         page = requests.get(f"{server.url}/docs/fixje", timeout=10, verify=server.ca).text
         assert f"{server.url}/docs/assets/oauth2-redirect.html" in page
+        dashboard = requests.get(f"{server.url}/_sandbox/ui", timeout=10, verify=server.ca).text
+        assert f"{server.url}/api/v1" in dashboard and "http://127.0.0.1" not in dashboard
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(f"{server.url}/_sandbox/health", timeout=10)  # not trusted by the system
         first = Path(server.ca).read_bytes(), (data.parent / "sandbox.db.tls/localhost.pem").read_bytes()
