@@ -246,5 +246,3 @@ def test_serve_with_a_pair_of_ones_own(own_pair: tuple[Path, Path, Path]) -> Non
         assert server.url.startswith("https://") and server.ca is None
         assert f"  TLS certificate        {cert}   (yours)" in server.banner
         calls_both_apis(server.url, str(ca))
-    with ServerProcess.sandbox(env={"SANDBOX_TLS_CERT": str(cert), "SANDBOX_TLS_KEY": str(key)}) as server:
-        calls_both_apis(server.url, str(ca))
