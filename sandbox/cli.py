@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import sqlite3
+import ssl
 import sys
 import textwrap
 import urllib.error
@@ -35,6 +36,7 @@ from sandbox.settings import Settings, add_serve_arguments, settings_from
 from sandbox.spec.router import DroppedConnection
 from sandbox.store import StoreError
 from sandbox.suppliers import SUPPLIERS
+from sandbox.tls import Tls, TlsError, folder, local, own
 
 
 def parser() -> argparse.ArgumentParser:
@@ -100,11 +102,21 @@ def parser() -> argparse.ArgumentParser:
 
 
 def add_address_arguments(command: argparse.ArgumentParser) -> None:
-    """--url and --admin-token: where the running sandbox is, and its token."""
+    """--url, --cacert and --admin-token: where the running sandbox is, what it proves itself
+    with, and its token."""
     command.add_argument(
         "--url",
         default=os.environ.get("SANDBOX_URL", "http://127.0.0.1:8000"),
-        help="the sandbox's address (default http://127.0.0.1:8000; env SANDBOX_URL)",
+        help="the sandbox's address (default http://127.0.0.1:8000; https://... for one started "
+        "with --tls; env SANDBOX_URL)",
+    )
+    command.add_argument(
+        "--cacert",
+        type=Path,
+        metavar="FILE",
+        default=os.environ.get("SANDBOX_CACERT") or None,
+        help="trust the certificates this CA signed, as the banner of `serve --tls` names it "
+        "(default: the system's; env SANDBOX_CACERT)",
     )
     command.add_argument(
         "--admin-token",
@@ -124,8 +136,10 @@ def control(
     body: bytes | None = None,
     method: str = "GET",
     query: Sequence[tuple[str, str]] = (),
+    cacert: Path | None = None,
 ) -> bytes:
-    """The answer of the control API at `url` to `method path?query` (JSON `body`, if any)."""
+    """The answer of the control API at `url` to `method path?query` (JSON `body`, if any); an
+    https `url` must prove itself with a certificate that the system or `cacert` trusts."""
     headers = {"Accept": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
     if body is not None:
         headers["Content-Type"] = "application/json"
@@ -137,13 +151,19 @@ def control(
     except ValueError as error:  # not an http:// address at all
         raise Refused(f"no sandbox answers at {url} ({error})") from None
     try:
-        with urllib.request.urlopen(request, timeout=600) as response:
+        context = None if cacert is None else ssl.create_default_context(cafile=cacert)
+    except OSError as error:  # ssl.SSLError too
+        raise Refused(f"cannot read the CA certificate {cacert}: {error.strerror or error}") from None
+    try:
+        with urllib.request.urlopen(request, timeout=600, context=context) as response:
             answer: bytes = response.read()
             return answer
     except urllib.error.HTTPError as error:
         raise Refused(f"{where} answered {error.code}: {refusal(error.read())}") from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", error)
+        if isinstance(reason, ssl.SSLCertVerificationError) and cacert is None:
+            reason = f"{reason}; give the CA certificate that `serve --tls` names with --cacert"
         raise Refused(f"no sandbox answers at {url} ({reason})") from None
 
 
@@ -191,7 +211,7 @@ def add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         verify.add_arguments(one, supplier.probes, os.environ)
 
 
-def state_command(action: str, file: Path, url: str, token: str | None) -> int:
+def state_command(action: str, file: Path, url: str, token: str | None, cacert: Path | None = None) -> int:
     """`sandbox state export|import FILE`: the control API's state, through HTTP."""
     body = None
     if action == "import":
@@ -201,7 +221,9 @@ def state_command(action: str, file: Path, url: str, token: str | None) -> int:
             print(f"sandbox: cannot read {file}: {error.strerror}", file=sys.stderr)
             return 2
     try:
-        answer = control(url, "/_sandbox/state", token, body, "PUT" if body is not None else "GET")
+        answer = control(
+            url, "/_sandbox/state", token, body, "PUT" if body is not None else "GET", cacert=cacert
+        )
     except Refused as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
@@ -228,6 +250,7 @@ def coverage_command(
     html: Path | None,
     json_file: Path | None,
     all_gaps: bool = False,
+    cacert: Path | None = None,
 ) -> int:
     """`sandbox coverage`: the summary of `GET /_sandbox/coverage`, or its reports in files."""
     if str(html) == str(json_file) == "-":
@@ -235,7 +258,7 @@ def coverage_command(
         return 2
     query = ([] if api is None else [("api", api)]) + [("tenant", tenant) for tenant in tenants]
     try:
-        answer = control(url, "/_sandbox/coverage", token, query=query)
+        answer = control(url, "/_sandbox/coverage", token, query=query, cacert=cacert)
     except Refused as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
@@ -280,17 +303,33 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def banner(settings: Settings, port: int, seed: int, apis: list[tuple[str, str, str, list[str]]]) -> str:
+def banner(
+    settings: Settings,
+    port: int,
+    seed: int,
+    apis: list[tuple[str, str, str, list[str]]],
+    tls: Tls | None = None,
+) -> str:
     """The start-up banner; `apis` gives per supplier its title, path, how to sign in (with
-    `{base}` for the address) and its accounts' credentials."""
+    `{base}` for the address) and its accounts' credentials; `tls` the certificate it serves."""
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     shown = f"[{shown}]" if ":" in shown else shown
-    base = f"http://{shown}:{port}"
+    scheme = "https" if tls else "http"
+    base = f"{scheme}://{shown}:{port}"
     fixtures = settings.fixtures.resolve()
     if fixtures.is_relative_to(Path.cwd()):
         fixtures = fixtures.relative_to(Path.cwd())
     where = f"seed {seed}, fixtures {fixtures}"
-    lines = [f"supplier-sandbox {__version__} listening on {settings.host}:{port} ({where})"]
+    address = f"{settings.host}:{port}" if tls is None else f"https://{settings.host}:{port}"
+    lines = [f"supplier-sandbox {__version__} listening on {address} ({where})"]
+    if tls is not None and tls.ca is not None:
+        lines.append(f"  CA certificate         {tls.ca}")
+        lines.append(
+            f"    {'made now' if tls.made else 'kept'}: trust it (curl --cacert, REQUESTS_CA_BUNDLE, "
+            "NODE_EXTRA_CA_CERTS, SSL_CERT_FILE); it signs for localhost, 127.0.0.1 and ::1 only"
+        )
+    elif tls is not None:
+        lines.append(f"  TLS certificate        {tls.cert}   (yours)")
     for title, path, auth, accounts in apis:
         lines.append(f"  {title:<22} {base}{path}   ({auth.replace('{base}', base)})")
         lines += [f"    {account}" for account in accounts]
@@ -370,6 +409,16 @@ class Server(uvicorn.Server):
         self.stopped()
 
 
+def certificate(settings: Settings) -> Tls | None:
+    """What `serve` proves itself with: nothing (plain HTTP), the user's pair, or the sandbox's own
+    certificate, made or found beside the data."""
+    if not settings.tls:
+        return None
+    if settings.tls_cert is not None and settings.tls_key is not None:
+        return own(settings.tls_cert, settings.tls_key)
+    return local(folder(settings.data, os.environ).absolute())  # the banner's path, usable from anywhere
+
+
 def serve(settings: Settings) -> int:
     # the start allocates much and frees little: the collector would walk the growing heap again
     # and again for nothing (a tenth of the start-up); Collector.start turns it on
@@ -381,13 +430,19 @@ def serve(settings: Settings) -> int:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
     try:
+        tls = certificate(settings)
+    except TlsError as error:
+        gc.enable()
+        print(f"sandbox: {error}", file=sys.stderr)
+        return 2
+    try:
         sock = bind(settings.host, settings.port)
     except OSError as error:
         gc.enable()
         print(f"sandbox: cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
         return 2
     runtime: Runtime = app.state.sandbox
-    print(banner(settings, sock.getsockname()[1], runtime.seed, apis(runtime)), flush=True)
+    print(banner(settings, sock.getsockname()[1], runtime.seed, apis(runtime), tls), flush=True)
     limits = Limits(
         settings.max_connections or default_connections(), settings.max_header_size, settings.request_timeout
     )
@@ -399,6 +454,8 @@ def serve(settings: Settings) -> int:
         log_level=settings.log_level,
         lifespan="off",
         timeout_graceful_shutdown=3,
+        ssl_certfile=None if tls is None else tls.cert,
+        ssl_keyfile=None if tls is None else tls.key,
     )  # which sets up uvicorn's logging
     logging.getLogger("uvicorn.error").addFilter(quiet_drops)
     access = batch_access_log()
@@ -450,7 +507,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return serve(settings)
     if arguments.command == "state":
-        return state_command(arguments.action, arguments.file, arguments.url, arguments.admin_token)
+        return state_command(
+            arguments.action, arguments.file, arguments.url, arguments.admin_token, arguments.cacert
+        )
     if arguments.command == "coverage":
         return coverage_command(
             arguments.url,
@@ -460,6 +519,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             arguments.html,
             arguments.json,
             arguments.all_gaps,
+            arguments.cacert,
         )
     return 2
 

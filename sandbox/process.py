@@ -5,10 +5,12 @@ Standard library only, and nothing else of the package: the pytest plugin ships 
 
 from __future__ import annotations
 
+import functools
 import http.client
 import os
 import re
 import shlex
+import ssl
 import subprocess
 import sys
 import threading
@@ -21,11 +23,27 @@ from types import TracebackType
 from typing import IO, Self
 
 HEALTH = "/_sandbox/health"
-LISTENING = re.compile(r"listening on (\S+):(\d+)")
-"""The first line of the sandbox's banner names the address it listens on."""
+LISTENING = re.compile(r"listening on (https://)?(\S+):(\d+)")
+"""The first line of the sandbox's banner names the address it listens on (https:// with TLS)."""
+CA_LINE = re.compile(r"^  CA certificate +(\S.*?)\s*$")
+"""The banner of a sandbox started with --tls names the CA that signed its certificate."""
 ANY_ADDRESS = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
-# A readiness check goes straight to the server, whatever proxy the environment names.
-DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@functools.cache
+def opener(ca: str | None = None) -> urllib.request.OpenerDirector:
+    """Straight to the server, whatever proxy the environment names; over HTTPS trusting `ca`, or
+    without checking the certificate when there is none to trust (a server with a pair of its own:
+    a readiness check only asks whether it answers)."""
+    if ca is None:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    else:
+        context = ssl.create_default_context(cafile=ca)
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+    )
 
 
 class ServerError(Exception):
@@ -36,8 +54,9 @@ class ServerProcess:
     """`command` as a server, ready to answer once `start()` (or `with`) returns.
 
     Without `url`, the address comes from the banner's `listening on HOST:PORT` line (so the
-    server can take a free port with `--port 0`), and the banner ends with the line that names the
-    `ready` path, as the sandbox's does. Ready means that `GET {url}{ready}` answers 200 within
+    server can take a free port with `--port 0`; `https://HOST:PORT` with `--tls`, whose banner
+    also names the CA certificate to trust, kept in `ca`), and the banner ends with the line that
+    names the `ready` path, as the sandbox's does. Ready means that `GET {url}{ready}` answers 200 within
     `timeout` seconds of the start; a process that exits or a deadline that passes first raises
     `ServerError` with the output. Threads read stdout and stderr all along, so a full pipe never
     stalls the server. `stop()` terminates it, and kills it after `stop_timeout` seconds."""
@@ -65,6 +84,8 @@ class ServerProcess:
         self.env = None if env is None else {**os.environ, **env}
         """The environment's variables with `env`'s added."""
         self.url = "" if url is None else url.rstrip("/")
+        self.ca: str | None = None
+        """The CA certificate that the banner names (`serve --tls`): trust it to call `url`."""
         self.host = ""
         self.port = 0
         self._process: subprocess.Popen[str] | None = None
@@ -215,10 +236,13 @@ class ServerProcess:
         """The address from the banner's first line; the banner's end at the line naming `ready`."""
         found = LISTENING.search(line)
         if found and not self.url:
-            self.host = ANY_ADDRESS.get(found.group(1).strip("[]"), found.group(1).strip("[]"))
-            self.port = int(found.group(2))
+            self.host = ANY_ADDRESS.get(found.group(2).strip("[]"), found.group(2).strip("[]"))
+            self.port = int(found.group(3))
             shown = f"[{self.host}]" if ":" in self.host else self.host
-            self.url = f"http://{shown}:{self.port}"
+            self.url = f"{'https' if found.group(1) else 'http'}://{shown}:{self.port}"
+        ca = CA_LINE.match(line)
+        if ca:
+            self.ca = ca.group(1)
         if self.url and self.ready in line:
             self._banner_end = len(self._lines)
 
@@ -226,7 +250,8 @@ class ServerProcess:
         while True:
             with self._lock:
                 url = self.url if self._banner_end is not None else ""
-            if url and self._answers(f"{url}{self.ready}", deadline):
+                ca = self.ca
+            if url and self._answers(f"{url}{self.ready}", deadline, ca):
                 return
             code = self._started().poll()
             if code is not None:
@@ -239,10 +264,10 @@ class ServerProcess:
                 continue
             raise self._error(f"did not start: {shlex.join(self.command)} {why}.")
 
-    def _answers(self, url: str, deadline: float) -> bool:
+    def _answers(self, url: str, deadline: float, ca: str | None = None) -> bool:
         wait = min(2.0, max(deadline - time.monotonic(), 0.05))
         try:
-            with DIRECT.open(url, timeout=wait) as response:
+            with opener(ca).open(url, timeout=wait) as response:
                 return bool(response.status == 200)
         except urllib.error.HTTPError as error:
             error.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -53,8 +54,10 @@ def call(
     body: Any = None,
     headers: Mapping[str, str] | None = None,
     form: Mapping[str, str] | None = None,
+    ca: str | None = None,
 ) -> Any:
-    """Send a JSON (or form) body, answer the decoded JSON (None when empty); raise on >= 400."""
+    """Send a JSON (or form) body, answer the decoded JSON (None when empty); raise on >= 400. An
+    https `url` is trusted when the system or the CA certificate `ca` trusts it."""
     data = None
     sent = dict(headers or {})
     if form is not None:
@@ -65,7 +68,8 @@ def call(
         sent["Content-Type"] = "application/json"
     request = urllib.request.Request(url, data, sent, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        context = None if ca is None else ssl.create_default_context(cafile=ca)
+        with urllib.request.urlopen(request, timeout=10, context=context) as response:
             return decode(response.read())
     except urllib.error.HTTPError as error:
         with error:
@@ -91,6 +95,8 @@ class FixjeTenant:
     client_id: str
     client_secret: str
     store_front_ids: tuple[str, ...]
+    ca: str | None = None
+    """The CA certificate to trust when the sandbox serves HTTPS with its own (`verify=ca`)."""
 
     @property
     def token_url(self) -> str:
@@ -111,6 +117,7 @@ class FixjeTenant:
                 "client_id": self.client_id,
                 "client_secret": self.client_secret,
             },
+            ca=self.ca,
         )
         token: str = answer["access_token"]
         return token
@@ -125,6 +132,8 @@ class VidaxlTenant:
     name: str
     email: str
     token: str
+    ca: str | None = None
+    """The CA certificate to trust when the sandbox serves HTTPS with its own (`verify=ca`)."""
 
     @property
     def auth(self) -> tuple[str, str]:
@@ -144,6 +153,10 @@ class SandboxServer:
         self.url = url.rstrip("/")
         self.process = process
         self.admin_token = admin_token
+        self.ca = None if process is None else process.ca
+        """The CA certificate that signed the HTTPS certificate of a sandbox the plugin started with
+        `--tls` (give it to your client: `requests.get(..., verify=sandbox_server.ca)`); else None,
+        and an https sandbox given by URL must be trusted by the system (or SSL_CERT_FILE)."""
         self.tenants: list[str] = []
         """The credentials of the tenants made through it (`SandboxControl.new_*_tenant`)."""
 
@@ -154,11 +167,11 @@ class SandboxServer:
     def control(self, method: str, path: str, body: Any = None) -> Any:
         """Call the control API; a refusal raises `SandboxControlError`."""
         headers = {"Authorization": f"Bearer {self.admin_token}"} if self.admin_token else {}
-        return call(method, f"{self.url}{path}", body, headers)
+        return call(method, f"{self.url}{path}", body, headers, ca=self.ca)
 
     def healthy(self) -> bool:
         try:
-            answer = call("GET", f"{self.url}/_sandbox/health")
+            answer = call("GET", f"{self.url}/_sandbox/health", ca=self.ca)
             return isinstance(answer, dict) and answer.get("status") == "ok"
         except (OSError, SandboxControlError):
             return False
@@ -189,13 +202,14 @@ class SandboxControl:
             made["clientId"],
             made["clientSecret"],
             tuple(made["storeFrontIds"]),
+            self.server.ca,
         )
         self.server.tenants.append(tenant.credential)
         return tenant
 
     def new_vidaxl_tenant(self, name: str | None = None) -> VidaxlTenant:
         made = self.call("POST", "/_sandbox/tenants", {"api": "vidaxl", "name": name or self.name})
-        tenant = VidaxlTenant(self.server.url, made["name"], made["email"], made["token"])
+        tenant = VidaxlTenant(self.server.url, made["name"], made["email"], made["token"], self.server.ca)
         self.server.tenants.append(tenant.credential)
         return tenant
 

@@ -53,6 +53,11 @@ class Settings:
     """The SQLite database a durable sandbox keeps its state in (`--data`); None: in memory."""
     data_reset: bool = False
     """Begin the database at `data` afresh, whatever it holds."""
+    tls: bool = False
+    """Serve HTTPS: with `tls_cert` and `tls_key` when given, else with a certificate for localhost
+    that the sandbox makes, and a CA of its own (`sandbox.tls`)."""
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
 
 ENVIRONMENT = {
@@ -76,6 +81,9 @@ ENVIRONMENT = {
     "request_timeout": "SANDBOX_REQUEST_TIMEOUT",
     "max_connections": "SANDBOX_MAX_CONNECTIONS",
     "max_header_size": "SANDBOX_MAX_HEADER_SIZE",
+    "tls": "SANDBOX_TLS",
+    "tls_cert": "SANDBOX_TLS_CERT",
+    "tls_key": "SANDBOX_TLS_KEY",
 }
 """Every `serve` option's environment variable: what it holds is the option's default."""
 YES = {"1", "true", "yes", "on"}
@@ -292,6 +300,31 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         metavar="BYTES",
         help="request line and headers at most, 431 past them (default 32768; env SANDBOX_MAX_HEADER_SIZE)",
     )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        default=switch("tls"),
+        help="serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1, made on first use by a "
+        "local CA whose certificate the banner names (trust it: curl --cacert, REQUESTS_CA_BUNDLE, "
+        "NODE_EXTRA_CA_CERTS); both kept beside the --data file, else in "
+        "$XDG_DATA_HOME/supplier-sandbox/tls (~/.local/share/...), and reused; needs the tls extra "
+        "(cryptography) (env SANDBOX_TLS=1)",
+    )
+    parser.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="FILE",
+        default=Path(env["tls_cert"]) if env["tls_cert"] else None,
+        help="serve HTTPS with this certificate (PEM, its chain after it) instead of one of the "
+        "sandbox's; needs --tls-key (env SANDBOX_TLS_CERT)",
+    )
+    parser.add_argument(
+        "--tls-key",
+        type=Path,
+        metavar="FILE",
+        default=Path(env["tls_key"]) if env["tls_key"] else None,
+        help="the private key of --tls-cert (PEM, not encrypted; env SANDBOX_TLS_KEY)",
+    )
 
 
 def settings_from(arguments: argparse.Namespace) -> Settings:
@@ -300,6 +333,14 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
     wrong = getattr(arguments, "environment_errors", [])
     if wrong:
         raise argparse.ArgumentTypeError("; ".join(wrong))
+    if (arguments.tls_cert is None) != (arguments.tls_key is None):
+        given, needed = (
+            ("--tls-cert", "--tls-key") if arguments.tls_key is None else ("--tls-key", "--tls-cert")
+        )
+        raise argparse.ArgumentTypeError(
+            f"{given} needs {needed} too (or env SANDBOX_{needed[2:].upper().replace('-', '_')}): "
+            "a certificate and its key, both or neither"
+        )
     return Settings(
         host=arguments.host,
         port=arguments.port,
@@ -320,6 +361,9 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         journal_size=arguments.journal_size,
         data=arguments.data,
         data_reset=arguments.data_reset,
+        tls=arguments.tls or arguments.tls_cert is not None,
+        tls_cert=arguments.tls_cert,
+        tls_key=arguments.tls_key,
     )
 
 

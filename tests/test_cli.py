@@ -15,6 +15,7 @@ from sandbox.app import create_app
 from sandbox.cli import apis, banner, main
 from sandbox.resources import default_fixtures
 from sandbox.settings import ENVIRONMENT, Settings, add_serve_arguments, settings_from_environment
+from sandbox.tls import Tls
 from tests.helpers import FIXJE_DEMO, VIDAXL_DEMO
 
 
@@ -50,6 +51,9 @@ def test_serve_help_describes_every_option() -> None:
         "--request-timeout",
         "--max-connections",
         "--max-header-size",
+        "--tls",
+        "--tls-cert",
+        "--tls-key",
     ):
         assert option in result.stdout
     assert "default 127.0.0.1" in result.stdout and "default 8000" in result.stdout
@@ -90,6 +94,29 @@ def test_the_banner_shows_base_url_and_credentials() -> None:
     assert "http://127.0.0.1:8123/_sandbox   (closed: start with --admin-token to open it)" in text
     assert "Dashboard              http://127.0.0.1:8123/_sandbox/ui" in text
     assert "API docs               http://127.0.0.1:8123/docs" in text
+
+
+def test_the_banner_of_https_names_the_ca_to_trust(tmp_path: Path) -> None:
+    settings = Settings(tls=True)
+    shown = apis(create_app(settings).state.sandbox)
+    ca = Tls(tmp_path / "localhost.pem", tmp_path / "localhost-key.pem", tmp_path / "ca.pem", made=True)
+    text = banner(settings, 8443, 42, shown, ca)
+    assert "listening on https://127.0.0.1:8443 (seed 42" in text
+    assert f"  CA certificate         {tmp_path / 'ca.pem'}\n    made now: trust it (curl --cacert" in text
+    assert (
+        "Fixje Partner Web API  https://127.0.0.1:8443/api/v1   (token: POST https://127.0.0.1:8443" in text
+    )
+    assert "Health                 https://127.0.0.1:8443/_sandbox/health" in text
+    assert "http://" not in text
+    own = banner(settings, 8443, 42, shown, Tls(tmp_path / "mine.pem", tmp_path / "mine-key.pem"))
+    assert (
+        f"  TLS certificate        {tmp_path / 'mine.pem'}   (yours)" in own and "CA certificate" not in own
+    )
+
+
+def test_both_halves_of_a_pair_from_the_environment() -> None:
+    settings = settings_from_environment({"SANDBOX_TLS_CERT": "c.pem", "SANDBOX_TLS_KEY": "k.pem"})
+    assert (settings.tls, settings.tls_cert, settings.tls_key) == (True, Path("c.pem"), Path("k.pem"))
 
 
 def test_a_malformed_environment_variable_is_a_usage_error() -> None:
@@ -174,6 +201,8 @@ ENVIRONMENT_CASES = [
     ("SANDBOX_REQUEST_TIMEOUT", "2.5", "request_timeout", 2.5),
     ("SANDBOX_MAX_CONNECTIONS", "64", "max_connections", 64),
     ("SANDBOX_MAX_HEADER_SIZE", "16384", "max_header_size", 16384),
+    ("SANDBOX_TLS", "on", "tls", True),
+    ("SANDBOX_TLS", "0", "tls", False),
 ]
 
 

@@ -210,6 +210,44 @@ def test_a_session_starts_a_sandbox_gives_each_test_its_own_tenant_and_stops_it(
         requests.get(f"{seen['url']}/_sandbox/health", timeout=5)
 
 
+TLS_TESTS = """
+import requests
+
+def test_over_https(sandbox_server, sandbox_control, fixje_tenant, vidaxl_tenant):
+    assert sandbox_server.url.startswith("https://127.0.0.1:")
+    assert fixje_tenant.ca == vidaxl_tenant.ca == sandbox_server.ca
+    token = fixje_tenant.login()
+    storefronts = requests.get(
+        f"{fixje_tenant.base_url}/api/v1/storefronts",
+        headers={"Authorization": f"Bearer {token}"},
+        verify=fixje_tenant.ca,
+        timeout=10,
+    )
+    assert storefronts.status_code == 200
+    orders = requests.get(
+        f"{vidaxl_tenant.base_url}/api_customer/orders.json",
+        auth=vidaxl_tenant.auth,
+        verify=vidaxl_tenant.ca,
+        timeout=10,
+    )
+    assert orders.json() == []
+    assert sandbox_control.clock()["frozen"] is True
+"""
+
+
+@pytest.mark.live
+def test_a_sandbox_started_with_tls_serves_the_session_over_https(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SANDBOX_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    pytester.makeini("[pytest]\nsandbox_args = --freeze --tls\n")
+    pytester.makepyfile(test_user=TLS_TESTS)
+
+    run(pytester).assert_outcomes(passed=1)
+    assert (tmp_path / "supplier-sandbox/tls/ca.pem").is_file()
+
+
 URL_TEST = """
 import json
 from pathlib import Path
