@@ -387,9 +387,7 @@ def serve(settings: Settings) -> int:
         print(f"sandbox: cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
         return 2
     runtime: Runtime = app.state.sandbox
-    # with --log-format json, standard output holds the JSON lines alone
-    out = sys.stderr if settings.log_format == "json" else sys.stdout
-    print(banner(settings, sock.getsockname()[1], runtime.seed, apis(runtime)), file=out, flush=True)
+    print(banner(settings, sock.getsockname()[1], runtime.seed, apis(runtime)), flush=True)
     limits = Limits(
         settings.max_connections or default_connections(), settings.max_header_size, settings.request_timeout
     )

@@ -174,6 +174,7 @@ ENVIRONMENT_CASES = [
     ("SANDBOX_REQUEST_TIMEOUT", "2.5", "request_timeout", 2.5),
     ("SANDBOX_MAX_CONNECTIONS", "64", "max_connections", 64),
     ("SANDBOX_MAX_HEADER_SIZE", "16384", "max_header_size", 16384),
+    ("SANDBOX_LOG_FORMAT", "JSON", "log_format", "json"),
 ]
 
 
@@ -203,6 +204,7 @@ def test_every_serve_option_is_named_in_the_environment_table() -> None:
         ),
         ("SANDBOX_TIME_SCALE", "fast", "argument --time-scale: invalid float value: 'fast'"),
         ("SANDBOX_JOURNAL_SIZE", "0", "argument --journal-size: must be more than 0, not 0"),
+        ("SANDBOX_LOG_FORMAT", "xml", "sandbox serve: SANDBOX_LOG_FORMAT='xml' is neither text nor json"),
     ],
 )
 def test_a_wrong_environment_variable_stops_the_start(variable: str, value: str, message: str) -> None:
