@@ -152,6 +152,10 @@ def test_log_format_json_writes_one_object_a_line_per_api_request() -> None:
             session.get(f"{server.url}/api/v1/orders", timeout=5)
             session.get(f"{server.url}/api_customer/orders.json", auth=VIDAXL_DEMO, timeout=5)
             session.get(f"{server.url}/_sandbox/clock", timeout=5)
+            # journaled for the order's page, but no API request
+            session.post(
+                f"{server.url}/_sandbox/vidaxl/orders/70001/events", json={"event": "pay"}, timeout=5
+            )
         banner = len(server.printed("stdout"))
         deadline = time.monotonic() + 2
         while len(server.printed("stdout")) < banner + 2:
