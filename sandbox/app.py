@@ -27,7 +27,7 @@ from sandbox.docs import docs_routes
 from sandbox.errors import ApiError, InternalError, from_status
 from sandbox.fixtures import FixtureError, Fixtures, load_fixtures
 from sandbox.guard import Guard, Hosts
-from sandbox.journal import CONTROL, Journal
+from sandbox.journal import CONTROL, Journal  # CONTROL: the control API's name in a store's records too
 from sandbox.resources import data_dir
 from sandbox.runtime import Runtime, Seeded, seed_of
 from sandbox.settings import Settings
@@ -178,9 +178,6 @@ def closing(runtime: Runtime) -> Callable[[Starlette], AbstractAsyncContextManag
             runtime.store.close(runtime.clock, runtime.settings.journal_size, runtime.snapshot)
 
     return lifespan
-
-
-# CONTROL ("sandbox"): the control API's name in a durable sandbox's records, as in the journal
 
 
 def observing(journal: Journal, api: str, credential: Callable[[Any], str], op: OperationSpec) -> Observer:

@@ -188,8 +188,10 @@ class VidaxlApi:
         matches = order_filter(call.params, now)
         candidates = self.candidates(customer, call.params, now)
         items = self.listed_items(candidates, matches)
-        # one order asked for by its id: a read of it, in the order's journal
-        named = (str(call.params["id_eq"]),) if candidates and call.params.get("id_eq") is not None else ()
+        # one of the customer's orders asked for by its id (`candidates` is then it, or none): a read
+        # of that order, for its page's requests
+        order_id = call.params.get("id_eq")
+        named = (str(order_id),) if order_id is not None and candidates else ()
         if fmt == "csv":
             return Reply(
                 Listing(items, self.order_records, tabular.header_row(self.order_columns)),
