@@ -211,3 +211,11 @@ def test_a_fixje_order_page_lists_its_create_and_its_reads(client: TestClient) -
         (200, f"GET /api/v1/orders/{order_id}"),
         (200, "POST /api/v1/orders"),
     ]
+
+
+def test_request_headers_are_kept_to_their_first_8_kib(client: TestClient) -> None:
+    client.get(VIDAXL_ORDERS, auth=VIDAXL_DEMO, headers={"X-Big": "b" * 20_000, "X-After": "gone"})
+    headers = journal(client)[0]["requestHeaders"]
+    assert headers["x-big"].startswith("bbb") and len(headers["x-big"]) < 8192
+    assert len("\n".join(f"{name}: {value}" for name, value in headers.items())) == 8192
+    assert "x-after" not in headers
