@@ -10,7 +10,10 @@ is never more than 50 ms behind. Filters on the `uvicorn.access` logger run befo
 `FastAccess` takes the place of the logger itself in uvicorn's protocol (`limits.LimitedHttp`):
 uvicorn's one access call goes straight to the batch, past the `LogRecord` (and the search of the
 caller's frame) the logging module would make for it, a tenth of a small GET's time. Both mask a
-token given in a URL (the dashboard's `?token=`)."""
+token given in a URL (the dashboard's `?token=`).
+
+`Batch` is the batching alone: `serve --log-format json` writes the journal's JSON lines with it,
+in place of the access log."""
 
 from __future__ import annotations
 
@@ -33,18 +36,45 @@ def masked(path: str) -> str:
     return TOKEN_IN_QUERY.sub("token=***", path) if "token=" in path else path
 
 
-class BatchedAccessLog(logging.Handler):
-    def __init__(self, stream: TextIO, formatter: AccessFormatter, delay: float = DELAY) -> None:
-        super().__init__(logging.INFO)
+class Batch:
+    """Lines written to `stream` together: those of the next `delay` seconds (or MOST at once)."""
+
+    def __init__(self, stream: TextIO, delay: float = DELAY) -> None:
         self.stream = stream
-        self.uvicorn = formatter
         self.delay = delay
+        self.lines: list[str] = []
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+        if len(self.lines) >= MOST:
+            self.flush()
+        elif len(self.lines) == 1:
+            try:
+                asyncio.get_running_loop().call_later(self.delay, self.flush)
+            except RuntimeError:  # no event loop (at start or stop): now
+                self.flush()
+
+    def flush(self) -> None:
+        if not self.lines:
+            return
+        text, self.lines = "".join(self.lines), []
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # the stream is gone (a closed pipe): the lines with it
+            pass
+
+
+class BatchedAccessLog(Batch, logging.Handler):
+    def __init__(self, stream: TextIO, formatter: AccessFormatter, delay: float = DELAY) -> None:
+        logging.Handler.__init__(self, logging.INFO)
+        Batch.__init__(self, stream, delay)
+        self.uvicorn = formatter
         self.colours = formatter.use_colors
         # uvicorn's levelprefix: "INFO:" then spaces to nine characters, the name coloured or not
         self.prefix = formatter.color_level_name("INFO", logging.INFO) if self.colours else "INFO"
         self.prefix += ":" + " " * (8 - len("INFO"))
         self.statuses: dict[int, str] = {}
-        self.lines: list[str] = []
 
     def handle(self, record: logging.LogRecord) -> bool:
         # the logger's own filters have run; this handler has none, and no lock is needed: every
@@ -61,16 +91,6 @@ class BatchedAccessLog(logging.Handler):
             line = f"{self.uvicorn.format(record)}\n"
         self.add(line)
 
-    def add(self, line: str) -> None:
-        self.lines.append(line)
-        if len(self.lines) >= MOST:
-            self.flush()
-        elif len(self.lines) == 1:
-            try:
-                asyncio.get_running_loop().call_later(self.delay, self.flush)
-            except RuntimeError:  # no event loop (at start or stop): now
-                self.flush()
-
     def line(self, client: object, method: object, path: object, version: object, status: int) -> str:
         shown = self.statuses.get(status)
         if shown is None:
@@ -79,16 +99,6 @@ class BatchedAccessLog(logging.Handler):
         if self.colours:
             request = f"\x1b[1m{request}\x1b[0m"
         return f'{self.prefix} {client} - "{request}" {shown}\n'
-
-    def flush(self) -> None:
-        if not self.lines:
-            return
-        text, self.lines = "".join(self.lines), []
-        try:
-            self.stream.write(text)
-            self.stream.flush()
-        except (OSError, ValueError):  # the stream is gone (a closed pipe): the lines with it
-            pass
 
 
 class FastAccess:

@@ -20,19 +20,28 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.access import Access
-from sandbox.control.api import ControlApi
+from sandbox.control.api import JOURNALED, ControlApi
 from sandbox.control.scenarios import Scenarios
 from sandbox.cors import Cors
 from sandbox.docs import docs_routes
 from sandbox.errors import ApiError, InternalError, from_status
 from sandbox.fixtures import FixtureError, Fixtures, load_fixtures
 from sandbox.guard import Guard, Hosts
+from sandbox.journal import CONTROL, Journal  # CONTROL: the control API's name in a store's records too
 from sandbox.resources import data_dir
 from sandbox.runtime import Runtime, Seeded, seed_of
 from sandbox.settings import Settings
 from sandbox.spec.http import negotiate
-from sandbox.spec.loader import Spec
-from sandbox.spec.router import Operation, ResponseContractError, SpecApi, build_routes, offers_xml, respond
+from sandbox.spec.loader import OperationSpec, Spec
+from sandbox.spec.router import (
+    Observer,
+    Operation,
+    ResponseContractError,
+    SpecApi,
+    build_routes,
+    offers_xml,
+    respond,
+)
 from sandbox.spec.xmlcodec import xml_writer
 from sandbox.store import Identity, Recorder, Store, StoreError
 from sandbox.supplier import Supplier
@@ -171,8 +180,9 @@ def closing(runtime: Runtime) -> Callable[[Starlette], AbstractAsyncContextManag
     return lifespan
 
 
-CONTROL = "sandbox"
-"""The control API's name in a durable sandbox's records."""
+def observing(journal: Journal, api: str, credential: Callable[[Any], str], op: OperationSpec) -> Observer:
+    """What the journal keeps of the requests to `op` of the supplier `api`."""
+    return journal.observer(api, credential, op.operation_id)
 
 
 def open_store(settings: Settings, fixtures: Fixtures, suppliers: Sequence[Supplier]) -> Store | None:
@@ -247,7 +257,7 @@ def create_app(
             api,
             body_limit=settings.body_limit,
             check_responses=settings.check_responses,
-            observe=runtime.journal.observer(name, supplier.credential),
+            observing=functools.partial(observing, runtime.journal, name, supplier.credential),
             limiter=runtime.rate_limits.limiter(name, supplier.credential),
             gate=runtime.faults.gate(name, supplier.credential),
             recorder=recorder.bound(name) if recorder is not None else None,
@@ -264,6 +274,11 @@ def create_app(
         control,
         body_limit=settings.body_limit,
         check_responses=settings.check_responses,
+        observing=lambda op: (
+            runtime.journal.observer(CONTROL, lambda _: None, op.operation_id)
+            if op.operation_id in JOURNALED
+            else None
+        ),
         recorder=recorder.bound(CONTROL) if recorder is not None else None,
         by_id=by_id.setdefault(CONTROL, {}),
     )

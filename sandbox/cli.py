@@ -26,7 +26,7 @@ import uvicorn
 
 from sandbox import __version__, report, verify
 from sandbox.access import on_loopback
-from sandbox.accesslog import batch_access_log, masked
+from sandbox.accesslog import Batch, batch_access_log, masked
 from sandbox.app import create_app
 from sandbox.collector import Collector
 from sandbox.fixtures import FixtureError
@@ -456,12 +456,18 @@ def serve(settings: Settings) -> int:
         timeout_graceful_shutdown=3,
         ssl_certfile=None if tls is None else tls.cert,
         ssl_keyfile=None if tls is None else tls.key,
+        access_log=settings.log_format == "text",
     )  # which sets up uvicorn's logging
     logging.getLogger("uvicorn.error").addFilter(quiet_drops)
     access = batch_access_log()
     if access is None:
         logging.getLogger("uvicorn.access").addFilter(mask_tokens)
     config.http = limited(limits, access, collector)
+    json_lines = None
+    if settings.log_format == "json" and logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO):
+        # the journal's lines in place of the access log's, on its stream, as cheaply batched
+        json_lines = Batch(sys.stdout)
+        runtime.journal.log = json_lines.add
     store = runtime.store
     chores = []
     if store is not None:  # the journal, the clock's place, and a snapshot now and then
@@ -484,6 +490,8 @@ def serve(settings: Settings) -> int:
     finally:
         collector.stop()
         stopped()
+        if json_lines is not None:
+            json_lines.flush()
     return 0
 
 

@@ -19,7 +19,7 @@ from starlette.requests import Request
 
 from sandbox.errors import ApiError, BadRequest, Conflict, NotFound
 from sandbox.spec.messages import collect, summary
-from sandbox.spec.router import DroppedConnection, Gate
+from sandbox.spec.router import FAULT, DroppedConnection, Gate
 
 SERVER_ERRORS = {
     500: "Internal Server Error",
@@ -92,6 +92,8 @@ class Fault:
     delay: float
     error: ServerFault | None = None
     drop: bool = False
+    rules: list[str] = field(default_factory=list)
+    """The ids of the rules that fired."""
 
     async def happen(self) -> None:
         if self.delay:
@@ -164,6 +166,7 @@ class Faults:
             rule.fired += 1
             spent = spent or rule.remaining == 0
             fault = fault or Fault(0.0)
+            fault.rules.append(rule.id)
             delay = wanted.get("latencyMs", 0)
             if "latencyMaxMs" in wanted:  # either way round: drawn between the smaller and the larger
                 low, high = sorted((delay, wanted["latencyMaxMs"]))
@@ -203,6 +206,7 @@ class Faults:
                 credential(principal) if principal is not None else None,
             )
             if fault is not None:
+                request.scope[FAULT] = ", ".join(fault.rules)  # for the journal
                 await fault.happen()
 
         return check

@@ -129,6 +129,11 @@ class ServerProcess:
             end = len(self._lines) if self._banner_end is None else self._banner_end
             return self._lines[end:]
 
+    def printed(self, stream: str) -> list[str]:
+        """The lines the process printed so far on `stream` ("stdout" or "stderr")."""
+        with self._lock:
+            return list(self._streams[stream])
+
     def output(self) -> str:
         """Everything it printed so far, stderr first, each stream under a heading."""
         with self._lock:

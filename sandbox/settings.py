@@ -28,6 +28,8 @@ class Settings:
     freeze: bool = False
     """Stop the virtual clock at its start."""
     log_level: str = "info"
+    log_format: str = "text"
+    """"text": uvicorn's access log; "json": one JSON object per API request instead."""
     time_scale: float = 1.0
     """How many times faster than real time the virtual clock runs."""
     journal_size: int = 1000
@@ -66,6 +68,7 @@ ENVIRONMENT = {
     "seed": "SANDBOX_SEED",
     "fixtures": "SANDBOX_FIXTURES",
     "log_level": "SANDBOX_LOG_LEVEL",
+    "log_format": "SANDBOX_LOG_FORMAT",
     "admin_token": "SANDBOX_ADMIN_TOKEN",
     "admin_token_file": "SANDBOX_ADMIN_TOKEN_FILE",
     "allowed_hosts": "SANDBOX_ALLOWED_HOSTS",
@@ -90,6 +93,7 @@ YES = {"1", "true", "yes", "on"}
 NO = {"", "0", "false", "no", "off"}
 """What the variable of a switch (`SANDBOX_FREEZE`) may hold, in any case."""
 JOURNAL_MAX = 10_000
+LOG_FORMATS = ("text", "json")
 
 
 def positive(kind: type[int] | type[float], most: float | None = None) -> Callable[[str], float]:
@@ -201,6 +205,18 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         default=env["log_level"] or Settings.log_level,
         choices=["critical", "error", "warning", "info", "debug"],
         help="uvicorn log level (default info; env SANDBOX_LOG_LEVEL)",
+    )
+    log_format = (env["log_format"] or Settings.log_format).strip().lower()
+    if log_format not in LOG_FORMATS:
+        wrong.append(f"SANDBOX_LOG_FORMAT={env['log_format']!r} is neither text nor json")
+        log_format = Settings.log_format
+    parser.add_argument(
+        "--log-format",
+        default=log_format,
+        choices=LOG_FORMATS,
+        help="the log of requests: text, uvicorn's access log; json, one JSON object a line per API "
+        "request (time, supplier, operation, status, duration, tenant, fault; default text; "
+        "env SANDBOX_LOG_FORMAT)",
     )
     parser.add_argument(
         "--time-scale",
@@ -349,6 +365,7 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         freeze=arguments.freeze,
         check_responses=arguments.check_responses,
         log_level=arguments.log_level,
+        log_format=arguments.log_format,
         admin_token=arguments.admin_token_file or arguments.admin_token,
         allowed_hosts=tuple(arguments.allowed_hosts),
         cors=tuple(dict.fromkeys(arguments.cors)),

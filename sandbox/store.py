@@ -39,7 +39,7 @@ from sandbox.world.clock import Clock
 from sandbox.world.entropy import Tape, taped
 from sandbox.world.schedule import Schedule
 
-FORMAT = 2
+FORMAT = 3
 """The layout of the database; a database of a newer one is refused, an older one migrated."""
 SNAPSHOT_TABLE = (
     "CREATE TABLE snapshot (one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL,"
@@ -47,6 +47,9 @@ SNAPSHOT_TABLE = (
 )
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], object]] = {
     1: lambda db: db.execute(SNAPSHOT_TABLE),  # format 2 adds the snapshot
+    # format 3's journal entries keep their answers (16 fields); format 2's (9 fields) still load as
+    # they are, but a sandbox that reads only 9 must refuse them rather than fail on them
+    2: lambda db: None,
 }
 """For each format before FORMAT, what brings a database of it to the next."""
 

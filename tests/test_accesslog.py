@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import re
 import time
@@ -15,6 +16,7 @@ from uvicorn.config import LOGGING_CONFIG
 from uvicorn.logging import AccessFormatter
 
 from sandbox.accesslog import BatchedAccessLog, FastAccess, batch_access_log
+from tests.helpers import VIDAXL_DEMO
 from tests.live import serve
 
 UVICORN_FORMAT = LOGGING_CONFIG["formatters"]["access"]["fmt"]
@@ -137,3 +139,54 @@ def test_a_real_server_logs_each_request_within_a_moment() -> None:
     assert re.fullmatch(rf'{client}"GET /api/v1/orders HTTP/1\.1" 401 Unauthorized\n', lines[1])
     assert re.fullmatch(rf'{client}"GET /_sandbox/ui\?token=\*\*\*&x=1 HTTP/1\.1" 200 OK\n', lines[2])
     assert len(lines) == 3
+
+
+@pytest.mark.live
+def test_log_format_json_writes_one_object_a_line_per_api_request() -> None:
+    """`--log-format json`: after the banner, standard output holds one JSON object per API request
+    (the control API's and the dashboard's requests are not the APIs'), in place of uvicorn's access
+    lines."""
+    with serve("--freeze", "--log-level", "info", "--log-format", "json") as server:
+        with requests.Session() as session:
+            session.post(f"{server.url}/_sandbox/faults", json={"api": "vidaxl", "status": 503, "times": 1})
+            session.get(f"{server.url}/api/v1/orders", timeout=5)
+            session.get(f"{server.url}/api_customer/orders.json", auth=VIDAXL_DEMO, timeout=5)
+            session.get(f"{server.url}/_sandbox/clock", timeout=5)
+            # journaled for the order's page, but no API request
+            session.post(
+                f"{server.url}/_sandbox/vidaxl/orders/70001/events", json={"event": "pay"}, timeout=5
+            )
+        banner = len(server.printed("stdout"))
+        deadline = time.monotonic() + 2
+        while len(server.printed("stdout")) < banner + 2:
+            assert time.monotonic() < deadline, server.output()
+            time.sleep(0.02)
+        time.sleep(0.1)  # nothing more comes
+        printed = server.printed("stdout")[banner:]
+    lines = [json.loads(line) for line in printed]
+    for line in lines:
+        assert line.pop("durationMs") >= 0
+    assert lines == [
+        {
+            "time": "2026-11-02T09:00:00Z",
+            "id": 1,
+            "supplier": "fixje",
+            "operation": "listOrders",
+            "method": "GET",
+            "path": "/api/v1/orders",
+            "status": 401,
+            "tenant": None,
+            "fault": None,
+        },
+        {
+            "time": "2026-11-02T09:00:00Z",
+            "id": 2,
+            "supplier": "vidaxl",
+            "operation": "listOrdersJson",
+            "method": "GET",
+            "path": "/api_customer/orders.json",
+            "status": 503,
+            "tenant": VIDAXL_DEMO[0],
+            "fault": "fault-1",
+        },
+    ]

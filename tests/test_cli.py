@@ -203,6 +203,7 @@ ENVIRONMENT_CASES = [
     ("SANDBOX_MAX_HEADER_SIZE", "16384", "max_header_size", 16384),
     ("SANDBOX_TLS", "on", "tls", True),
     ("SANDBOX_TLS", "0", "tls", False),
+    ("SANDBOX_LOG_FORMAT", "JSON", "log_format", "json"),
 ]
 
 
@@ -232,6 +233,7 @@ def test_every_serve_option_is_named_in_the_environment_table() -> None:
         ),
         ("SANDBOX_TIME_SCALE", "fast", "argument --time-scale: invalid float value: 'fast'"),
         ("SANDBOX_JOURNAL_SIZE", "0", "argument --journal-size: must be more than 0, not 0"),
+        ("SANDBOX_LOG_FORMAT", "xml", "sandbox serve: SANDBOX_LOG_FORMAT='xml' is neither text nor json"),
     ],
 )
 def test_a_wrong_environment_variable_stops_the_start(variable: str, value: str, message: str) -> None:

@@ -307,6 +307,20 @@ CASES["sandbox.listRequests"] = [
     ("bad status", lambda p: p.client.get("/_sandbox/requests?status=abc"), 400),
 ]
 CASES["sandbox.clearRequests"] = [("clear", lambda p: p.client.delete("/_sandbox/requests"), 204)]
+
+
+def newest_request(partner: Partner) -> Any:
+    """The journal's entry of a request just made."""
+    partner.get("/api/v1/storefronts")
+    number = partner.client.get("/_sandbox/requests").json()["requests"][0]["id"]
+    return partner.client.get(f"/_sandbox/requests/{number}")
+
+
+CASES["sandbox.getRequest"] = [
+    ("one", newest_request, 200),
+    ("unknown", lambda p: p.client.get("/_sandbox/requests/999999"), 404),
+    ("not a number", lambda p: p.client.get("/_sandbox/requests/first"), 400),
+]
 CASES["sandbox.getCoverage"] = [
     ("all", lambda p: p.client.get("/_sandbox/coverage"), 200),
     ("filtered", lambda p: p.client.get("/_sandbox/coverage?api=vidaxl&tenant=a&tenant=b"), 200),

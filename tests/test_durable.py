@@ -432,3 +432,45 @@ def test_a_change_that_no_longer_applies_is_reported(
         f"sandbox: {data}: change 1 (POST /api_customer/orders.json) no longer applies: it was answered 4"
     )
     assert err.endswith("Start with --data-reset to begin afresh (its changes are lost).\n")
+
+
+def test_the_journal_keeps_its_answers_across_a_restart_and_reads_entries_kept_before(tmp_path: Path) -> None:
+    """Format 1 kept nine fields of each request: they still show, with what they lack as null; a
+    request journaled now keeps its answer across a restart, and the file never holds a credential."""
+    data = tmp_path / "format-1.db"
+    shutil.copyfile(DURABLE / "format-1.db", data)
+    token = "G_oVxwlN5a9sA3lTr7ZGZdF4wgh-PUByKG35BNNcfDk"
+    with sandbox(data, "replay", fixtures=DURABLE / "fixtures.yaml") as client:
+        kept = client.get("/_sandbox/requests").json()["requests"]
+        assert kept[-1] == {
+            "id": 1,
+            "time": "2026-11-02T09:00:00Z",
+            "api": "fixje",
+            "method": "POST",
+            "path": "/api/v1/login",
+            "query": "",
+            "status": 200,
+            "credential": None,
+            "body": "grant_type=client_credentials&client_id=fixje-demo-client&client_secret=***",
+            "operation": None,
+            "durationMs": None,
+            "fault": None,
+            "requestHeaders": {},
+            "responseHeaders": {},
+            "responseBody": None,
+        }
+        # the fault rule the database kept fires once more
+        client.get("/api/v1/storefronts", headers={"Authorization": f"Bearer {token}"})
+        new = client.get("/_sandbox/requests").json()["requests"][0]
+        assert (new["id"], new["operation"], new["status"], new["fault"]) == (
+            len(kept) + 1,
+            "listStoreFronts",
+            503,
+            "fault-1",
+        )
+        assert new["requestHeaders"]["authorization"] == "Bearer ***"
+    with sandbox(data, fixtures=DURABLE / "fixtures.yaml") as client:
+        again = client.get("/_sandbox/requests").json()["requests"]
+        assert again[0] == new and again[1:] == kept
+    written = " ".join(entry for (entry,) in sqlite3.connect(data).execute("SELECT entry FROM journal"))
+    assert token not in written and "Bearer ***" in written

@@ -17,6 +17,9 @@ from sandbox.spec.router import Call, Handler, Reply
 from sandbox.world import entropy, lifecycle
 from sandbox.world.clock import duration, duration_text, rfc3339, within_range
 
+JOURNALED = frozenset({"applyEvent"})
+"""The control API's operations the journal keeps, for the order's page (`GET /_sandbox/requests`
+lists the APIs' requests only)."""
 TENANT_LIMIT = 10_000
 """The most tenants each API holds: accounts beyond those the sandbox was seeded with."""
 
@@ -24,7 +27,8 @@ TENANT_LIMIT = 10_000
 class EventConflict(Conflict):
     """An event the order's status does not allow."""
 
-    def __init__(self, status: str, event: str, allowed: list[str]) -> None:
+    def __init__(self, status: str, event: str, allowed: list[str], subject: str) -> None:
+        self.subject = subject
         super().__init__(
             f"The event '{event}' is not allowed in status '{status}'; "
             f"allowed: {', '.join(allowed) or 'none'}."
@@ -55,6 +59,7 @@ class ControlApi:
             "moveClock": self.move_clock,
             "listRequests": self.list_requests,
             "clearRequests": self.clear_requests,
+            "getRequest": self.get_request,
             "createTenant": self.create_tenant,
             "reset": self.reset_world,
             "listScenarios": self.list_scenarios,
@@ -85,6 +90,7 @@ class ControlApi:
                 "status": error.current,
                 "allowedEvents": error.allowed,
             }
+            return Reply(body, error.status, dict(error.headers), subjects=(error.subject,))
         elif error.errors:
             body["errors"] = error.errors
         return Reply(body, error.status, dict(error.headers))
@@ -102,10 +108,11 @@ class ControlApi:
         if order is None:
             raise NotFound(f"No {supplier.label} order '{order_id}'.")
         before = supplier.status(order)
+        subject = f"{name}/{order.id}"  # the journal's name for the order
         try:
             after = self.runtime.move(supplier, world, order, event, call.body, cause_of(call.request))
         except lifecycle.Forbidden as refused:
-            raise EventConflict(before, event, refused.allowed) from None
+            raise EventConflict(before, event, refused.allowed, subject) from None
         self.runtime.schedule.touch(name, order)
         return Reply(
             {
@@ -115,7 +122,8 @@ class ControlApi:
                 "previousStatus": before,
                 "status": after,
                 "allowedEvents": supplier.allowed(order),
-            }
+            },
+            subjects=(subject,),
         )
 
     def list_requests(self, call: Call) -> Reply:
@@ -123,6 +131,12 @@ class ControlApi:
             call.params.get("api"), call.params.get("path"), call.params.get("status")
         )
         return Reply({"total": len(found), "requests": found})
+
+    def get_request(self, call: Call) -> Reply:
+        found = self.runtime.journal.get(call.params["requestId"])
+        if found is None:
+            raise NotFound(f"The journal holds no request {call.params['requestId']} (any more).")
+        return Reply(found)
 
     def clear_requests(self, call: Call) -> Reply:
         self.runtime.journal.clear()

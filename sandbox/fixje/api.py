@@ -93,7 +93,7 @@ class FixjeApi:
             "reference": placed.order.reference,
             "creationWarnings": placed.warnings,
         }
-        return Reply(body)
+        return Reply(body, subjects=(placed.order.id,))
 
     def get_order(self, call: Call) -> Reply:
         partner: Partner = call.principal
@@ -112,7 +112,7 @@ class FixjeApi:
             if len(self._views) >= VIEWS_KEPT:  # bounded: past it, all are made afresh
                 self._views.clear()
             cached = self._views[order.id] = (version, view, json_bytes(view))
-        return Reply(cached[1], encoded=cached[2])
+        return Reply(cached[1], encoded=cached[2], subjects=(order.id,))
 
     def list_products(self, call: Call) -> Reply:
         """A page of products, kept whole (view and bytes) until a stock changes."""

@@ -284,7 +284,8 @@ def load_spec(path: Path, suppliers: tuple[str, ...] = (), events: tuple[str, ..
     compiled copy serves every app of a process while the file stays as it was.
 
     A schema marked `x-sandbox-suppliers` is completed with the registered suppliers: `names`
-    makes its `enum` their names, `events` the events of their lifecycles; an object
+    makes its `enum` their names (`names-and-control`: and `sandbox`, the control API's), `events`
+    the events of their lifecycles; an object
     (`{properties: SCHEMA, required: true}`) gives the schema a property per supplier that it
     does not describe already, required when `required` is true. Without suppliers the document
     stays as written (it names the two built-in ones)."""
@@ -310,6 +311,8 @@ def _complete(node: Any, suppliers: tuple[str, ...], events: tuple[str, ...]) ->
     marker = node.get("x-sandbox-suppliers")
     if marker == "names":
         node["enum"] = list(suppliers)
+    elif marker == "names-and-control":
+        node["enum"] = [*suppliers, "sandbox"]
     elif marker == "events":
         node["enum"] = list(events)
     elif isinstance(marker, dict):

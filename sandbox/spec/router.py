@@ -63,6 +63,9 @@ class Reply:
     """`body` already encoded as JSON, when the handler has it at hand."""
     format: str | None = None
     """"json" or "xml" when the operation decides (a `.xml` path), not the Accept header."""
+    subjects: tuple[str, ...] = ()
+    """What the request concerned (the ids of an order it made, read or changed), for the journal:
+    the spec core gives them no meaning."""
 
 
 Item = tuple[Any, bytes | None]
@@ -100,9 +103,12 @@ raises an ApiError to answer it, or DroppedConnection to leave it unanswered."""
 Recorder = Callable[[str, Request, bytes, Callable[[], Reply]], Awaitable[Reply]]
 """Runs the handler of an operation that changes the state (given its operationId, the request and
 its body), and keeps the change for a durable sandbox: the reply once the change is kept."""
-Observer = Callable[[Request, Any, bytes, Response], None]
+Observer = Callable[[Request, Any, bytes, Reply, Response, float], None]
 """Told of every request an operation answered: the request, its principal (None when refused
-before), the body it sent, and the response."""
+before), the body it sent, the reply, the response, and when the request came in
+(`time.perf_counter()`)."""
+Observing = Callable[[OperationSpec], Observer | None]
+"""What gives an operation its `Observer` (None: its requests are not observed)."""
 Counted = Callable[[Request, Any, Mapping[str, Any], bytes, Reply, str, ApiError | None], None]
 """Told of every request an operation answered, for coverage: the request, its principal (None
 when refused before), its parameters (empty when refused before they were read), the body it
@@ -111,6 +117,10 @@ handler's own reply)."""
 Counting = Callable[[OperationSpec], Counted]
 """What gives an operation its `Counted`."""
 
+
+FAULT = "sandbox.fault"
+"""Set in the scope of a request that a fault rule fired on: the rule's id (the ids, comma-separated,
+when the delays of several added up)."""
 
 REPLAY = "sandbox.replay"
 """Set in the scope of a request a durable sandbox replays at start: a change that was allowed when
@@ -223,6 +233,7 @@ class Operation:
         """With `check_responses`: for a streamed listing, its array's item schema by the array's."""
 
     async def endpoint(self, request: Request) -> Response:
+        started = time.perf_counter() if self.observe is not None else 0.0
         fmt = http.negotiate(request.headers.get("accept")) if self.offers_xml else "json"
         principal, raw, limits, failed = None, b"", {}, None
         params: dict[str, Any] = {}
@@ -248,7 +259,7 @@ class Operation:
         else:
             response = self.render(reply, fmt)
         if self.observe is not None:
-            self.observe(request, principal, raw, response)
+            self.observe(request, principal, raw, reply, response, started)
         return response
 
     async def read(self, request: Request) -> tuple[dict[str, Any], bytes]:
@@ -637,7 +648,7 @@ def build_routes(
     *,
     body_limit: int,
     check_responses: bool = False,
-    observe: Observer | None = None,
+    observing: Observing | None = None,
     limiter: Limiter | None = None,
     gate: Gate | None = None,
     recorder: Recorder | None = None,
@@ -645,7 +656,8 @@ def build_routes(
     counting: Counting | None = None,
 ) -> list[Route]:
     """One route per path of `spec`; every operationId must have a handler. `by_id`, when given,
-    gets each operation by its operationId; `counting`, when given, counts each request."""
+        gets each operation by its operationId; `observing` and `counting`, when given, give each operation
+    what is told of its requests (the journal) and what counts them."""
     handlers = api.handlers()
     missing = [op.operation_id for op in spec.operations if op.operation_id not in handlers]
     if missing:
@@ -659,7 +671,7 @@ def build_routes(
             handlers[op.operation_id],
             body_limit=body_limit,
             check_responses=check_responses,
-            observe=observe,
+            observe=observing(op) if observing is not None else None,
             limiter=limiter,
             gate=gate,
             recorder=recorder,

@@ -34,6 +34,8 @@ CSRF_COOKIE = "sandbox_csrf"
 PAGE_SIZE = 20
 NO_STORE = {"Cache-Control": "no-store"}
 PATH_PARAMETER = re.compile(r"\{[^}]+\}")
+LIVE_SHOWN = 50
+"""Requests the live page and an order's page list when opened (the live page then adds more)."""
 UNDOABLE = ("cancel", "refund")
 """The events whose button asks before it applies them: no event takes them back."""
 
@@ -245,6 +247,8 @@ class Dashboard:
             {
                 "page": "order",
                 "shown": self.reader.page(api, order),
+                "requests": self.runtime.journal.about(api, str(order.id), LIVE_SHOWN),
+                "journal_size": self.runtime.settings.journal_size,
                 "undoable": UNDOABLE,
                 "base": str(request.base_url).rstrip("/"),
             },
@@ -271,7 +275,7 @@ class Dashboard:
             "live.html",
             {
                 "page": "live",
-                "requests": self.runtime.journal.find(None, None, None)[:50],
+                "requests": self.runtime.journal.recent(LIVE_SHOWN),
                 "changes": changes,
             },
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -178,19 +179,26 @@ class VidaxlApi:
 
     def create_order(self, call: Call) -> Reply:
         order = place_order(self.world, call.principal, call.body)
-        return Reply(views.created(order), format="json")
+        return Reply(views.created(order), format="json", subjects=(str(order.id),))
 
     def list_orders(self, call: Call, fmt: str | None) -> Reply:
         """The orders that match, newest first, as many as there are: made as they are sent."""
         customer: Customer = call.principal
         now = self.world.clock.now()
         matches = order_filter(call.params, now)
-        items = self.listed_items(self.candidates(customer, call.params, now), matches)
+        candidates = self.candidates(customer, call.params, now)
+        items = self.listed_items(candidates, matches)
+        # one of the customer's orders asked for by its id (`candidates` is then it, or none): a read
+        # of that order, for its page's requests
+        order_id = call.params.get("id_eq")
+        named = (str(order_id),) if order_id is not None and candidates else ()
         if fmt == "csv":
             return Reply(
-                Listing(items, self.order_records, tabular.header_row(self.order_columns)), media=CSV
+                Listing(items, self.order_records, tabular.header_row(self.order_columns)),
+                media=CSV,
+                subjects=named,
             )
-        return Reply(Listing(items), format=fmt)
+        return Reply(Listing(items), format=fmt, subjects=named)
 
     def order_records(self, view: dict[str, Any]) -> bytes:
         """A listed order's CSV records, one per line."""
@@ -253,7 +261,7 @@ class VidaxlApi:
         order = self.world.orders.find(call.params["id"])
         if order is None or order.owner != customer.key:
             raise NotFound(f"No order {call.params['id']} of this customer.")
-        return self.documents_reply(call, documents.of(order), fmt)
+        return replace(self.documents_reply(call, documents.of(order), fmt), subjects=(str(order.id),))
 
     def all_documents(self, call: Call, fmt: str | None) -> Reply:
         customer: Customer = call.principal
@@ -273,7 +281,8 @@ class VidaxlApi:
         if document is None or document.order.owner != customer.key:
             raise NotFound(f"No document {call.params['document_id']} of this customer.")
         headers = {"Content-Disposition": f'inline; filename="{document.file_name}"'}
-        return Reply(documents.pdf(document), headers=headers, media="application/pdf")
+        subjects = (str(document.order.id),)
+        return Reply(documents.pdf(document), headers=headers, media="application/pdf", subjects=subjects)
 
     def list_products(self, call: Call, fmt: str | None) -> Reply:
         """A page of products at the customer's prices, kept whole until a stock changes (the

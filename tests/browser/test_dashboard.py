@@ -623,3 +623,100 @@ def test_every_page_fits_the_window(browser: Browser, live_url: str, width: int,
                 screenshot(page, f"dashboard-{name}-phone")
     finally:
         context.close()
+
+
+def newest_request(live_url: str, path: str) -> dict[str, Any]:
+    """The newest entry of the journal on `path`."""
+    found = requests.get(f"{live_url}/_sandbox/requests", params={"path": path}, timeout=10).json()
+    entry: dict[str, Any] = found["requests"][0]
+    return entry
+
+
+def test_a_request_on_the_live_page_opens_to_what_it_sent_and_got(
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
+    email, token = tenant(live_url)
+    live(page, f"{UI}/live")
+    place(live_url, (email, token))
+    item = page.locator(f"#requests > li[data-credential='{email}']")
+    expect(item).to_have_count(1)
+    expect(item.locator("summary")).to_contain_text("POST /api_customer/orders.json")
+    item.locator("summary").click()
+    detail = item.locator("[data-detail]")
+    expect(detail.locator("tr[data-header='authorization'] td").nth(1)).to_have_text("Basic ***")
+    expect(detail.locator("pre[data-body='request']")).to_have_text(
+        json.dumps(ORDER, indent=2, ensure_ascii=False)
+    )
+    expect(detail.locator("[data-response-status]")).to_have_text("200")
+    expect(detail.locator("pre[data-body='response']")).to_contain_text('{\n  "order": {\n    "id": ')
+    expect(detail.locator("dl.facts")).to_contain_text("createOrderJson")
+    assert token not in detail.inner_text()
+    assert not_reloaded(page)
+    screenshot(page, "dashboard-live-request")
+    assert problems(console_errors) == []
+
+
+def test_the_live_page_filters_by_status_class_pauses_and_clears(
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
+    email, token = tenant(live_url)
+    live(page, f"{UI}/live")
+    mine = f"/api_customer/orders.json?id_eq={place(live_url, (email, token))}"
+    assert requests.get(f"{live_url}{mine}", auth=(email, "wrong"), timeout=10).status_code == 401
+    expect(page.locator("#requests > li[data-status='401']")).not_to_have_count(0)
+    filters = page.locator("form[data-request-filters]")
+    filters.locator("select[name=status]").select_option(label="4xx")
+    shown = page.locator("#requests > li:visible")
+    expect(page.locator(f"#requests > li[data-credential='{email}']")).to_be_hidden()
+    assert set(shown.evaluate_all("items => items.map(li => li.dataset.status[0])")) == {"4"}
+    filters.locator("select[name=status]").select_option(label="all")
+    filters.get_by_label("Credential").fill(email)
+    expect(shown).to_have_count(1)
+
+    page.get_by_role("button", name="Pause", exact=True).click()
+    assert requests.get(f"{live_url}{mine}", auth=(email, token), timeout=10).status_code == 200
+    expect(page.locator("[data-paused]")).to_have_text("Paused: 1 new request(s) wait.")
+    expect(shown).to_have_count(1)
+    page.get_by_role("button", name="Resume", exact=True).click()
+    expect(shown).to_have_count(2)
+    expect(shown.first).to_contain_text(f"GET {mine}")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Clear", exact=True).click()
+    expect(page.locator("#requests > li")).to_have_text(["No requests yet."])
+    assert requests.get(f"{live_url}/_sandbox/requests", timeout=10).json()["total"] == 0
+    assert problems(console_errors) == []
+
+
+def test_an_order_page_lists_its_requests_and_opens_one(
+    page: Page, live_url: str, console_errors: list[str]
+) -> None:
+    auth = tenant(live_url)
+    order_id = place(live_url, auth)
+    place(live_url, auth)  # another order: not this one's
+    listed(live_url, auth, order_id)
+    live(page, f"{UI}/vidaxl/orders/{order_id}")
+    log = page.locator("#requests-log li")
+    expect(log.locator("code.request")).to_have_text(
+        [f"GET /api_customer/orders.json?id_eq={order_id}", "POST /api_customer/orders.json"]
+    )
+    page.get_by_role("button", name="pay", exact=True).click()  # through the control API
+    expect(log.locator("code.request")).to_have_text(
+        [
+            f"POST /_sandbox/vidaxl/orders/{order_id}/events",
+            f"GET /api_customer/orders.json?id_eq={order_id}",
+            "POST /api_customer/orders.json",
+        ]
+    )
+    created = log.nth(2)
+    created.locator("summary").click()
+    expect(created.locator("dl.facts")).to_contain_text("createOrderJson")
+    expect(created.locator("tr[data-header='authorization'] td").nth(1)).to_have_text("Basic ***")
+    expect(created.locator("pre[data-body='response']")).to_contain_text(f'"id": {order_id},')
+    event = log.first
+    event.locator("summary").click()
+    expect(event.locator("pre[data-body='request']")).to_have_text('{\n  "event": "pay"\n}')
+    expect(event.locator("[data-response-status]")).to_have_text("200")
+    assert newest_request(live_url, "/api_customer/orders.json")["credential"] == auth[0]
+    screenshot(page, "dashboard-order-requests")
+    assert problems(console_errors) == []

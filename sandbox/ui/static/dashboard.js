@@ -97,6 +97,7 @@
         region.replaceWith(document.adoptNode(replacement));
       }
       if (page === "order") showAnswer(selectedAnswer);
+      for (const details of $$("details[open][data-request]")) openRequest(details);
       if (page === "overview") loadFaults();
     } finally {
       refreshing = false;
@@ -350,10 +351,33 @@
       if (held) { held = false; scheduleRefresh(0); }
     } else if (button.dataset.view) {
       showAnswer(button.dataset.view);
+    } else if (button.hasAttribute("data-pause")) {
+      paused = !paused;
+      button.textContent = paused ? "Resume" : "Pause";
+      button.setAttribute("aria-pressed", String(paused));
+      if (!paused) { for (const entry of waiting.splice(0)) addRequest(entry); }
+      showWaiting();
+    } else if (button.hasAttribute("data-clear-requests")) {
+      if (!window.confirm("Clear the journal? Every request it holds is gone, for every client of this sandbox.")) return;
+      const done = await busy(button, () => control("DELETE", "/_sandbox/requests"));
+      if (done !== undefined) {
+        waiting.splice(0);
+        showWaiting();
+        $("#requests").replaceChildren(Object.assign(document.createElement("li"), { className: "empty muted", textContent: "No requests yet." }));
+        toast("The journal is empty.");
+      }
     }
   });
 
+  document.addEventListener("input", (event) => {
+    if (event.target.closest("[data-request-filters]")) applyFilters();
+  });
+  document.addEventListener("submit", (event) => {
+    if (event.target.matches("[data-request-filters]")) event.preventDefault();
+  });
+
   document.addEventListener("change", (event) => {
+    if (event.target.closest("[data-request-filters]")) applyFilters();
     const select = event.target.closest("[data-scenario-name]");
     const shown = $("[data-scenario-description]");
     if (select && shown) shown.textContent = select.selectedOptions[0]?.title || "";
@@ -399,19 +423,159 @@
     return "status-" + status.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
   }
 
+  // A request of the journal: its line, which opens to the request and its answer.
   function requestItem(entry) {
     const item = document.createElement("li");
-    item.dataset.id = entry.id;
-    item.dataset.api = entry.api;
-    item.append(
+    Object.assign(item.dataset, { id: entry.id, api: entry.api, status: entry.status, credential: entry.credential || "", path: entry.path });
+    const details = Object.assign(document.createElement("details"), { className: "request", id: `request-${entry.id}` });
+    details.dataset.request = entry.id;
+    const summary = document.createElement("summary");
+    summary.append(
       Object.assign(document.createElement("time"), { textContent: entry.time }),
-      span(`api api-${entry.api}`, supplierLabel(entry.api)),
+      span(`api api-${entry.api}`, entry.api === "sandbox" ? "control API" : supplierLabel(entry.api)),
       span(`code code-${Math.floor(entry.status / 100)}xx`, String(entry.status)),
       Object.assign(document.createElement("code"), {
         className: "request", textContent: `${entry.method} ${entry.path}${entry.query ? "?" + entry.query : ""}` }),
     );
-    if (entry.credential) item.append(span("muted", entry.credential));
+    if (entry.credential) summary.append(span("muted", entry.credential));
+    if (entry.durationMs !== null && entry.durationMs !== undefined) summary.append(span("muted duration", `${entry.durationMs.toFixed(1)} ms`));
+    if (entry.fault) summary.append(span("fault", `fault ${entry.fault}`));
+    const detail = Object.assign(document.createElement("div"), { className: "detail" });
+    detail.dataset.detail = "";
+    details.append(summary, detail);
+    item.append(details);
     return item;
+  }
+
+  // What a request sent and got, fetched when it is first opened (an entry never changes).
+  const requestDetails = new Map();
+
+  function mediaOf(headers) {
+    return (headers["content-type"] || "").split(";")[0].trim().toLowerCase();
+  }
+
+  function pretty(text, headers) {
+    if (text === null || text === undefined || text === "") return null;
+    if (/json/.test(mediaOf(headers))) {
+      try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text; }  // cut at 4 KB
+    }
+    return text;
+  }
+
+  function headersTable(headers) {
+    const table = Object.assign(document.createElement("table"), { className: "headers" });
+    const body = table.createTBody();
+    for (const [name, value] of Object.entries(headers)) {
+      const row = body.insertRow();
+      row.dataset.header = name;
+      row.insertCell().textContent = name;
+      row.insertCell().textContent = value;
+    }
+    if (!Object.keys(headers).length) body.insertRow().insertCell().textContent = "not kept";
+    return table;
+  }
+
+  function bodyBlock(text, headers, label) {
+    const shown = pretty(text, headers);
+    if (shown === null) return Object.assign(document.createElement("p"), { className: "muted", textContent: `No ${label} body shown (none, sent in parts, or not text).` });
+    const block = Object.assign(document.createElement("pre"), { className: "body", textContent: shown });
+    block.dataset.body = label;
+    return block;
+  }
+
+  function renderDetail(box, entry) {
+    const facts = Object.assign(document.createElement("dl"), { className: "facts" });
+    const rows = [
+      ["Operation", entry.operation || "unknown"],
+      ["Time", entry.time],
+      ["Duration", entry.durationMs === null ? "unknown" : `${entry.durationMs} ms`],
+      ["Credential", entry.credential || "none recognised"],
+      ["Fault rule", entry.fault || "none fired"],
+    ];
+    for (const [term, value] of rows) {
+      facts.append(Object.assign(document.createElement("dt"), { textContent: term }),
+        Object.assign(document.createElement("dd"), { textContent: value }));
+    }
+    facts.lastElementChild.dataset.fault = entry.fault || "";
+    const line = `${entry.method} ${entry.path}${entry.query ? "?" + entry.query : ""}`;
+    const request = document.createElement("section");
+    request.className = "sent";
+    request.append(Object.assign(document.createElement("h4"), { textContent: "Request" }),
+      Object.assign(document.createElement("pre"), { className: "line", textContent: line }),
+      headersTable(entry.requestHeaders), bodyBlock(entry.body, entry.requestHeaders, "request"));
+    const response = document.createElement("section");
+    response.className = "got";
+    const status = span(`code code-${Math.floor(entry.status / 100)}xx`, String(entry.status));
+    status.dataset.responseStatus = entry.status;
+    response.append(Object.assign(document.createElement("h4"), { textContent: "Response " }),
+      headersTable(entry.responseHeaders), bodyBlock(entry.responseBody, entry.responseHeaders, "response"));
+    response.firstElementChild.append(status);
+    const note = Object.assign(document.createElement("p"), { className: "muted small",
+      textContent: "Bodies: the first 4 KB. Credentials are masked (***)." });
+    box.replaceChildren(facts, request, response, note);
+    box.dataset.loaded = "true";
+  }
+
+  async function openRequest(details) {
+    const box = $("[data-detail]", details);
+    if (!box || box.dataset.loaded) return;
+    const number = details.dataset.request;
+    let entry = requestDetails.get(number);
+    if (!entry) {
+      box.textContent = "Loading…";
+      try {
+        entry = await control("GET", `/_sandbox/requests/${encodeURIComponent(number)}`);
+      } catch (error) {
+        box.textContent = error.status === 404 ? "The journal no longer holds this request." : `Could not read it: ${error.message}`;
+        return;
+      }
+      requestDetails.set(number, entry);
+    }
+    renderDetail(box, entry);
+  }
+
+  document.addEventListener("toggle", (event) => {
+    const details = event.target;
+    if (details instanceof HTMLDetailsElement && details.open && details.dataset.request) openRequest(details);
+  }, true);
+
+  // The live page's requests: filters, pause and clear.
+  let paused = false;
+  const waiting = [];
+
+  function requestFilter() {
+    const form = $("[data-request-filters]");
+    if (!form) return () => true;
+    const api = form.elements.api.value;
+    const credential = form.elements.credential.value.trim().toLowerCase();
+    const status = form.elements.status.value;
+    const path = form.elements.path.value.trim();
+    return (item) => {
+      const data = item.dataset;
+      if (!data.id) return true;
+      return (!api || data.api === api) &&
+        (!credential || (data.credential || "").toLowerCase().includes(credential)) &&
+        (!status || String(data.status).startsWith(status)) &&
+        (!path || (data.path || "").includes(path));
+    };
+  }
+
+  function applyFilters() {
+    const keeps = requestFilter();
+    for (const item of $$("#requests > li")) item.hidden = !keeps(item);
+  }
+
+  function showWaiting() {
+    const note = $("[data-paused]");
+    if (!note) return;
+    note.hidden = !paused;
+    note.textContent = waiting.length ? `Paused: ${waiting.length} new request(s) wait.` : "Paused.";
+  }
+
+  function addRequest(entry) {
+    const item = requestItem(entry);
+    item.hidden = !requestFilter()(item);
+    prepend($("#requests"), item);
   }
 
   function changeItem(data) {
@@ -446,8 +610,16 @@
   }
 
   function onRequest(entry) {
-    if (page === "live") prepend($("#requests"), requestItem(entry));
-    else if (page === "overview" || page === "coverage") scheduleRefresh(1000);  // the counts
+    if (page === "live") {
+      if (!paused) addRequest(entry);
+      else if (waiting.push(entry) > FEED_LIMIT) waiting.shift();
+      showWaiting();
+    } else if (page === "overview" || page === "coverage") {
+      scheduleRefresh(1000);  // the counts
+    } else if (page === "order") {
+      const region = $("#order");
+      if (region && region.dataset.api === entry.api) scheduleRefresh(1000);  // perhaps a request of it
+    }
   }
 
   function connect() {
