@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.access import Access
-from sandbox.control.api import JOURNALED, ControlApi
+from sandbox.control.api import JOURNALED, ControlApi, cause_of
 from sandbox.control.scenarios import Scenarios
 from sandbox.cors import Cors
 from sandbox.docs import docs_routes
@@ -275,7 +275,7 @@ def create_app(
         body_limit=settings.body_limit,
         check_responses=settings.check_responses,
         observing=lambda op: (
-            runtime.journal.observer(CONTROL, lambda _: None, op.operation_id)
+            runtime.journal.observer(CONTROL, lambda _: None, op.operation_id, caller=cause_of)
             if op.operation_id in JOURNALED
             else None
         ),

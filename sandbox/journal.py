@@ -11,7 +11,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -109,9 +109,16 @@ class Journal:
         self.cleared: Callable[[], None] | None = None
         """Told when the journal is cleared, by a durable sandbox's store."""
 
-    def observer(self, api: str, credential: Callable[[Any], str | None], operation: str) -> Observer:
+    def observer(
+        self,
+        api: str,
+        credential: Callable[[Any], str | None],
+        operation: str,
+        caller: Callable[[Request], str] | None = None,
+    ) -> Observer:
         """What the router calls after each request to `operation` of `api`; `credential` names
-        the principal."""
+        the principal, `caller` (when given) who sent a request with none (the control API's
+        events: "dashboard" or "control")."""
 
         def record(
             request: Request, principal: Any, body: bytes, reply: Reply, response: Response, started: float
@@ -127,7 +134,7 @@ class Journal:
                 scope["path"],
                 scope["query_string"],
                 response.status_code,
-                credential(principal) if principal is not None else None,
+                credential(principal) if principal is not None else caller(request) if caller else None,
                 masked(body[:BODY_SHOWN]),
                 operation,
                 time.perf_counter() - started,
@@ -317,11 +324,13 @@ def view(entry: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def log_line(entry: tuple[Any, ...]) -> str:
-    """An entry as one line of the JSON log."""
+    """An entry as one line of the JSON log: `time` is the wall clock's, as a log collector orders
+    lines by it (the virtual clock may stand still, or run fast), `sandboxTime` the sandbox's."""
     return (
         orjson.dumps(
             {
-                "time": rfc3339(entry[TIME]),
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "sandboxTime": rfc3339(entry[TIME]),
                 "id": entry[NUMBER],
                 "supplier": entry[API],
                 "operation": entry[OPERATION],

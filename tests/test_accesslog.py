@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -166,9 +167,13 @@ def test_log_format_json_writes_one_object_a_line_per_api_request() -> None:
     lines = [json.loads(line) for line in printed]
     for line in lines:
         assert line.pop("durationMs") >= 0
+        logged = datetime.fromisoformat(line.pop("time"))
+        assert logged.tzinfo == UTC and abs(datetime.now(UTC) - logged) < timedelta(
+            minutes=1
+        )  # the wall clock's
     assert lines == [
         {
-            "time": "2026-11-02T09:00:00Z",
+            "sandboxTime": "2026-11-02T09:00:00Z",
             "id": 1,
             "supplier": "fixje",
             "operation": "listOrders",
@@ -179,7 +184,7 @@ def test_log_format_json_writes_one_object_a_line_per_api_request() -> None:
             "fault": None,
         },
         {
-            "time": "2026-11-02T09:00:00Z",
+            "sandboxTime": "2026-11-02T09:00:00Z",
             "id": 2,
             "supplier": "vidaxl",
             "operation": "listOrdersJson",

@@ -176,7 +176,8 @@ def test_an_order_page_lists_the_requests_that_made_read_or_changed_it(client: T
     client.get(VIDAXL_ORDERS, auth=VIDAXL_DEMO)  # a list names no order
     events = f"/_sandbox/vidaxl/orders/{mine}/events"
     assert client.post(events, json={"event": "submit"}).status_code == 200
-    assert client.post(events, json={"event": "prepare"}).status_code == 409  # refused, still about it
+    dashboard = {"X-Sandbox-Client": "dashboard"}  # as the dashboard's buttons say
+    assert client.post(events, json={"event": "prepare"}, headers=dashboard).status_code == 409  # refused
     assert client.post(f"/_sandbox/vidaxl/orders/{other}/events", json={"event": "cancel"}).status_code == 200
     assert order_log(client, "vidaxl", mine) == [
         (7, "sandbox", 409, f"POST {events}"),
@@ -191,10 +192,11 @@ def test_an_order_page_lists_the_requests_that_made_read_or_changed_it(client: T
     assert {key: event[key] for key in ("api", "operation", "credential", "body", "status")} == {
         "api": "sandbox",
         "operation": "applyEvent",
-        "credential": None,
+        "credential": "control",
         "body": '{"event":"submit"}',
         "status": 200,
     }
+    assert client.get("/_sandbox/requests/7").json()["credential"] == "dashboard"
     assert '"previousStatus":"Temporary"' in event["responseBody"]
 
 
