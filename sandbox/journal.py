@@ -7,8 +7,10 @@ with the APIs' requests."""
 
 from __future__ import annotations
 
+import mmap
 import re
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -96,11 +98,42 @@ def headers_view(kept: bytes) -> dict[str, str]:
     return shown
 
 
+class Answers:
+    """The first BODY_SHOWN bytes of each entry's answer, in a slot of one buffer made once (entry
+    number modulo the journal's size). Kept in a bytes object each, a thousand answers of a few KiB,
+    freed in the order they came while the orders made between them stay, left the heap in pieces:
+    a stored vidaXL order cost 2.8 KB of RSS rather than 1.2 (bench/memory.py). The buffer's pages
+    become resident as slots are first written, so it costs nothing until answers come."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(size, 1)
+        self.buffer = mmap.mmap(-1, self.size * BODY_SHOWN)
+        self.owners = array("q", [-1]) * self.size
+        """The number of the entry whose answer each slot holds."""
+
+    def keep(self, number: int, answer: bytes) -> int:
+        """Keeps the first BODY_SHOWN bytes of the answer of entry `number`; how many."""
+        kept = min(len(answer), BODY_SHOWN)
+        at = number % self.size * BODY_SHOWN
+        self.buffer[at : at + kept] = answer if kept == len(answer) else memoryview(answer)[:kept]
+        self.owners[number % self.size] = number
+        return kept
+
+    def get(self, number: int, kept: int | None) -> bytes | None:
+        """What `keep` kept of entry `number`'s answer, or None (none kept, or its slot reused)."""
+        if kept is None or self.owners[number % self.size] != number:
+            return None
+        at = number % self.size * BODY_SHOWN
+        return self.buffer[at : at + kept]
+
+
 class Journal:
     def __init__(self, clock: Clock, size: int) -> None:
         self.clock = clock
         # kept as they come (cheap on the request's path) and shown only when asked for
         self.entries: deque[tuple[Any, ...]] = deque(maxlen=size)
+        self.answers = Answers(size)
+        """The entries' answers: an entry's RESPONSE_BODY is how many bytes of its answer it holds."""
         self.count = 0
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
         """Told of each API request as it comes (the dashboard's live feed); none, no cost."""
@@ -140,7 +173,7 @@ class Journal:
                 time.perf_counter() - started,
                 joined(scope["headers"])[:HEADERS_KEPT],  # the whole object when shorter: no copy
                 joined(response.raw_headers),
-                answer[:BODY_SHOWN] if answer is not None else None,
+                self.answers.keep(self.count, answer) if answer is not None else None,
                 scope.get(FAULT),
                 reply.subjects,
             )
@@ -159,7 +192,7 @@ class Journal:
     def find(self, api: str | None, path: str | None, status: int | None) -> list[dict[str, Any]]:
         """The matching API requests, newest first."""
         return [
-            view(entry)
+            self.view(entry)
             for entry in reversed(self.entries)
             if entry[API] != CONTROL
             and (api is None or entry[API] == api)
@@ -181,7 +214,7 @@ class Journal:
         """The entry numbered `number` in full, while the journal holds it."""
         for entry in reversed(self.entries):
             if entry[NUMBER] == number:
-                return view(entry)
+                return self.view(entry)
             if entry[NUMBER] < number:
                 break
         return None
@@ -200,6 +233,9 @@ class Journal:
                     break
         return found
 
+    def view(self, entry: tuple[Any, ...]) -> dict[str, Any]:
+        return view(entry, self.answers.get(entry[NUMBER], entry[RESPONSE_BODY]))
+
     def clear(self) -> None:
         self.entries.clear()
         if self.cleared is not None:
@@ -212,13 +248,17 @@ class Journal:
         for entry in reversed(self.entries):
             if entry[NUMBER] <= number:
                 break
-            newer.append(stored(entry))
+            newer.append(stored(entry, self.answers.get(entry[NUMBER], entry[RESPONSE_BODY])))
         newer.reverse()
         return newer
 
     def load(self, kept: list[list[Any]]) -> None:
         """Entries a durable sandbox kept (`stored`), oldest first; numbering goes on after them."""
-        self.entries.extend(loaded(entry) for entry in kept)
+        for entry in kept:
+            number, answer = entry[NUMBER], loaded_answer(entry)
+            self.entries.append(
+                loaded(entry, self.answers.keep(number, answer) if answer is not None else None)
+            )
         if self.entries:
             self.count = max(self.count, self.entries[-1][NUMBER])
 
@@ -227,10 +267,10 @@ def text(data: bytes) -> str:
     return data.decode("latin-1")
 
 
-def stored(entry: tuple[Any, ...]) -> list[Any]:
+def stored(entry: tuple[Any, ...], answer: bytes | None) -> list[Any]:
     """An entry as JSON holds it, its secrets masked (a durable sandbox's file never holds them)."""
-    number, time, name, method, where, query, code, who, body, *answer = entry
-    operation, duration, headers, response_headers, response_body, fault, subjects = answer
+    number, time, name, method, where, query, code, who, body, *rest = entry
+    operation, duration, headers, response_headers, _, fault, subjects = rest
     return [
         number,
         time.isoformat(),
@@ -245,19 +285,27 @@ def stored(entry: tuple[Any, ...]) -> list[Any]:
         duration,
         [[key, masked_header(key.lower(), value)] for key, value in pairs(headers)],
         [[key, masked_header(key.lower(), value)] for key, value in pairs(response_headers)],
-        None if response_body is None else text(masked(response_body)),
+        None if answer is None else text(masked(answer)),
         fault,
         list(subjects),
     ]
 
 
-def loaded(kept: list[Any]) -> tuple[Any, ...]:
+def loaded_answer(kept: list[Any]) -> bytes | None:
+    """The answer of an entry `stored` wrote (None: none kept, or an entry of nine fields)."""
+    if len(kept) == OLD_FIELDS or kept[RESPONSE_BODY] is None:
+        return None
+    answer: bytes = kept[RESPONSE_BODY].encode("latin-1")
+    return answer
+
+
+def loaded(kept: list[Any], answer_kept: int | None) -> tuple[Any, ...]:
     """An entry `stored` wrote, or one of the nine fields kept before answers were (its answer
     unknown)."""
     number, time, name, method, where, query, code, who, body, *answer = kept
     if len(kept) == OLD_FIELDS:
         answer = [None, None, [], [], None, None, []]  # no headers kept, no answer
-    operation, duration, headers, response_headers, response_body, fault, subjects = answer
+    operation, duration, headers, response_headers, _, fault, subjects = answer
     return (
         number,
         datetime.fromisoformat(time),
@@ -272,7 +320,7 @@ def loaded(kept: list[Any]) -> tuple[Any, ...]:
         duration,
         joined((key.encode("latin-1"), value.encode("latin-1")) for key, value in headers),
         joined((key.encode("latin-1"), value.encode("latin-1")) for key, value in response_headers),
-        None if response_body is None else response_body.encode("latin-1"),
+        answer_kept,
         fault,
         tuple(subjects),
     )
@@ -312,14 +360,14 @@ def textual(kept: bytes) -> bool:
     return True
 
 
-def view(entry: tuple[Any, ...]) -> dict[str, Any]:
-    """A kept entry in full, as `GET /_sandbox/requests` shows it."""
+def view(entry: tuple[Any, ...], answer: bytes | None) -> dict[str, Any]:
+    """A kept entry in full, with what it kept of its `answer`, as `GET /_sandbox/requests` shows it."""
     return {
         **summary(entry),
         "body": body_text(entry[BODY]),
         "requestHeaders": headers_view(entry[HEADERS]),
         "responseHeaders": headers_view(entry[RESPONSE_HEADERS]),
-        "responseBody": body_text(entry[RESPONSE_BODY]) if textual(entry[RESPONSE_HEADERS]) else None,
+        "responseBody": body_text(answer) if textual(entry[RESPONSE_HEADERS]) else None,
     }
 
 

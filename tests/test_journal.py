@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from sandbox.journal import Journal
+from sandbox.world.clock import Clock
 from tests.helpers import (
     BERLIN,
     FIRST_PRODUCT,
@@ -158,6 +161,48 @@ def test_the_journal_is_bounded_with_its_answers(size: int) -> None:
         runtime: Any = client.app
         assert len(runtime.state.sandbox.journal.entries) == size
         assert [e["id"] for e in journal(client)] == list(range(4, 4 - size, -1))
+
+
+def test_each_kept_answer_is_its_own_request_s_as_the_journal_turns_over() -> None:
+    with TestClient(make_app(journal_size=2)) as client:
+        answers = [
+            client.get(f"/api_customer/products.json?limit=1&offset={offset}", auth=VIDAXL_DEMO).text
+            for offset in range(5)
+        ]
+        assert len(set(answers)) == 5
+        assert [(e["id"], e["responseBody"]) for e in journal(client)] == [(5, answers[4]), (4, answers[3])]
+        assert client.get("/_sandbox/requests/3").status_code == 404
+
+
+def test_an_answer_whose_slot_a_later_entry_took_is_not_shown_as_its_own() -> None:
+    """Entries a durable sandbox kept may skip numbers (the control API's are kept elsewhere): two
+    of them can fall in one slot of the answers' buffer, and the older then shows none."""
+    journal_ = Journal(Clock(datetime(2026, 11, 2, 9, tzinfo=UTC)), 3)
+    kept = [
+        [
+            number,
+            "2026-11-02T09:00:00+00:00",
+            "vidaxl",
+            "GET",
+            "/x",
+            "",
+            200,
+            None,
+            "",
+            "op",
+            0.001,
+            [],
+            [["content-type", "application/json"]],
+            f'{{"n":{number}}}',
+            None,
+            [],
+        ]
+        for number in (1, 4)
+    ]
+    journal_.load(kept)
+    newer, older = journal_.get(4), journal_.get(1)
+    assert newer is not None and newer["responseBody"] == '{"n":4}'
+    assert older is not None and older["responseBody"] is None
 
 
 def vidaxl_order(client: TestClient, reference: str) -> int:

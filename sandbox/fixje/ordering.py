@@ -123,5 +123,6 @@ def place_order(world: FixjeWorld, partner: Partner, body: dict[str, Any]) -> Pl
                 f"orderItems[{index}]: only {line.reserved} of {line.quantity} x SKU {line.sku} "
                 f"in stock at '{where}'; {line.backordered} backordered."
             )
-    order.warnings = tuple(warnings)
+    # the same warnings again and again (a reference used before) are one object
+    order.warnings = world.recent.one(tuple(warnings)) if warnings else ()
     return Placed(order, warnings)

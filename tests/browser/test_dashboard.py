@@ -714,6 +714,7 @@ def test_an_order_page_lists_its_requests_and_opens_one(
     expect(created.locator("tr[data-header='authorization'] td").nth(1)).to_have_text("Basic ***")
     expect(created.locator("pre[data-body='response']")).to_contain_text(f'"id": {order_id},')
     event = log.first
+    expect(event.locator("summary")).to_contain_text("dashboard")  # credited to the button that sent it
     event.locator("summary").click()
     expect(event.locator("pre[data-body='request']")).to_have_text('{\n  "event": "pay"\n}')
     expect(event.locator("[data-response-status]")).to_have_text("200")
