@@ -9,7 +9,6 @@ nothing else, even should its key leak."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import ipaddress
 import os
 import ssl
@@ -94,12 +93,17 @@ def local(where: Path, now: datetime | None = None) -> Tls:
 def locked(where: Path) -> Iterator[None]:
     """`where`, made private (0700) when missing, locked against another sandbox starting at once."""
     where.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if where.stat().st_uid != os.getuid():
+    if hasattr(os, "getuid") and where.stat().st_uid != os.getuid():  # POSIX only
         raise TlsError(
             f"{where} belongs to another user: the sandbox keeps its keys only in a folder of its own"
         )
     with open(where / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            import fcntl
+        except ImportError:  # not a POSIX system (Windows): two sandboxes started at once may race
+            pass
+        else:
+            fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
 
