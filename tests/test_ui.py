@@ -824,13 +824,8 @@ def test_a_fixje_order_page_shows_the_warnings_its_creation_answered_with(client
     assert client.put("/_sandbox/state", json=exported).status_code == 200  # and back: kept
     page = client.get(f"{UI}/fixje/orders/{again['orderId']}").text
     assert html.unescape(WARNINGS.findall(page)[0]).count("already exists") == 1
-    warned = client.get(f"{UI}/fixje/orders/{orders_without_warnings(exported)}").text
-    assert 'id="warnings"' not in warned
-
-
-def orders_without_warnings(state: dict[str, Any]) -> str:
-    """The id of a Fixje order of `state` that was placed with no warnings."""
-    return next(str(order["id"]) for order in state["fixje"]["orders"] if not order["warnings"])
+    unwarned = next(order["id"] for order in exported["fixje"]["orders"] if not order["warnings"])
+    assert 'id="warnings"' not in client.get(f"{UI}/fixje/orders/{unwarned}").text
 
 
 def test_an_event_from_the_dashboards_buttons_is_credited_to_it(client: TestClient) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.helpers import BERLIN, FIRST_PRODUCT, screenshot, vidaxl_order_to
+from tests.helpers import BERLIN, FIRST_PRODUCT, FIXJE_ADDRESS, login_form, screenshot, vidaxl_order_to
 from tests.live import serve
 
 try:
@@ -402,11 +402,7 @@ def test_a_fixje_order_shows_its_creation_warnings_and_backordered_lines(
     page: Page, live_url: str, console_errors: list[str]
 ) -> None:
     made = requests.post(f"{live_url}/_sandbox/tenants", json={"api": "fixje"}, timeout=10).json()
-    login = {
-        "grant_type": "client_credentials",
-        "client_id": made["clientId"],
-        "client_secret": made["clientSecret"],
-    }
+    login = login_form((made["clientId"], made["clientSecret"]))
     token = requests.post(f"{live_url}/api/v1/login", data=login, timeout=10).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     api = f"{live_url}/api/v1"
@@ -421,15 +417,7 @@ def test_a_fixje_order_shows_its_creation_warnings_and_backordered_lines(
         "reference": "PO-WARNED",
         "shippingMethodId": method["shippingMethodId"],
         "storeFrontId": made["storeFrontIds"][0],
-        "shippingAddress": {
-            "firstName": "Sanne",
-            "lastName": "de Vries",
-            "street": "Spoorlaan",
-            "houseNumber": "12",
-            "zipCode": "5038 EA",
-            "city": "Tilburg",
-            "countryCode": "NL",
-        },
+        "shippingAddress": FIXJE_ADDRESS,
         "orderItems": [{"sku": product["sku"], "quantity": wanted, "price": 0.01}],
     }
     created = requests.post(f"{api}/orders", json=body, headers=headers, timeout=10).json()
